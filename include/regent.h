@@ -1,0 +1,384 @@
+/*
+ * regent.h — the one public header of libregent, a SIP registration agent.
+ *
+ * The API mirrors SIP.js's Registerer: RegistererOptions.refreshFrequency is
+ * struct regent_registerer_options.refresh_frequency, Registerer.register() is
+ * regent_registerer_register(), and so on (README has the full table).
+ *
+ * Conventions
+ *  - Functions return 0 or a positive errno value (EINVAL, ENOMEM, EBUSY, ...);
+ *    the output pointer comes first.
+ *  - Objects are opaque; options structs are filled with defaults by an _init()
+ *    function, then changed field by field.
+ *  - Strings passed in options are copied; the caller may free them afterwards.
+ *  - Single-threaded by contract: every call on one regent_ua and everything
+ *    attached to it (registerers, I/O, loop) must come from one thread. regent
+ *    starts no threads of its own.
+ *  - Callbacks may call any API function, including dispose/free of the object
+ *    that raised them.
+ */
+#ifndef REGENT_H
+#define REGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define REGENT_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+/* A construction error: the errno code and a message naming the bad field,
+ * e.g. "refresh_frequency: 120 is outside 50..99". */
+struct regent_error {
+	int code;
+	char text[256];
+};
+
+/* Like strerror(), plus regent's own codes below. */
+const char *regent_strerror(int err);
+
+/* regent-specific error codes (beyond errno's range). */
+enum {
+	REGENT_EAUTH = 1000,   /* authentication failed (bad credentials, auth loop) */
+	REGENT_ETLSVERIFY,     /* TLS peer certificate or host name verification failed */
+	REGENT_EDNS,           /* DNS resolution failed */
+	REGENT_ETIMEOUT,       /* transaction timeout (timer F) */
+	REGENT_EREJECTED,      /* final negative response from the registrar */
+};
+
+/* ----------------------------------------------------------------- logging */
+
+enum regent_log_level {
+	REGENT_LOG_ERROR = 0,
+	REGENT_LOG_WARN,
+	REGENT_LOG_INFO,
+	REGENT_LOG_DEBUG,
+	REGENT_LOG_TRACE, /* full SIP messages */
+};
+
+typedef void(regent_log_h)(enum regent_log_level level, const char *line, void *arg);
+
+/* ------------------------------------------------------------- environment */
+
+/* The core never reads a clock nor a random source itself: both are injected.
+ * regent_env_system() fills in CLOCK_MONOTONIC and getrandom(); tests and
+ * simulations give a virtual clock and a seeded generator. */
+struct regent_env {
+	uint64_t (*now_ms)(void *arg);                    /* monotonic milliseconds */
+	void (*random)(void *arg, void *buf, size_t len); /* unpredictable bytes */
+	void *arg;
+};
+
+void regent_env_system(struct regent_env *env);
+
+/* --------------------------------------------------------------- transport */
+
+enum regent_transport {
+	REGENT_TP_NONE = 0, /* not chosen: from the URI / RFC 3263 */
+	REGENT_TP_UDP,
+	REGENT_TP_TCP,
+	REGENT_TP_TLS,
+	REGENT_TP_WS,
+	REGENT_TP_WSS,
+};
+
+const char *regent_transport_name(enum regent_transport tp); /* "UDP", "TCP", ... */
+bool regent_transport_reliable(enum regent_transport tp);
+
+/* What the core must know of a flow once it is up: Via sent-by and the Contact
+ * host/port come from the socket actually used (RFC 3261 §18.1.1). */
+struct regent_flow_info {
+	enum regent_transport transport;
+	char local_host[64]; /* numeric address; IPv6 without brackets */
+	uint16_t local_port;
+	char peer_host[64];
+	uint16_t peer_port;
+};
+
+/* The boundary between the sans-I/O core and a transport. The I/O edge of
+ * libregent (src/net) implements it; tests and simulations implement their own.
+ *
+ *  open():  bring the flow up. The edge calls regent_ua_flow_up() when it is up,
+ *           or regent_ua_flow_down() when it failed. NULL means always up
+ *           (regent_ua_flow_up() must then be called once before sending).
+ *  send():  send one whole SIP message. Non-zero return = the flow cannot take
+ *           it; the pending transaction fails at once (no 32 s wait).
+ *  close(): take the flow down (on regent_ua_free or when asked). May be NULL. */
+struct regent_sender {
+	int (*open)(void *arg);
+	int (*send)(void *arg, const char *buf, size_t len);
+	void (*close)(void *arg);
+	void *arg;
+};
+
+/* ---------------------------------------------------------------- the UA */
+
+struct regent_ua;
+
+/* SIP.js UserAgentOptions that shape a REGISTER, plus the transport settings. */
+struct regent_ua_options {
+	const char *uri;                    /* the AOR, e.g. "sip:alice@example.com" (required) */
+	const char *authorization_username; /* default: user part of uri */
+	const char *authorization_password;
+	const char *authorization_ha1; /* precomputed HA1 (hex); wins over the password */
+	const char *display_name;      /* From display name */
+	const char *contact_name;      /* Contact user part; default: 8 random chars */
+	const char *contact_params;    /* Contact URI params "a=b;c"; default: transport=<tp> */
+	const char *via_host;          /* Via sent-by and Contact host; default: local socket */
+	const char *instance_id;       /* UUID; default: a random v4 UUID */
+	const char *user_agent_string; /* default "regent/" REGENT_VERSION */
+
+	uint32_t t1_ms; /* RFC 3261 timer T1, default 500 */
+	uint32_t t2_ms; /* T2, default 4000 */
+	uint32_t t4_ms; /* T4, default 5000 */
+
+	regent_log_h *log_h; /* NULL: no logging */
+	void *log_arg;
+	enum regent_log_level log_level; /* default REGENT_LOG_INFO */
+
+	/* Used by the I/O edge only (regent_ua_alloc), ignored by regent_ua_alloc_core. */
+	const char *server;              /* outbound proxy: sip:/sips: URI with optional
+	                                  * ;transport=, or a ws:// / wss:// URL (SIP.js
+	                                  * transportOptions.server). NULL: RFC 3263 on
+	                                  * the registrar. */
+	enum regent_transport transport; /* force a transport; NONE: from URI/DNS */
+	const char *tls_ca_file;         /* NULL: system store */
+	const char *tls_ca_dir;
+	bool tls_insecure;             /* turn off peer verification (logged loudly) */
+	const char *dns_server;        /* "127.0.0.1:5353"; NULL: /etc/resolv.conf */
+	uint32_t connect_timeout_ms;   /* default 5000 */
+	uint32_t keepalive_interval_s; /* CRLF keep-alive on reliable flows; 0 off (default) */
+};
+
+void regent_ua_options_init(struct regent_ua_options *o);
+
+/* A UA whose messages go through `sender` (sans-I/O: the caller owns the
+ * transport and the clock through `env`). */
+int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options *o,
+			 const struct regent_env *env, const struct regent_sender *sender,
+			 struct regent_error *err);
+
+/* A UA with regent's own I/O: UDP/TCP/TLS/WS/WSS, RFC 3263 DNS, system clock.
+ * Drive it with regent_loop_* or with the embedding calls below. */
+int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
+		    struct regent_error *err);
+
+/* Frees the UA, its registerers and its I/O at once, sending nothing. Use
+ * regent_registerer_dispose() first for a graceful un-REGISTER. */
+void regent_ua_free(struct regent_ua *ua);
+
+/* Core entry points, for a custom transport (regent_ua_alloc_core). */
+void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len); /* one message */
+void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi);
+void regent_ua_flow_down(struct regent_ua *ua, int err);
+void regent_ua_process(struct regent_ua *ua);          /* run due timers (env clock) */
+uint64_t regent_ua_next_deadline(struct regent_ua *ua); /* absolute ms; UINT64_MAX none */
+
+/* The network changed (new address, wake from sleep): drop the flow and
+ * re-register every registerer that should be registered. */
+void regent_ua_network_changed(struct regent_ua *ua);
+
+/* Counters, for monitoring and tests. */
+struct regent_ua_stats {
+	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv;
+	uint64_t retransmissions, malformed_dropped, unmatched_dropped;
+};
+void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st);
+
+/* ---------------------------------------------- embedding (c-ares style) */
+
+/* For programs that own their event loop: ask which fds to watch and the next
+ * deadline, then hand back readiness. Only for UAs from regent_ua_alloc(). */
+enum { REGENT_POLL_IN = 1, REGENT_POLL_OUT = 2 };
+
+struct regent_pollfd {
+	int fd;
+	int events;  /* REGENT_POLL_IN | REGENT_POLL_OUT wanted */
+	int revents; /* filled in by the caller for regent_ua_io_process() */
+};
+
+/* Writes up to `max` fds; returns how many there are (may exceed max). */
+size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t max);
+/* Milliseconds until regent needs regent_ua_io_process() again; -1: no deadline. */
+int regent_ua_io_timeout(struct regent_ua *ua);
+/* Handle readiness (fds may be NULL/0 on a pure timeout) and due timers. */
+void regent_ua_io_process(struct regent_ua *ua, const struct regent_pollfd *fds, size_t n);
+
+/* ------------------------------------------------------------- event loop */
+
+/* A default epoll loop for the CLI and simple programs. */
+struct regent_loop;
+
+int regent_loop_alloc(struct regent_loop **lp);
+void regent_loop_free(struct regent_loop *l);
+int regent_loop_add_ua(struct regent_loop *l, struct regent_ua *ua);
+void regent_loop_remove_ua(struct regent_loop *l, struct regent_ua *ua);
+/* Runs until regent_loop_stop() or until `timeout_ms` passes (-1: no limit). */
+int regent_loop_run(struct regent_loop *l, int timeout_ms);
+void regent_loop_stop(struct regent_loop *l);
+/* Extra fds/timers for the host program (the CLI uses it for signals). */
+typedef void(regent_loop_fd_h)(int fd, int revents, void *arg);
+int regent_loop_watch_fd(struct regent_loop *l, int fd, int events, regent_loop_fd_h *h, void *arg);
+void regent_loop_unwatch_fd(struct regent_loop *l, int fd);
+
+/* -------------------------------------------------------- the Registerer */
+
+struct regent_registerer;
+
+enum regent_registerer_state {
+	REGENT_REG_INITIAL = 0,
+	REGENT_REG_REGISTERED,
+	REGENT_REG_UNREGISTERED,
+	REGENT_REG_TERMINATED,
+};
+
+const char *regent_registerer_state_name(enum regent_registerer_state s);
+
+/* RegistererOptions.params */
+struct regent_registerer_params {
+	const char *from_display_name; /* default: ua display_name */
+	const char *from_tag;          /* default: random */
+	const char *from_uri;          /* default: ua uri */
+	const char *to_display_name;   /* default: none */
+	const char *to_uri;            /* default: ua uri */
+};
+
+enum regent_event_type {
+	REGENT_EV_STATE_CHANGED = 1,
+	REGENT_EV_WAITING_CHANGED,
+	REGENT_EV_REQUEST_SENT, /* every REGISTER put on the wire (not retransmissions) */
+	REGENT_EV_RESPONSE,     /* every final response (including local 408/503) */
+	REGENT_EV_WILL_RETRY,   /* a retry is scheduled in retry_in_ms */
+	REGENT_EV_REFRESHED,    /* a refresh succeeded (state stays REGISTERED) */
+	REGENT_EV_REGISTRATION_LOST, /* binding expired, removed, or the flow died */
+};
+
+enum regent_send_reason {
+	REGENT_SEND_INITIAL = 1,
+	REGENT_SEND_REFRESH,
+	REGENT_SEND_AUTH_RETRY,
+	REGENT_SEND_INTERVAL_RETRY, /* after 423 Interval Too Brief */
+	REGENT_SEND_RETRY,          /* after a failure, on the back-off timer */
+	REGENT_SEND_REDIRECT,       /* after a 3xx */
+	REGENT_SEND_UNREGISTER,
+	REGENT_SEND_QUERY,          /* REGISTER without Contact */
+};
+
+const char *regent_send_reason_name(enum regent_send_reason r);
+
+struct regent_event {
+	enum regent_event_type type;
+	enum regent_registerer_state state;     /* current */
+	enum regent_registerer_state old_state; /* STATE_CHANGED */
+	bool waiting;                           /* current */
+
+	/* REQUEST_SENT */
+	enum regent_send_reason reason;
+	uint32_t cseq;
+
+	/* RESPONSE */
+	uint16_t status;          /* e.g. 200, 401, 408 */
+	const char *phrase;       /* reason phrase */
+	bool local;               /* synthesized here: timeout (408) or transport error (503) */
+	uint32_t granted_expires; /* 2xx to REGISTER: the expiry applied, seconds */
+
+	/* WILL_RETRY */
+	uint64_t retry_in_ms;
+	const char *why; /* also for REGISTRATION_LOST */
+
+	/* the raw message for REQUEST_SENT / RESPONSE (not NUL-terminated) */
+	const char *msg;
+	size_t msg_len;
+};
+
+typedef void(regent_registerer_event_h)(struct regent_registerer *r, const struct regent_event *ev,
+					void *arg);
+
+struct regent_registerer_options {
+	uint32_t expires; /* seconds, default 600; 1 .. 2^31-1 */
+	const char *const *extra_contact_header_params; /* "name" or "name=value" */
+	size_t extra_contact_header_params_count;
+	const char *const *extra_headers; /* whole lines "Name: value" */
+	size_t extra_headers_count;
+	const char *instance_id; /* UUID; with reg_id rules as SIP.js */
+	bool log_configuration;  /* default true; secrets masked */
+	struct regent_registerer_params params;
+	uint32_t reg_id;         /* 0 = none */
+	const char *registrar;   /* Request-URI; default: AOR without user part */
+	uint32_t refresh_frequency; /* percent, default 99, allowed 50..99 */
+
+	/* regent additions */
+	regent_registerer_event_h *event_h;
+	void *event_arg;
+	bool auto_retry;   /* default true: retry with back-off / Retry-After */
+	bool auto_refresh; /* default true: refresh before expiry */
+	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30 */
+	uint32_t retry_max_s;      /* cap, default 1800 */
+};
+
+void regent_registerer_options_init(struct regent_registerer_options *o);
+
+int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
+			    const struct regent_registerer_options *o, struct regent_error *err);
+
+/* Per-request options: extra headers added to the configured ones for this
+ * request only (SIP.js replaced them for good: defect 8). */
+struct regent_request_options {
+	const char *const *extra_headers;
+	size_t extra_headers_count;
+};
+
+/* REGISTER. Returns EBUSY if a request is waiting for its final response
+ * (SIP.js RequestPendingError), EPERM once TERMINATED/disposed, EINVAL for a
+ * bad extra header. Completion is reported through events. */
+int regent_registerer_register(struct regent_registerer *r,
+			       const struct regent_request_options *ro);
+
+/* un-REGISTER our Contact (expires=0), or every binding of the AOR with
+ * all=true (Contact: * and Expires: 0). Configured extra headers are kept. */
+int regent_registerer_unregister(struct regent_registerer *r, bool all,
+				 const struct regent_request_options *ro);
+
+/* REGISTER without Contact: fetch the bindings (RFC 3261 §10.2.3). */
+int regent_registerer_query(struct regent_registerer *r);
+
+/* un-REGISTER if registered, bounded by `deadline_ms` (0: default 5000 ms),
+ * then TERMINATED. Safe to call from the event callback. */
+int regent_registerer_dispose(struct regent_registerer *r, uint32_t deadline_ms);
+
+/* Frees at once, sending nothing (deferred if called from its own callback). */
+void regent_registerer_free(struct regent_registerer *r);
+
+enum regent_registerer_state regent_registerer_state(const struct regent_registerer *r);
+bool regent_registerer_waiting(const struct regent_registerer *r);
+
+/* Retry-After of the last failure in seconds, or -1. Stays readable until the
+ * next final response (SIP.js cleared it at once: defect 6). */
+int64_t regent_registerer_retry_after(const struct regent_registerer *r);
+
+/* One binding of the last 2xx (strings valid until the next response). */
+struct regent_binding {
+	const char *uri;      /* the Contact URI */
+	const char *params;   /* Contact params as received, without ';' prefix */
+	uint32_t expires;     /* seconds granted for this binding */
+	bool ours;            /* this binding is our Contact */
+	const char *pub_gruu; /* RFC 5627, or NULL */
+	const char *temp_gruu;
+};
+
+size_t regent_registerer_contacts(const struct regent_registerer *r,
+				  const struct regent_binding **bindings);
+
+/* Service-Route of the last 2xx (RFC 3608), as received; NULL if none. */
+const char *regent_registerer_service_route(const struct regent_registerer *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* REGENT_H */

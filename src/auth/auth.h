@@ -1,0 +1,131 @@
+/*
+ * auth — HTTP Digest for SIP (RFC 7616, RFC 8760, RFC 2617, RFC 3261 §22).
+ * Client side (answer challenges, cache credentials per realm) and server
+ * side (challenge and verify, for the registrar). Hashes come from OpenSSL.
+ */
+#ifndef REGENT_AUTH_H
+#define REGENT_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg/msg.h"
+
+enum regent_digest_alg {
+	REGENT_DIGEST_NONE = 0, /* unknown / unsupported */
+	REGENT_DIGEST_MD5,
+	REGENT_DIGEST_MD5_SESS,
+	REGENT_DIGEST_SHA256,
+	REGENT_DIGEST_SHA256_SESS,
+	REGENT_DIGEST_SHA512_256,
+	REGENT_DIGEST_SHA512_256_SESS,
+};
+
+/* Parses an algorithm token (case-insensitive; absent = MD5). */
+enum regent_digest_alg regent_digest_alg_parse(struct regent_pl alg);
+const char *regent_digest_alg_name(enum regent_digest_alg alg);
+/* Strength order for choosing among challenges: SHA-512-256 > SHA-256 > MD5. */
+int regent_digest_alg_strength(enum regent_digest_alg alg);
+
+/* Hex digest of data (lower case, NUL-terminated); out must hold 129 bytes. */
+int regent_digest_hash_hex(enum regent_digest_alg alg, const void *data, size_t len, char *out);
+
+/* ------------------------------------------------------------ computation */
+
+/* Everything that goes into one response value (RFC 7616 §3.4.1). */
+struct regent_digest_input {
+	enum regent_digest_alg alg;
+	const char *username, *realm, *password; /* password or ha1 */
+	const char *ha1;                         /* precomputed hex HA1 (non-sess), or NULL */
+	const char *nonce, *cnonce;
+	const char *method, *uri;
+	const char *qop;         /* "auth", "auth-int" or NULL (RFC 2069 style) */
+	uint32_t nc;
+	const char *body;        /* for auth-int */
+	size_t body_len;
+};
+
+/* Computes the hex response into out (129 bytes). */
+int regent_digest_response(const struct regent_digest_input *in, char *out);
+
+/* ------------------------------------------------------------ client */
+
+struct regent_auth_client; /* credentials + per-realm cache */
+
+struct regent_auth_creds {
+	const char *username;
+	const char *password;
+	const char *ha1; /* wins over password (SIP.js authorizationHa1) */
+};
+
+int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regent_auth_creds *c);
+void regent_auth_client_free(struct regent_auth_client *ac);
+
+/* Outcome of feeding a 401/407. */
+enum regent_auth_verdict {
+	REGENT_AUTH_RETRY = 0, /* answer prepared: resend with regent_auth_client_headers() */
+	REGENT_AUTH_FAIL,      /* give up: wrong credentials, loop, nothing usable */
+};
+
+/* Feeds a 401 or 407 response to the request (method, ruri). Chooses the
+ * strongest supported challenge per realm, honours stale=true without
+ * counting it as a failure, keeps nc per nonce, and bounds the retries: a
+ * second non-stale challenge for a realm we already answered with the same
+ * credentials is a failure. 401 and 407 in one exchange are both kept.
+ * `why` (if non-NULL) gets a short reason on FAIL. */
+enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client *ac,
+						      const struct regent_msg *resp, char *why,
+						      size_t why_len);
+
+/* Appends the Authorization / Proxy-Authorization headers for a new request
+ * (next nc for each cached nonce; pre-emptive on refreshes). random_hex is a
+ * fresh random string used as cnonce. Returns 0 or errno. */
+int regent_auth_client_headers(struct regent_auth_client *ac, struct regent_wbuf *wb,
+			       const char *method, const char *ruri, const char *body,
+			       size_t body_len, const char *cnonce);
+
+/* A final non-401/407 response arrived: the exchange is over. 2xx keeps the
+ * cache; the per-exchange loop counters are reset. */
+void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status);
+
+/* Forget every cached nonce (e.g. the registrar restarted). */
+void regent_auth_client_reset(struct regent_auth_client *ac);
+
+/* ------------------------------------------------------------ server */
+
+struct regent_auth_server; /* realm, nonce secret, users, nc tracking */
+
+struct regent_auth_server_options {
+	const char *realm;
+	enum regent_digest_alg algs[4]; /* offered, in order; NONE-terminated; default MD5 */
+	bool qop_auth;                  /* offer qop=auth (default true) */
+	uint32_t nonce_lifetime_s;      /* default 300; older nonces answered stale=true */
+	const unsigned char *secret;    /* nonce HMAC key */
+	size_t secret_len;
+};
+
+void regent_auth_server_options_init(struct regent_auth_server_options *o);
+int regent_auth_server_alloc(struct regent_auth_server **asp,
+			     const struct regent_auth_server_options *o);
+void regent_auth_server_free(struct regent_auth_server *as);
+int regent_auth_server_add_user(struct regent_auth_server *as, const char *user,
+				const char *password);
+
+enum regent_auth_check {
+	REGENT_AUTH_OK = 0,
+	REGENT_AUTH_MISSING, /* no credentials for our realm: challenge */
+	REGENT_AUTH_STALE,   /* nonce expired: challenge with stale=true */
+	REGENT_AUTH_BAD,     /* wrong response / unknown user / replayed nc: challenge */
+};
+
+/* Verifies the request's Authorization (hdr AUTHORIZATION) at time now_s. */
+enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
+						const struct regent_msg *req, uint64_t now_s,
+						struct regent_pl *user);
+
+/* Appends WWW-Authenticate header(s) with fresh nonces. */
+int regent_auth_server_challenge(struct regent_auth_server *as, struct regent_wbuf *wb,
+				 uint64_t now_s, bool stale);
+
+#endif /* REGENT_AUTH_H */
