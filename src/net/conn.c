@@ -1,0 +1,798 @@
+/*
+ * conn — one flow to one target: UDP (connected socket), TCP, TLS on
+ * OpenSSL, and WS / WSS (RFC 7118 over RFC 6455, framing by libwslay).
+ *
+ * Why libwslay for WebSocket framing: it is a small, well-kept C library
+ * (used by nghttp2/aria2), packaged in Debian, with no I/O of its own; its
+ * event API already does what RFC 6455 asks of a client and is easy to get
+ * subtly wrong by hand: masking every client frame (§5.3), reassembling
+ * fragmented messages (§5.4), answering ping with pong (§5.5.2) and the
+ * close handshake (§5.5.1), with a bound on message size. We write only the
+ * HTTP upgrade (§4.1) and the Sec-WebSocket-Accept check ourselves.
+ *
+ * State: CONNECTING (non-blocking connect) -> TLS handshake -> WS upgrade ->
+ * UP, each step skipped when it does not apply; the connect timeout covers
+ * all of them. Handlers run only from regent_conn_process(), never from
+ * open/send/free, and a handler may free the conn (deferred until the
+ * process call unwinds).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wslay/wslay.h>
+
+#include "msg/msg.h"
+#include "net/net.h"
+
+#define OUT_MAX (256 * 1024) /* bound on queued output */
+
+enum cstate { C_CONNECTING, C_TLS, C_WS, C_UP, C_DOWN };
+
+struct regent_conn {
+	struct regent_target t;
+	struct regent_conn_options o;
+	struct regent_conn_handlers h;
+	int fd;
+	enum cstate st;
+	bool stream, tls, ws;
+	SSL *ssl;
+	bool ssl_want_write; /* the last SSL call wants POLLOUT */
+	wslay_event_context_ptr wctx;
+	char ws_accept[64]; /* expected Sec-WebSocket-Accept */
+	char *in;
+	size_t inlen, incap;
+	char *out;
+	size_t outlen, outcap;
+	uint64_t deadline; /* connect/handshake, or next keep-alive */
+	struct regent_flow_info fi;
+	int send_err; /* a send failed: reported as down() by the next process */
+	int busy;     /* inside regent_conn_process */
+	bool dead;    /* freed while busy */
+};
+
+static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
+{
+	if (!c->h.log)
+		return;
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	c->h.log(c->h.arg, lvl, line);
+}
+
+static int out_append(struct regent_conn *c, const void *p, size_t l)
+{
+	if (c->outlen + l > OUT_MAX)
+		return ENOBUFS;
+	if (c->outlen + l > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap < c->outlen + l)
+			cap *= 2;
+		char *n = realloc(c->out, cap);
+		if (!n)
+			return ENOMEM;
+		c->out = n;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, p, l);
+	c->outlen += l;
+	return 0;
+}
+
+static void go_down(struct regent_conn *c, int err)
+{
+	if (c->st == C_DOWN)
+		return;
+	c->st = C_DOWN;
+	logf_(c, err ? REGENT_LOG_WARN : REGENT_LOG_INFO, "%s flow to %s: down (%s)",
+	      regent_transport_name(c->t.tp), c->t.host, regent_strerror(err));
+	if (c->h.down)
+		c->h.down(c->h.arg, err);
+}
+
+/* ---------------------------------------------------------- raw I/O */
+
+/* >0 bytes, 0 would block, -errno on error/close */
+static ssize_t raw_write(struct regent_conn *c, const char *p, size_t l)
+{
+	if (c->ssl) {
+		ERR_clear_error();
+		int n = SSL_write(c->ssl, p, (int)(l > 65536 ? 65536 : l));
+		if (n > 0)
+			return n;
+		int e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+			c->ssl_want_write = e == SSL_ERROR_WANT_WRITE;
+			return 0;
+		}
+		return -EPIPE;
+	}
+	ssize_t n = send(c->fd, p, l, MSG_NOSIGNAL);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return -errno;
+}
+
+static ssize_t raw_read(struct regent_conn *c, char *p, size_t l)
+{
+	if (c->ssl) {
+		ERR_clear_error();
+		int n = SSL_read(c->ssl, p, (int)(l > 65536 ? 65536 : l));
+		if (n > 0)
+			return n;
+		int e = SSL_get_error(c->ssl, n);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			c->ssl_want_write = e == SSL_ERROR_WANT_WRITE;
+			return 0;
+		}
+		return e == SSL_ERROR_ZERO_RETURN ? -ECONNRESET : -EPIPE;
+	}
+	ssize_t n = recv(c->fd, p, l, 0);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return -ECONNRESET;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	return -errno;
+}
+
+static int flush(struct regent_conn *c)
+{
+	size_t off = 0;
+	while (off < c->outlen) {
+		ssize_t n = raw_write(c, c->out + off, c->outlen - off);
+		if (n < 0) {
+			c->outlen = 0;
+			return (int)-n;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	memmove(c->out, c->out + off, c->outlen - off);
+	c->outlen -= off;
+	return 0;
+}
+
+/* Reads what is there into c->in (bounded). 0 or an errno. */
+static int fill(struct regent_conn *c)
+{
+	size_t max = c->o.max_msg * 2 + 4096;
+	for (int i = 0; i < 64; i++) {
+		if (c->incap - c->inlen < 4096) {
+			if (c->incap >= max)
+				return 0; /* framing decides whether that is too much */
+			size_t cap = c->incap ? c->incap * 2 : 8192;
+			if (cap > max)
+				cap = max;
+			char *n = realloc(c->in, cap);
+			if (!n)
+				return ENOMEM;
+			c->in = n;
+			c->incap = cap;
+		}
+		ssize_t n = raw_read(c, c->in + c->inlen, c->incap - c->inlen);
+		if (n < 0)
+			return (int)-n;
+		if (n == 0)
+			return 0;
+		c->inlen += (size_t)n;
+	}
+	return 0;
+}
+
+static void consume(struct regent_conn *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->inlen - n);
+	c->inlen -= n;
+}
+
+/* ---------------------------------------------------------- WebSocket */
+
+static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+			  void *user)
+{
+	struct regent_conn *c = user;
+	if (c->inlen == 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	size_t n = len < c->inlen ? len : c->inlen;
+	memcpy(buf, c->in, n);
+	consume(c, n);
+	return (ssize_t)n;
+}
+
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+			  void *user)
+{
+	struct regent_conn *c = user;
+	size_t room = OUT_MAX - c->outlen;
+	if (room == 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	size_t n = len < room ? len : room;
+	if (out_append(c, data, n)) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
+{
+	/* RFC 6455 §5.3: masking keys must be unpredictable */
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+
+static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+		      void *user)
+{
+	struct regent_conn *c = user;
+	/* RFC 7118 §5.1: one SIP message per text or binary message */
+	if (c->dead || c->st != C_UP)
+		return;
+	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
+		if (c->h.recv)
+			c->h.recv(c->h.arg, (const char *)arg->msg, arg->msg_length);
+	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+		logf_(c, REGENT_LOG_INFO, "WebSocket close from peer (code %u)", arg->status_code);
+	}
+}
+
+static int b64(const unsigned char *in, size_t l, char *out, size_t osize)
+{
+	if (osize < 4 * ((l + 2) / 3) + 1)
+		return ENOSPC;
+	EVP_EncodeBlock((unsigned char *)out, in, (int)l);
+	return 0;
+}
+
+static int ws_start(struct regent_conn *c)
+{
+	unsigned char key[16], dig[SHA_DIGEST_LENGTH];
+	char k64[32], buf[1024];
+	if (RAND_bytes(key, sizeof(key)) != 1)
+		return EIO;
+	b64(key, sizeof(key), k64, sizeof(k64));
+	/* RFC 6455 §4.2.2: base64(SHA-1(key + GUID)) */
+	char cat[128];
+	snprintf(cat, sizeof(cat), "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", k64);
+	SHA1((const unsigned char *)cat, strlen(cat), dig);
+	b64(dig, sizeof(dig), c->ws_accept, sizeof(c->ws_accept));
+
+	char hostport[300];
+	uint16_t port = c->fi.peer_port;
+	bool v6 = strchr(c->t.host, ':') != NULL;
+	bool dflt =
+	    (c->t.tp == REGENT_TP_WS && port == 80) || (c->t.tp == REGENT_TP_WSS && port == 443);
+	if (dflt)
+		snprintf(hostport, sizeof(hostport), v6 ? "[%s]" : "%s", c->t.host);
+	else
+		snprintf(hostport, sizeof(hostport), v6 ? "[%s]:%u" : "%s:%u", c->t.host, port);
+	int n = snprintf(buf, sizeof(buf),
+			 "GET %s HTTP/1.1\r\n"
+			 "Host: %s\r\n"
+			 "Upgrade: websocket\r\n"
+			 "Connection: Upgrade\r\n"
+			 "Sec-WebSocket-Key: %s\r\n"
+			 "Sec-WebSocket-Version: 13\r\n"
+			 "Sec-WebSocket-Protocol: sip\r\n"
+			 "\r\n",
+			 c->t.ws_path[0] ? c->t.ws_path : "/", hostport, k64);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return ENAMETOOLONG;
+	c->st = C_WS;
+	return out_append(c, buf, (size_t)n);
+}
+
+/* Value of header `name` in the HTTP head [p, p+l), trimmed. */
+static bool http_hdr(const char *p, size_t l, const char *name, const char **v, size_t *vl)
+{
+	size_t nl = strlen(name);
+	const char *end = p + l;
+	const char *line = memchr(p, '\n', l);
+	while (line && line + 1 < end) {
+		line++;
+		const char *le = memchr(line, '\n', (size_t)(end - line));
+		if (!le)
+			le = end;
+		if ((size_t)(le - line) > nl && strncasecmp(line, name, nl) == 0 &&
+		    line[nl] == ':') {
+			const char *a = line + nl + 1, *b = le;
+			while (a < b && (*a == ' ' || *a == '\t'))
+				a++;
+			while (b > a && (b[-1] == '\r' || b[-1] == ' ' || b[-1] == '\t'))
+				b--;
+			*v = a;
+			*vl = (size_t)(b - a);
+			return true;
+		}
+		line = le;
+	}
+	return false;
+}
+
+static bool token_in(const char *v, size_t vl, const char *tok)
+{
+	size_t tl = strlen(tok);
+	for (size_t i = 0; i + tl <= vl; i++) {
+		if (strncasecmp(v + i, tok, tl) == 0 &&
+		    (i == 0 || v[i - 1] == ',' || v[i - 1] == ' ') &&
+		    (i + tl == vl || v[i + tl] == ',' || v[i + tl] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* RFC 6455 §4.1 (client requirements on the server's handshake). */
+static int ws_check_response(struct regent_conn *c, size_t hl)
+{
+	const char *v;
+	size_t vl;
+	if (hl < 12 || strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
+		const char *e = memchr(c->in, '\r', hl);
+		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
+		      (int)((e ? e : c->in + hl) - c->in), c->in);
+		return ECONNREFUSED;
+	}
+	if (!http_hdr(c->in, hl, "Upgrade", &v, &vl) || !token_in(v, vl, "websocket") ||
+	    !http_hdr(c->in, hl, "Connection", &v, &vl) || !token_in(v, vl, "upgrade")) {
+		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: missing Upgrade/Connection");
+		return EPROTO;
+	}
+	if (!http_hdr(c->in, hl, "Sec-WebSocket-Accept", &v, &vl) || vl != strlen(c->ws_accept) ||
+	    memcmp(v, c->ws_accept, vl) != 0) {
+		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: bad Sec-WebSocket-Accept");
+		return EPROTO;
+	}
+	/* RFC 7118 §4: the server must agree on the "sip" subprotocol */
+	if (!http_hdr(c->in, hl, "Sec-WebSocket-Protocol", &v, &vl) || vl != 3 ||
+	    strncasecmp(v, "sip", 3) != 0) {
+		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: server did not accept protocol sip");
+		return EPROTO;
+	}
+	return 0;
+}
+
+static int ws_ctx_init(struct regent_conn *c)
+{
+	static const struct wslay_event_callbacks cbs = {
+	    .recv_callback = ws_recv_cb,
+	    .send_callback = ws_send_cb,
+	    .genmask_callback = ws_genmask_cb,
+	    .on_msg_recv_callback = ws_msg_cb,
+	};
+	if (wslay_event_context_client_init(&c->wctx, &cbs, c) != 0)
+		return ENOMEM;
+	wslay_event_config_set_max_recv_msg_length(c->wctx, c->o.max_msg);
+	return 0;
+}
+
+/* ---------------------------------------------------------- states */
+
+static void become_up(struct regent_conn *c)
+{
+	c->st = C_UP;
+	c->deadline = c->o.keepalive_interval_s && c->stream && !c->ws
+			  ? UINT64_MAX - 1 /* set by process with now */
+			  : UINT64_MAX;
+	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", regent_transport_name(c->t.tp),
+	      c->fi.local_host, c->fi.local_port, c->fi.peer_host, c->fi.peer_port);
+	if (c->h.up)
+		c->h.up(c->h.arg, &c->fi);
+}
+
+static int after_connect(struct regent_conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) != 0)
+		return errno;
+	/* RFC 3261 §18.1.1: Via sent-by is the address of the socket used */
+	regent_sa_format((struct sockaddr *)&ss, c->fi.local_host, sizeof(c->fi.local_host),
+			 &c->fi.local_port);
+	if (c->tls) {
+		SSL_CTX *ctx = regent_tls_ssl_ctx(c->o.tls);
+		c->ssl = SSL_new(ctx);
+		if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
+			return ENOMEM;
+		struct in6_addr a;
+		bool ip = inet_pton(AF_INET, c->t.host, &a) == 1 ||
+			  inet_pton(AF_INET6, c->t.host, &a) == 1;
+		if (!ip) /* RFC 6066 §3: SNI carries host names, not literals */
+			SSL_set_tlsext_host_name(c->ssl, c->t.host);
+		if (regent_tls_insecure(c->o.tls)) {
+			logf_(c, REGENT_LOG_WARN,
+			      "TLS VERIFICATION DISABLED (tls_insecure): the peer %s is NOT "
+			      "authenticated; anyone on the path can impersonate it",
+			      c->t.host);
+		} else if (ip) {
+			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->t.host);
+		} else {
+			SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+			SSL_set1_host(c->ssl, c->t.host);
+		}
+		c->st = C_TLS;
+		return 0;
+	}
+	if (c->ws)
+		return ws_start(c);
+	become_up(c);
+	return 0;
+}
+
+static int tls_step(struct regent_conn *c)
+{
+	ERR_clear_error();
+	int r = SSL_connect(c->ssl);
+	if (r == 1) {
+		if (c->ws)
+			return ws_start(c);
+		become_up(c);
+		return 0;
+	}
+	int e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->ssl_want_write = e == SSL_ERROR_WANT_WRITE;
+		return 0;
+	}
+	long vr = SSL_get_verify_result(c->ssl);
+	if (vr != X509_V_OK) {
+		logf_(c, REGENT_LOG_ERROR, "TLS: certificate of %s not accepted: %s", c->t.host,
+		      X509_verify_cert_error_string(vr));
+		return REGENT_ETLSVERIFY;
+	}
+	char eb[256];
+	ERR_error_string_n(ERR_peek_error(), eb, sizeof(eb));
+	logf_(c, REGENT_LOG_ERROR, "TLS handshake with %s failed: %s", c->t.host, eb);
+	return ECONNREFUSED;
+}
+
+static int deliver_stream(struct regent_conn *c)
+{
+	while (c->inlen > 0 && !c->dead && c->st == C_UP) {
+		size_t skip = 0, ml = 0;
+		bool pong = false;
+		int e = regent_frame_stream(c->in, c->inlen, c->o.max_msg, &skip, &ml, &pong);
+		if (e == EAGAIN) {
+			consume(c, skip);
+			if (c->inlen >= c->incap && c->incap >= c->o.max_msg * 2)
+				return EMSGSIZE;
+			return 0;
+		}
+		if (e) {
+			logf_(c, REGENT_LOG_WARN, "stream framing error: %s", strerror(e));
+			return e; /* RFC 3261 §18.3: the stream cannot be resynchronised */
+		}
+		if (c->h.recv)
+			c->h.recv(c->h.arg, c->in + skip, ml);
+		if (c->dead)
+			return 0;
+		consume(c, skip + ml);
+	}
+	return 0;
+}
+
+static int on_readable(struct regent_conn *c)
+{
+	if (!c->stream) {
+		char buf[65536];
+		for (int i = 0; i < 64 && !c->dead && c->st == C_UP; i++) {
+			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+					return 0;
+				/* connected UDP: ICMP port unreachable shows up here */
+				return errno;
+			}
+			/* RFC 5626 §4.4.2: STUN / CRLF keep-alive answers are not SIP */
+			if (n <= 4)
+				continue;
+			if (c->h.recv)
+				c->h.recv(c->h.arg, buf, (size_t)n);
+		}
+		return 0;
+	}
+	int e = fill(c);
+	if (c->st == C_WS) {
+		const char *end = c->inlen ? memmem(c->in, c->inlen, "\r\n\r\n", 4) : NULL;
+		if (!end) {
+			if (e)
+				return e;
+			return c->inlen > 8192 ? EPROTO : 0;
+		}
+		size_t hl = (size_t)(end - c->in) + 4;
+		int r = ws_check_response(c, hl);
+		if (r)
+			return r;
+		consume(c, hl);
+		r = ws_ctx_init(c);
+		if (r)
+			return r;
+		become_up(c);
+		if (c->dead)
+			return 0;
+	}
+	if (c->st == C_UP) {
+		if (c->ws) {
+			if (c->inlen && wslay_event_recv(c->wctx) != 0)
+				return EPROTO;
+			if (c->dead)
+				return 0;
+			if (wslay_event_send(c->wctx) != 0)
+				return EPIPE;
+			if (wslay_event_get_close_received(c->wctx) &&
+			    !wslay_event_want_write(c->wctx)) {
+				flush(c);
+				return ECONNRESET;
+			}
+		} else {
+			int r = deliver_stream(c);
+			if (r)
+				return r;
+		}
+	}
+	return e;
+}
+
+/* ---------------------------------------------------------- public */
+
+int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
+		     const struct regent_conn_options *o, const struct regent_conn_handlers *h,
+		     uint64_t now)
+{
+	struct regent_conn *c = NULL;
+	int err = 0;
+	if (!cp || !t || !o || !h)
+		return EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ENOMEM;
+	c->fd = -1;
+	c->t = *t;
+	c->o = *o;
+	c->h = *h;
+	if (!c->o.max_msg)
+		c->o.max_msg = 65536;
+	if (!c->o.connect_timeout_ms)
+		c->o.connect_timeout_ms = 5000;
+	c->stream = t->tp != REGENT_TP_UDP;
+	c->tls = t->tp == REGENT_TP_TLS || t->tp == REGENT_TP_WSS;
+	c->ws = t->tp == REGENT_TP_WS || t->tp == REGENT_TP_WSS;
+	if (t->tp == REGENT_TP_NONE || (c->tls && !o->tls)) {
+		err = EINVAL;
+		goto out;
+	}
+	c->fi.transport = t->tp;
+	regent_sa_format((const struct sockaddr *)&t->addr, c->fi.peer_host,
+			 sizeof(c->fi.peer_host), &c->fi.peer_port);
+
+	c->fd = socket(t->addr.ss_family,
+		       (c->stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		err = errno;
+		goto out;
+	}
+	if (c->stream) {
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	/* UDP too is connected: the kernel picks the source address for us
+	 * (that is what Via carries) and filters datagrams from elsewhere */
+	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) != 0 &&
+	    errno != EINPROGRESS) {
+		err = errno;
+		goto out;
+	}
+	c->st = C_CONNECTING;
+	c->deadline = now + c->o.connect_timeout_ms;
+out:
+	if (err) {
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		return err;
+	}
+	*cp = c;
+	return 0;
+}
+
+static void conn_destroy(struct regent_conn *c)
+{
+	if (c->wctx) {
+		if (c->st == C_UP) {
+			/* RFC 6455 §7.1.2: start the closing handshake; best effort */
+			wslay_event_queue_close(c->wctx, 1000, NULL, 0);
+			wslay_event_send(c->wctx);
+			flush(c);
+		}
+		wslay_event_context_free(c->wctx);
+	}
+	if (c->ssl) {
+		if (c->st == C_UP)
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+void regent_conn_free(struct regent_conn *c)
+{
+	if (!c)
+		return;
+	if (c->busy) {
+		c->dead = true;
+		return;
+	}
+	conn_destroy(c);
+}
+
+int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
+{
+	if (!c || !buf)
+		return EINVAL;
+	if (c->st == C_DOWN)
+		return EPIPE;
+	if (c->st != C_UP)
+		return ENOTCONN;
+	if (len > c->o.max_msg)
+		return EMSGSIZE;
+	if (!c->stream) {
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? ENOBUFS : errno;
+		return 0;
+	}
+	if (c->ws) {
+		/* RFC 7118 §5.1: one SIP message per text message */
+		struct wslay_event_msg m = {WSLAY_TEXT_FRAME, (const uint8_t *)buf, len};
+		if (wslay_event_queue_msg(c->wctx, &m) != 0)
+			return ENOBUFS;
+		if (wslay_event_send(c->wctx) != 0)
+			return EPIPE;
+	} else {
+		int e = out_append(c, buf, len);
+		if (e)
+			return e;
+	}
+	int e = flush(c);
+	if (e) {
+		/* reported now to the caller; the flow is gone (down() comes
+		 * from process, where the handler may run safely) */
+		c->send_err = e;
+		return e;
+	}
+	return 0;
+}
+
+int regent_conn_fd(const struct regent_conn *c, int *events)
+{
+	if (!c || c->fd < 0 || c->st == C_DOWN) {
+		if (events)
+			*events = 0;
+		return -1;
+	}
+	int ev = REGENT_POLL_IN;
+	if (c->st == C_CONNECTING || c->outlen > 0 || c->ssl_want_write ||
+	    (c->wctx && wslay_event_want_write(c->wctx)))
+		ev |= REGENT_POLL_OUT;
+	if (events)
+		*events = ev;
+	return c->fd;
+}
+
+uint64_t regent_conn_deadline(const struct regent_conn *c)
+{
+	if (!c || c->st == C_DOWN)
+		return UINT64_MAX;
+	return c->send_err ? 0 : c->deadline;
+}
+
+void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
+{
+	int err = 0;
+	if (!c || c->st == C_DOWN)
+		return;
+	c->busy++;
+	if (c->send_err) {
+		err = c->send_err;
+		goto out;
+	}
+	if (c->st != C_UP && now >= c->deadline) {
+		logf_(c, REGENT_LOG_WARN, "%s connect to %s:%u timed out",
+		      regent_transport_name(c->t.tp), c->fi.peer_host, c->fi.peer_port);
+		err = ETIMEDOUT;
+		goto out;
+	}
+	if (c->st == C_CONNECTING && revents) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+			soerr = errno;
+		if (soerr) {
+			err = soerr;
+			goto out;
+		}
+		if (!(revents & REGENT_POLL_OUT) && c->stream)
+			goto out;
+		err = after_connect(c);
+		if (err || c->dead)
+			goto out;
+	}
+	if (c->st == C_TLS && (revents || c->ssl_want_write)) {
+		c->ssl_want_write = false;
+		err = tls_step(c);
+		if (err || c->dead)
+			goto out;
+		revents |= REGENT_POLL_IN; /* SSL may hold application data already */
+	}
+	if (revents & REGENT_POLL_OUT || c->ssl_want_write) {
+		c->ssl_want_write = false;
+		if (c->wctx && wslay_event_want_write(c->wctx) && wslay_event_send(c->wctx) != 0) {
+			err = EPIPE;
+			goto out;
+		}
+		err = flush(c);
+		if (err)
+			goto out;
+	}
+	if ((revents & REGENT_POLL_IN) && (c->st == C_WS || c->st == C_UP)) {
+		err = on_readable(c);
+		if (err || c->dead)
+			goto out;
+	}
+	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS */
+	if (c->st == C_UP && c->deadline != UINT64_MAX) {
+		if (c->deadline == UINT64_MAX - 1) {
+			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
+		} else if (now >= c->deadline) {
+			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
+			err = out_append(c, "\r\n\r\n", 4);
+			if (!err)
+				err = flush(c);
+		}
+	}
+out:
+	c->busy--;
+	if (c->dead) {
+		if (!c->busy)
+			conn_destroy(c);
+		return;
+	}
+	if (err) {
+		c->busy++;
+		go_down(c, err);
+		c->busy--;
+		if (c->dead && !c->busy)
+			conn_destroy(c);
+	}
+}

@@ -1,0 +1,203 @@
+/*
+ * dest — where a flow goes: a sip:/sips: URI (RFC 3261 §19.1.1) or a ws:// /
+ * wss:// URL (RFC 7118 §4, SIP.js transportOptions.server), reduced to the
+ * host, port, transport and security RFC 3263 works from.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/net.h"
+
+static int fail(struct regent_error *err, const char *s, const char *why)
+{
+	if (err) {
+		err->code = EINVAL;
+		snprintf(err->text, sizeof(err->text), "server: \"%.120s\": %s", s, why);
+	}
+	return EINVAL;
+}
+
+static enum regent_transport tp_from_name(const char *p, size_t l)
+{
+	static const struct {
+		const char *n;
+		enum regent_transport tp;
+	} names[] = {{"udp", REGENT_TP_UDP},
+		     {"tcp", REGENT_TP_TCP},
+		     {"tls", REGENT_TP_TLS},
+		     {"ws", REGENT_TP_WS},
+		     {"wss", REGENT_TP_WSS}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strlen(names[i].n) == l && strncasecmp(p, names[i].n, l) == 0)
+			return names[i].tp;
+	}
+	return REGENT_TP_NONE;
+}
+
+/* host[:port] up to one of `stops` (or the end); brackets for IPv6. */
+static int parse_hostport(struct regent_dest *d, const char *p, const char *end, const char *s,
+			  struct regent_error *err)
+{
+	const char *h = p, *he;
+	if (p < end && *p == '[') {
+		he = memchr(p, ']', (size_t)(end - p));
+		if (!he)
+			return fail(err, s, "unterminated IPv6 reference");
+		h = p + 1;
+		p = he + 1;
+	} else {
+		he = p;
+		while (he < end && *he != ':')
+			he++;
+		p = he;
+	}
+	size_t hl = (size_t)(he - h);
+	if (hl == 0 || hl >= sizeof(d->host))
+		return fail(err, s, "bad host");
+	memcpy(d->host, h, hl);
+	d->host[hl] = '\0';
+	for (size_t i = 0; i < hl; i++) {
+		char c = d->host[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == ':' || c == '_'))
+			return fail(err, s, "bad character in host");
+	}
+	if (p < end && *p == ':') {
+		unsigned v = 0;
+		p++;
+		if (p == end)
+			return fail(err, s, "empty port");
+		for (; p < end; p++) {
+			if (*p < '0' || *p > '9')
+				return fail(err, s, "bad port");
+			v = v * 10 + (unsigned)(*p - '0');
+			if (v > 65535)
+				return fail(err, s, "port out of range");
+		}
+		if (v == 0)
+			return fail(err, s, "port 0");
+		d->port = (uint16_t)v;
+	} else if (p != end) {
+		return fail(err, s, "junk after host");
+	}
+	struct in6_addr a6;
+	d->numeric =
+	    inet_pton(AF_INET, d->host, &a6) == 1 || inet_pton(AF_INET6, d->host, &a6) == 1;
+	if (strchr(d->host, ':') && !d->numeric)
+		return fail(err, s, "bad IPv6 address");
+	return 0;
+}
+
+int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transport force,
+		      struct regent_error *err)
+{
+	if (!d || !s)
+		return EINVAL;
+	memset(d, 0, sizeof(*d));
+	size_t len = strlen(s);
+	const char *end = s + len;
+
+	if (strncasecmp(s, "ws://", 5) == 0 || strncasecmp(s, "wss://", 6) == 0) {
+		d->secure = s[2] == 's' || s[2] == 'S';
+		d->tp = d->secure ? REGENT_TP_WSS : REGENT_TP_WS;
+		const char *p = s + (d->secure ? 6 : 5);
+		const char *pe = p;
+		while (pe < end && *pe != '/' && *pe != '?' && *pe != '#')
+			pe++;
+		int e = parse_hostport(d, p, pe, s, err);
+		if (e)
+			return e;
+		size_t pl = (size_t)(end - pe);
+		if (pl == 0) {
+			strcpy(d->ws_path, "/");
+		} else {
+			if (*pe != '/' || pl >= sizeof(d->ws_path) || memchr(pe, '#', pl))
+				return fail(err, s, "bad resource path");
+			for (size_t i = 0; i < pl; i++) {
+				if ((unsigned char)pe[i] <= ' ' || pe[i] == 0x7f)
+					return fail(err, s, "bad character in path");
+			}
+			memcpy(d->ws_path, pe, pl);
+			d->ws_path[pl] = '\0';
+		}
+		if (!d->port)
+			d->port = d->secure ? 443 : 80;
+		if (force != REGENT_TP_NONE && force != d->tp)
+			return fail(err, s, "transport option contradicts the URL scheme");
+		return 0;
+	}
+
+	const char *p;
+	if (strncasecmp(s, "sips:", 5) == 0) {
+		d->secure = true;
+		p = s + 5;
+	} else if (strncasecmp(s, "sip:", 4) == 0) {
+		p = s + 4;
+	} else {
+		return fail(err, s, "not a sip:, sips:, ws:// or wss:// address");
+	}
+	/* userinfo ends at the last '@' before params/headers */
+	const char *hend = p;
+	while (hend < end && *hend != ';' && *hend != '?')
+		hend++;
+	const char *at = NULL;
+	for (const char *q = p; q < hend; q++) {
+		if (*q == '@')
+			at = q;
+	}
+	if (at)
+		p = at + 1;
+	int e = parse_hostport(d, p, hend, s, err);
+	if (e)
+		return e;
+	/* ;transport= (RFC 3261 §19.1.1) */
+	const char *q = hend;
+	const char *pend = q;
+	while (pend < end && *pend != '?')
+		pend++;
+	while (q < pend) {
+		q++; /* ';' */
+		const char *ne = q;
+		while (ne < pend && *ne != ';')
+			ne++;
+		if ((size_t)(ne - q) > 10 && strncasecmp(q, "transport=", 10) == 0) {
+			enum regent_transport tp = tp_from_name(q + 10, (size_t)(ne - q - 10));
+			if (tp == REGENT_TP_NONE)
+				return fail(err, s, "unsupported transport parameter");
+			d->tp = tp;
+		}
+		q = ne;
+	}
+	if (force != REGENT_TP_NONE)
+		d->tp = force;
+	/* RFC 3261 §26.2.2 / RFC 5630: sips needs TLS (or WSS) */
+	if (d->secure && d->tp != REGENT_TP_NONE && d->tp != REGENT_TP_TLS &&
+	    d->tp != REGENT_TP_WSS)
+		return fail(err, s, "sips: needs a secure transport");
+	if (d->tp == REGENT_TP_WS || d->tp == REGENT_TP_WSS)
+		strcpy(d->ws_path, "/");
+	return 0;
+}
+
+int regent_sa_format(const struct sockaddr *sa, char *host, size_t hsize, uint16_t *port)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		if (!inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)hsize))
+			return errno;
+		*port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		if (!inet_ntop(AF_INET6, &in6->sin6_addr, host, (socklen_t)hsize))
+			return errno;
+		*port = ntohs(in6->sin6_port);
+		return 0;
+	}
+	return EAFNOSUPPORT;
+}

@@ -1,0 +1,149 @@
+/*
+ * net — the I/O edge of libregent (internal API): where to connect (RFC 3263
+ * resolution with c-ares), and the flows themselves (UDP, TCP, TLS, WS, WSS).
+ *
+ * Everything here is non-blocking and driven c-ares style: each object says
+ * which fd it wants watched for what and when it next needs attention, and
+ * is handed readiness and the current time. Nothing here starts a thread or
+ * reads a global.
+ */
+#ifndef REGENT_NET_H
+#define REGENT_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "regent.h"
+
+/* ------------------------------------------------------------ targets */
+
+/* What to resolve: a SIP URI (sip:/sips:, with optional port and
+ * ;transport=) or a ws:// / wss:// URL. */
+struct regent_dest {
+	char host[256]; /* name or numeric address, IPv6 without brackets */
+	bool numeric;
+	uint16_t port;		  /* 0: none given */
+	enum regent_transport tp; /* NONE: not given (RFC 3263 decides) */
+	bool secure;		  /* sips: or wss: */
+	char ws_path[256];	  /* WS/WSS: the resource, "/" by default */
+};
+
+/* Parses `s` into *d. `force` (from the options) wins over the URI's
+ * ;transport= param. EINVAL with err->text naming what is wrong. */
+int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transport force,
+		      struct regent_error *err);
+
+/* One place to try, in failover order (RFC 3263 §4.3). */
+struct regent_target {
+	enum regent_transport tp;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char host[256]; /* the name TLS verifies and WS sends as Host */
+	char ws_path[256];
+};
+
+/* Numeric address and port of a sockaddr: host without brackets. */
+int regent_sa_format(const struct sockaddr *sa, char *host, size_t hsize, uint16_t *port);
+
+/* ------------------------------------------------------------ DNS */
+
+struct regent_dns;
+
+/* `server`: "127.0.0.1", "127.0.0.1:5353" or "[::1]:53"; NULL uses
+ * /etc/resolv.conf. /etc/hosts is always consulted first ("fb"). */
+int regent_dns_alloc(struct regent_dns **dp, const char *server);
+void regent_dns_free(struct regent_dns *d);
+
+/* Called once per regent_dns_resolve(): 0 and an ordered list (n > 0), or
+ * REGENT_EDNS / ENOMEM. `targets` is valid during the call only. */
+typedef void(regent_dns_h)(int err, const struct regent_target *targets, size_t n, void *arg);
+
+/* RFC 3263 §4: NAPTR -> SRV -> A/AAAA, skipping what §4.1/§4.2 say to skip:
+ *  - numeric host: no DNS at all;
+ *  - explicit port: A/AAAA only (transport: given, else UDP / TLS for sips);
+ *  - explicit transport: SRV for it, then A/AAAA on the default port;
+ *  - otherwise NAPTR, then SRV for the services found (or, with no NAPTR,
+ *    SRV for every transport), then A/AAAA.
+ * WS/WSS URLs resolve A/AAAA only (RFC 7118 defines no SRV use).
+ * `rnd` picks among SRV records of equal priority by weight (RFC 2782). The
+ * handler may be called before this returns (numeric hosts). */
+int regent_dns_resolve(struct regent_dns *d, const struct regent_dest *dest,
+		       const struct regent_env *rnd, regent_dns_h *h, void *arg);
+
+/* Cancels every pending resolution: handlers are not called. */
+void regent_dns_cancel(struct regent_dns *d);
+
+size_t regent_dns_fds(struct regent_dns *d, struct regent_pollfd *fds, size_t max);
+int regent_dns_timeout(struct regent_dns *d); /* ms, -1: none */
+void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, size_t n);
+
+/* Orders SRV records of one priority by RFC 2782 weighted random selection
+ * (exposed for tests). `rnd` returns a value in [0, total weight]. */
+struct regent_srv {
+	uint16_t priority, weight, port;
+	char host[256];
+};
+void regent_srv_sort(struct regent_srv *v, size_t n, const struct regent_env *rnd);
+
+/* ------------------------------------------------------------ TLS */
+
+struct regent_tls;
+
+struct regent_tls_options {
+	const char *ca_file; /* NULL and ca_dir NULL: the system store */
+	const char *ca_dir;
+	bool insecure; /* no peer / host name verification */
+};
+
+int regent_tls_alloc(struct regent_tls **tp, const struct regent_tls_options *o,
+		     struct regent_error *err);
+void regent_tls_free(struct regent_tls *t);
+void *regent_tls_ssl_ctx(struct regent_tls *t); /* SSL_CTX * */
+bool regent_tls_insecure(const struct regent_tls *t);
+
+/* ------------------------------------------------------------ connections */
+
+struct regent_conn;
+
+struct regent_conn_handlers {
+	/* the flow is up: Via and Contact come from fi (the socket used) */
+	void (*up)(void *arg, const struct regent_flow_info *fi);
+	/* one whole SIP message (datagram, framed stream message, WS text frame) */
+	void (*recv)(void *arg, const char *buf, size_t len);
+	/* the flow failed or closed: err is an errno or REGENT_ETLSVERIFY. After
+	 * this the conn does nothing more; free it. */
+	void (*down)(void *arg, int err);
+	void (*log)(void *arg, enum regent_log_level lvl, const char *line);
+	void *arg;
+};
+
+struct regent_conn_options {
+	uint32_t connect_timeout_ms;   /* TCP connect + TLS + WS handshakes */
+	uint32_t keepalive_interval_s; /* CRLF ping on TCP/TLS (RFC 5626 §3.5.1) */
+	struct regent_tls *tls;	       /* required for TLS and WSS */
+	size_t max_msg;		       /* framing limit, default 65536 */
+};
+
+/* Starts connecting to `t` (non-blocking). Handlers are never called from
+ * inside this function. */
+int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
+		     const struct regent_conn_options *o, const struct regent_conn_handlers *h,
+		     uint64_t now);
+/* Closes at once (no handler call). A WS flow sends a close frame if it can. */
+void regent_conn_free(struct regent_conn *c);
+
+/* Queues one whole message. ENOTCONN before up, EMSGSIZE, ENOBUFS when the
+ * output queue is over its bound, EPIPE once down. */
+int regent_conn_send(struct regent_conn *c, const char *buf, size_t len);
+
+/* fd to watch and for what (0 events: nothing right now); -1 when none. */
+int regent_conn_fd(const struct regent_conn *c, int *events);
+uint64_t regent_conn_deadline(const struct regent_conn *c); /* UINT64_MAX none */
+/* Readiness (revents may be 0 on a pure timeout) and timers. May call the
+ * handlers, including down(); the caller must not touch c after down()
+ * unless to free it. */
+void regent_conn_process(struct regent_conn *c, int revents, uint64_t now);
+
+#endif /* REGENT_NET_H */
