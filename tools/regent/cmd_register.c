@@ -1,0 +1,399 @@
+/*
+ * cmd_register.c — `regent register`, `regent unregister`, `regent query`.
+ *
+ * One UA (regent's own I/O), one Registerer, the default epoll loop, and a
+ * signalfd for SIGINT/SIGTERM watched by that loop. The registerer's events
+ * drive the output (report.c) and the decision to stop; the process exit code
+ * says how it ended:
+ *   0 success, 1 rejected (final 4xx/5xx/6xx, auth failed), 2 usage,
+ *   3 network / DNS / timeout, 4 TLS verification failed.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cmd_register.h"
+#include "opts.h"
+#include "report.h"
+
+/* After a final failure, how long to wait for the registerer to schedule a
+ * retry or an auth/423 follow-up before the failure counts as the outcome. */
+#define FAIL_SETTLE_MS 150u
+/* Longest a single REGISTER exchange can take (64·T1 with T1 up to 60 s would
+ * be absurd; this bounds unregister/query whatever the timers say). */
+#define EXCHANGE_BOUND_MS 120000u
+
+struct run {
+	struct regent_cli_opts *o;
+	struct regent_report rep;
+	struct regent_ua *ua;
+	struct regent_loop *loop;
+	struct regent_registerer *reg;
+	int sigfd;
+	int signo;
+
+	enum regent_send_reason last_reason; /* of the last REGISTER sent */
+	bool fail_pending;		     /* a final failure, nothing scheduled after it yet */
+	uint64_t fail_settle_at;	     /* it becomes the outcome at this time */
+	int fail_code;			     /* exit code of the last final failure; 0 none */
+	char fail_text[192];
+	bool got_2xx; /* a 2xx arrived since the last REGISTER was sent */
+	bool ever_registered;
+};
+
+static bool is_tls_failure(const char *text)
+{
+	const char *tls = regent_strerror(REGENT_ETLSVERIFY);
+
+	if (!text)
+		return false;
+	if (tls && *tls && strstr(text, tls))
+		return true;
+	return strcasestr(text, "certificate") != NULL || strcasestr(text, "TLS verif") != NULL;
+}
+
+/* Exit code a final failure response stands for. Locally synthesized
+ * responses (408 timeout, 503 transport error) are network failures unless
+ * their reason names TLS verification. */
+static int exit_code_for(const struct regent_event *ev)
+{
+	if (!ev->local)
+		return REGENT_EXIT_REJECTED;
+	if (is_tls_failure(ev->phrase))
+		return REGENT_EXIT_TLS;
+	return REGENT_EXIT_NETWORK;
+}
+
+static void on_event(struct regent_registerer *reg, const struct regent_event *ev, void *arg)
+{
+	struct run *r = arg;
+
+	(void)reg;
+	regent_report_event(&r->rep, ev);
+	switch (ev->type) {
+	case REGENT_EV_REQUEST_SENT:
+		r->last_reason = ev->reason;
+		r->fail_pending = false;
+		r->got_2xx = false;
+		break;
+	case REGENT_EV_RESPONSE:
+		if (ev->status >= 200 && ev->status < 300) {
+			r->got_2xx = true;
+			r->fail_pending = false;
+			r->fail_code = 0;
+			regent_loop_stop(r->loop);
+		} else if (ev->status >= 300) {
+			r->fail_pending = true;
+			r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
+			r->fail_code = exit_code_for(ev);
+			snprintf(r->fail_text, sizeof(r->fail_text), "%u %s%s",
+				 (unsigned)ev->status, ev->phrase ? ev->phrase : "",
+				 ev->local ? " (local)" : "");
+			regent_loop_stop(r->loop);
+		}
+		break;
+	case REGENT_EV_WILL_RETRY:
+		r->fail_pending = false;
+		break;
+	case REGENT_EV_STATE_CHANGED:
+		if (ev->state == REGENT_REG_REGISTERED)
+			r->ever_registered = true;
+		regent_loop_stop(r->loop);
+		break;
+	case REGENT_EV_REGISTRATION_LOST:
+		regent_loop_stop(r->loop);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_signal(int fd, int revents, void *arg)
+{
+	struct run *r = arg;
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		r->signo = (int)si.ssi_signo;
+	regent_loop_stop(r->loop);
+}
+
+/* A final failure with no retry, auth answer or refresh coming after it. */
+static bool failed_for_good(struct run *r, uint64_t now)
+{
+	if (!r->fail_pending || now < r->fail_settle_at)
+		return false;
+	if (regent_registerer_waiting(r->reg))
+		return false;
+	return regent_registerer_state(r->reg) != REGENT_REG_REGISTERED;
+}
+
+/* Runs the loop for at most ms, redrawing the status line. */
+static void pump(struct run *r, uint64_t ms)
+{
+	if (ms > 1000)
+		ms = 1000;
+	regent_loop_run(r->loop, (int)ms);
+	regent_report_tick(&r->rep);
+}
+
+static int setup(struct run *r, struct regent_cli_opts *o)
+{
+	struct regent_error err = {0};
+	sigset_t set;
+	int e;
+
+	r->o = o;
+	r->sigfd = -1;
+	regent_report_init(&r->rep, o->json ? REGENT_REPORT_JSON : REGENT_REPORT_TEXT, o->verbose,
+			   o->quiet);
+
+	o->ua.log_h = regent_report_log;
+	o->ua.log_arg = &r->rep;
+	o->ua.log_level = o->quiet     ? REGENT_LOG_ERROR
+			  : o->verbose ? REGENT_LOG_DEBUG
+				       : REGENT_LOG_INFO;
+	o->reg.event_h = on_event;
+	o->reg.event_arg = r;
+	if (o->cmd != REGENT_CLI_REGISTER || o->once) {
+		/* one exchange: its outcome is the answer, nothing to retry later */
+		o->reg.auto_retry = false;
+		o->reg.auto_refresh = false;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL)) {
+		regent_report_error(&r->rep, REGENT_EXIT_NETWORK, "sigprocmask failed");
+		return REGENT_EXIT_NETWORK;
+	}
+	r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sigfd < 0) {
+		regent_report_error(&r->rep, REGENT_EXIT_NETWORK, "signalfd failed");
+		return REGENT_EXIT_NETWORK;
+	}
+
+	e = regent_ua_alloc(&r->ua, &o->ua, &err);
+	if (e) {
+		char msg[320];
+		int code = e == EINVAL		    ? REGENT_EXIT_USAGE
+			   : e == REGENT_ETLSVERIFY ? REGENT_EXIT_TLS
+						    : REGENT_EXIT_NETWORK;
+
+		snprintf(msg, sizeof(msg), "%s", err.text[0] ? err.text : regent_strerror(e));
+		regent_report_error(&r->rep, code, msg);
+		return code;
+	}
+	e = regent_loop_alloc(&r->loop);
+	if (!e)
+		e = regent_loop_add_ua(r->loop, r->ua);
+	if (!e)
+		e = regent_loop_watch_fd(r->loop, r->sigfd, REGENT_POLL_IN, on_signal, r);
+	if (e) {
+		regent_report_error(&r->rep, REGENT_EXIT_NETWORK, regent_strerror(e));
+		return REGENT_EXIT_NETWORK;
+	}
+	e = regent_registerer_alloc(&r->reg, r->ua, &o->reg, &err);
+	if (e) {
+		char msg[320];
+		int code = e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK;
+
+		snprintf(msg, sizeof(msg), "%s", err.text[0] ? err.text : regent_strerror(e));
+		regent_report_error(&r->rep, code, msg);
+		return code;
+	}
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	regent_report_clear(&r->rep);
+	if (r->reg)
+		regent_registerer_free(r->reg);
+	if (r->loop && r->sigfd >= 0)
+		regent_loop_unwatch_fd(r->loop, r->sigfd);
+	if (r->loop && r->ua)
+		regent_loop_remove_ua(r->loop, r->ua);
+	if (r->ua)
+		regent_ua_free(r->ua);
+	if (r->loop)
+		regent_loop_free(r->loop);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+}
+
+static int finish(struct run *r, int code, const char *why)
+{
+	if (code && code != REGENT_EXIT_USAGE)
+		regent_report_error(&r->rep, code, why);
+	regent_report_exit(&r->rep, code, why);
+	return code;
+}
+
+/* Graceful end: un-REGISTER (bounded by --unregister-timeout), then TERMINATED. */
+static int unregister_and_exit(struct run *r, const char *why)
+{
+	bool was_registered = regent_registerer_state(r->reg) == REGENT_REG_REGISTERED;
+	uint64_t end = regent_report_now_ms() + r->o->unregister_timeout_ms + 1000u;
+	int first_signal = r->signo;
+	int e;
+
+	regent_report_note(&r->rep, "note",
+			   was_registered ? "unregistering" : "not registered; stopping");
+	r->got_2xx = false;
+	r->fail_pending = false;
+	e = regent_registerer_dispose(r->reg, r->o->unregister_timeout_ms);
+	if (e && e != EPERM)
+		return finish(r, REGENT_EXIT_NETWORK, regent_strerror(e));
+	for (;;) {
+		uint64_t now = regent_report_now_ms();
+
+		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED)
+			break;
+		if (now >= end)
+			return finish(r, REGENT_EXIT_NETWORK, "un-REGISTER not answered in time");
+		if (r->signo != first_signal)
+			return finish(r, REGENT_EXIT_NETWORK, "second signal: stopped at once");
+		pump(r, end - now);
+	}
+	if (was_registered) {
+		if (r->got_2xx)
+			return finish(r, REGENT_EXIT_OK, why);
+		if (r->fail_code)
+			return finish(r, r->fail_code, r->fail_text);
+		return finish(r, REGENT_EXIT_NETWORK, "un-REGISTER not confirmed");
+	}
+	if (r->fail_code)
+		return finish(r, r->fail_code, r->fail_text);
+	return finish(r, r->ever_registered ? REGENT_EXIT_OK : REGENT_EXIT_NETWORK,
+		      r->ever_registered ? why : "never registered");
+}
+
+static void report_contacts(struct run *r)
+{
+	const struct regent_binding *b = NULL;
+	size_t n = regent_registerer_contacts(r->reg, &b);
+
+	regent_report_bindings(&r->rep, b, n);
+}
+
+static int run_register(struct run *r)
+{
+	uint64_t start = regent_report_now_ms();
+	uint64_t for_end = r->o->for_s ? start + (uint64_t)r->o->for_s * 1000u : UINT64_MAX;
+	int e;
+
+	e = regent_registerer_register(r->reg, NULL);
+	if (e)
+		return finish(r, e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK,
+			      regent_strerror(e));
+	for (;;) {
+		uint64_t now = regent_report_now_ms();
+		uint64_t wait = 1000;
+
+		if (r->signo) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "%s", strsignal(r->signo));
+			return unregister_and_exit(r, why);
+		}
+		if (now >= for_end)
+			return unregister_and_exit(r, "--for elapsed");
+		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
+		    !regent_registerer_waiting(r->reg)) {
+			report_contacts(r);
+			return finish(r, REGENT_EXIT_OK,
+				      "registered (--once: binding left in place)");
+		}
+		if (failed_for_good(r, now))
+			return finish(r, r->fail_code, r->fail_text);
+		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED)
+			return finish(r, r->fail_code ? r->fail_code : REGENT_EXIT_NETWORK,
+				      r->fail_code ? r->fail_text : "registerer terminated");
+		if (for_end - now < wait)
+			wait = for_end - now;
+		if (r->fail_pending && r->fail_settle_at > now && r->fail_settle_at - now < wait)
+			wait = r->fail_settle_at - now;
+		if (r->fail_pending && r->fail_settle_at <= now)
+			wait = 10;
+		pump(r, wait ? wait : 1);
+	}
+}
+
+/* unregister and query: one exchange (with its auth round trip), then exit. */
+static int run_exchange(struct run *r)
+{
+	uint64_t end = regent_report_now_ms() + EXCHANGE_BOUND_MS;
+	int e;
+
+	if (r->o->cmd == REGENT_CLI_QUERY)
+		e = regent_registerer_query(r->reg);
+	else
+		e = regent_registerer_unregister(r->reg, r->o->all, NULL);
+	if (e)
+		return finish(r, e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK,
+			      regent_strerror(e));
+	for (;;) {
+		uint64_t now = regent_report_now_ms();
+
+		if (r->signo)
+			return finish(r, REGENT_EXIT_NETWORK, "interrupted");
+		if (r->got_2xx && !regent_registerer_waiting(r->reg)) {
+			if (r->o->cmd == REGENT_CLI_QUERY) {
+				report_contacts(r);
+				return finish(r, REGENT_EXIT_OK, "bindings listed");
+			}
+			return finish(r, REGENT_EXIT_OK,
+				      r->o->all ? "every binding removed" : "binding removed");
+		}
+		if (r->fail_pending && now >= r->fail_settle_at &&
+		    !regent_registerer_waiting(r->reg))
+			return finish(r, r->fail_code, r->fail_text);
+		if (now >= end)
+			return finish(r, REGENT_EXIT_NETWORK, "no final response in time");
+		pump(r, r->fail_pending ? 10 : end - now);
+	}
+}
+
+static int run_cmd(enum regent_cli_cmd cmd, int argc, char **argv)
+{
+	struct regent_cli_opts o;
+	struct run r;
+	int code;
+
+	memset(&r, 0, sizeof(r));
+	code = regent_cli_opts_parse(&o, cmd, argc, argv);
+	if (code) {
+		regent_cli_opts_release(&o);
+		return code < 0 ? REGENT_EXIT_OK : code;
+	}
+	code = setup(&r, &o);
+	if (!code)
+		code = cmd == REGENT_CLI_REGISTER ? run_register(&r) : run_exchange(&r);
+	teardown(&r);
+	regent_cli_opts_release(&o);
+	return code;
+}
+
+int regent_cmd_register(int argc, char **argv)
+{
+	return run_cmd(REGENT_CLI_REGISTER, argc, argv);
+}
+
+int regent_cmd_unregister(int argc, char **argv)
+{
+	return run_cmd(REGENT_CLI_UNREGISTER, argc, argv);
+}
+
+int regent_cmd_query(int argc, char **argv)
+{
+	return run_cmd(REGENT_CLI_QUERY, argc, argv);
+}

@@ -1,0 +1,10 @@
+/*
+ * `regent registrar`: the in-memory registrar core over real sockets (a test
+ * and demo tool). argv[0] is the subcommand name; returns the exit code.
+ */
+#ifndef REGENT_CLI_CMD_REGISTRAR_H
+#define REGENT_CLI_CMD_REGISTRAR_H
+
+int regent_cmd_registrar(int argc, char **argv);
+
+#endif /* REGENT_CLI_CMD_REGISTRAR_H */

@@ -1,0 +1,576 @@
+/*
+ * opts.c — flags shared by register, unregister and query.
+ *
+ * Every SIP.js RegistererOptions / UserAgentOptions member has one long flag
+ * with the same meaning and default; the C library validates the values
+ * (regent_registerer_alloc names the bad field), this file only checks that
+ * numbers are numbers and reports the flag by name. Exit code 2 on any
+ * usage error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "opts.h"
+
+enum {
+	OPT_EXPIRES = 256,
+	OPT_EXTRA_CONTACT_PARAM,
+	OPT_HEADER,
+	OPT_INSTANCE_ID,
+	OPT_LOG_CONFIGURATION,
+	OPT_NO_LOG_CONFIGURATION,
+	OPT_FROM_DISPLAY_NAME,
+	OPT_FROM_TAG,
+	OPT_FROM_URI,
+	OPT_TO_DISPLAY_NAME,
+	OPT_TO_URI,
+	OPT_REG_ID,
+	OPT_REGISTRAR,
+	OPT_REFRESH_FREQUENCY,
+	OPT_AUTH_USER,
+	OPT_PASSWORD,
+	OPT_PASSWORD_FILE,
+	OPT_HA1,
+	OPT_DISPLAY_NAME,
+	OPT_CONTACT_NAME,
+	OPT_CONTACT_PARAM,
+	OPT_VIA_HOST,
+	OPT_USER_AGENT,
+	OPT_SERVER,
+	OPT_TRANSPORT,
+	OPT_TLS_CA,
+	OPT_TLS_INSECURE,
+	OPT_DNS_SERVER,
+	OPT_T1,
+	OPT_RETRY_BASE,
+	OPT_RETRY_MAX,
+	OPT_FOR,
+	OPT_ONCE,
+	OPT_ALL,
+	OPT_JSON,
+	OPT_UNREGISTER_TIMEOUT,
+	OPT_KEEPALIVE,
+};
+
+static const struct option long_opts[] = {
+    {"expires", required_argument, NULL, OPT_EXPIRES},
+    {"extra-contact-param", required_argument, NULL, OPT_EXTRA_CONTACT_PARAM},
+    {"header", required_argument, NULL, OPT_HEADER},
+    {"instance-id", required_argument, NULL, OPT_INSTANCE_ID},
+    {"log-configuration", no_argument, NULL, OPT_LOG_CONFIGURATION},
+    {"no-log-configuration", no_argument, NULL, OPT_NO_LOG_CONFIGURATION},
+    {"from-display-name", required_argument, NULL, OPT_FROM_DISPLAY_NAME},
+    {"from-tag", required_argument, NULL, OPT_FROM_TAG},
+    {"from-uri", required_argument, NULL, OPT_FROM_URI},
+    {"to-display-name", required_argument, NULL, OPT_TO_DISPLAY_NAME},
+    {"to-uri", required_argument, NULL, OPT_TO_URI},
+    {"reg-id", required_argument, NULL, OPT_REG_ID},
+    {"registrar", required_argument, NULL, OPT_REGISTRAR},
+    {"refresh-frequency", required_argument, NULL, OPT_REFRESH_FREQUENCY},
+    {"auth-user", required_argument, NULL, OPT_AUTH_USER},
+    {"password", required_argument, NULL, OPT_PASSWORD},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    {"ha1", required_argument, NULL, OPT_HA1},
+    {"display-name", required_argument, NULL, OPT_DISPLAY_NAME},
+    {"contact-name", required_argument, NULL, OPT_CONTACT_NAME},
+    {"contact-param", required_argument, NULL, OPT_CONTACT_PARAM},
+    {"via-host", required_argument, NULL, OPT_VIA_HOST},
+    {"user-agent", required_argument, NULL, OPT_USER_AGENT},
+    {"server", required_argument, NULL, OPT_SERVER},
+    {"transport", required_argument, NULL, OPT_TRANSPORT},
+    {"tls-ca", required_argument, NULL, OPT_TLS_CA},
+    {"tls-insecure", no_argument, NULL, OPT_TLS_INSECURE},
+    {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"t1", required_argument, NULL, OPT_T1},
+    {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
+    {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
+    {"for", required_argument, NULL, OPT_FOR},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *cmd_name(enum regent_cli_cmd cmd)
+{
+	switch (cmd) {
+	case REGENT_CLI_REGISTER:
+		return "register";
+	case REGENT_CLI_UNREGISTER:
+		return "unregister";
+	case REGENT_CLI_QUERY:
+		return "query";
+	}
+	return "?";
+}
+
+void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
+{
+	FILE *f = fp;
+
+	fprintf(f, "usage: regent %s AOR [options]   (see regent(1))\n", cmd_name(cmd));
+	if (cmd == REGENT_CLI_REGISTER)
+		fputs("  --for SECONDS            stay registered that long, then unregister\n"
+		      "  --once                   register, report, exit without unregistering\n",
+		      f);
+	if (cmd == REGENT_CLI_UNREGISTER)
+		fputs("  --all                    remove every binding of the AOR (Contact: *)\n",
+		      f);
+	fputs(
+	    "Registerer (SIP.js RegistererOptions):\n"
+	    "  --expires S  --extra-contact-param P  --header 'Name: value'\n"
+	    "  --instance-id UUID  --[no-]log-configuration  --reg-id N\n"
+	    "  --from-display-name N  --from-tag T  --from-uri U  --to-display-name N  --to-uri U\n"
+	    "  --registrar URI  --refresh-frequency PCT\n"
+	    "User agent (SIP.js UserAgentOptions):\n"
+	    "  --auth-user U  --password-file F (or REGENT_PASSWORD, or a prompt)  --ha1 HEX\n"
+	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
+	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
+	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
+	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
+	    "Output: --json (one JSON object per event)  -v (SIP trace on stderr)  -q (errors)\n"
+	    "Exit: 0 ok, 1 rejected, 2 usage, 3 network/DNS/timeout, 4 TLS verification\n",
+	    f);
+}
+
+static int usage_error(enum regent_cli_cmd cmd, const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "regent %s: ", cmd_name(cmd));
+	fprintf(stderr, fmt, a, b);
+	fputs("\n", stderr);
+	fprintf(stderr, "Try 'regent %s --help'.\n", cmd_name(cmd));
+	return REGENT_EXIT_USAGE;
+}
+
+/* A whole decimal number within [min, max], or exit code 2 naming the flag. */
+static int parse_u32(enum regent_cli_cmd cmd, const char *flag, const char *s, uint32_t min,
+		     uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = (uint32_t)v;
+	return 0;
+bad : {
+	char range[64];
+
+	snprintf(range, sizeof(range), "%u..%u", (unsigned)min, (unsigned)max);
+	return usage_error(cmd, "--%s: expected a whole number in %s", flag, range);
+}
+}
+
+static int parse_transport(const char *s, enum regent_transport *tp)
+{
+	static const struct {
+		const char *name;
+		enum regent_transport tp;
+	} map[] = {
+	    {"udp", REGENT_TP_UDP}, {"tcp", REGENT_TP_TCP}, {"tls", REGENT_TP_TLS},
+	    {"ws", REGENT_TP_WS},   {"wss", REGENT_TP_WSS},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (!strcasecmp(s, map[i].name)) {
+			*tp = map[i].tp;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+/* First line of a file, without its line end. */
+static int read_password_file(const char *path, char **out)
+{
+	FILE *f;
+	char buf[1024];
+	size_t n;
+	int err = 0;
+
+	f = fopen(path, "r");
+	if (!f)
+		return errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		err = ferror(f) ? EIO : 0;
+		buf[0] = '\0';
+	}
+	fclose(f);
+	if (err)
+		return err;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	*out = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return *out ? 0 : ENOMEM;
+}
+
+/* No-echo prompt on the controlling terminal. */
+static int prompt_password(const char *aor, char **out)
+{
+	struct termios old, quiet;
+	char buf[1024];
+	int fd, err = 0;
+	FILE *tty;
+	size_t n;
+
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	tty = fdopen(fd, "r+");
+	if (!tty) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	if (tcgetattr(fd, &old)) {
+		err = errno;
+		goto out;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL;
+	fprintf(tty, "Password for %s (empty: none): ", aor);
+	fflush(tty);
+	if (tcsetattr(fd, TCSAFLUSH, &quiet)) {
+		err = errno;
+		goto out;
+	}
+	if (!fgets(buf, sizeof(buf), tty))
+		buf[0] = '\0';
+	tcsetattr(fd, TCSAFLUSH, &old);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	*out = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	if (!*out)
+		err = ENOMEM;
+out:
+	fclose(tty);
+	return err;
+}
+
+/* True for "user@host" without a scheme (a ':' only after the '@'). */
+static bool needs_scheme(const char *aor)
+{
+	const char *at = strchr(aor, '@');
+	const char *colon = strchr(aor, ':');
+
+	if (!strncasecmp(aor, "sip:", 4) || !strncasecmp(aor, "sips:", 5))
+		return false;
+	return at && (!colon || colon > at);
+}
+
+static int append_contact_param(struct regent_cli_opts *o, const char *p)
+{
+	size_t have = o->contact_params ? strlen(o->contact_params) : 0;
+	size_t add = strlen(p);
+	char *n;
+
+	while (*p == ';') {
+		p++;
+		add--;
+	}
+	n = realloc(o->contact_params, have + add + 2);
+	if (!n)
+		return ENOMEM;
+	if (have)
+		n[have++] = ';';
+	memcpy(n + have, p, add + 1);
+	o->contact_params = n;
+	return 0;
+}
+
+void regent_cli_opts_release(struct regent_cli_opts *o)
+{
+	free(o->contact_params);
+	o->contact_params = NULL;
+	if (o->password) {
+		explicit_bzero(o->password, strlen(o->password));
+		free(o->password);
+		o->password = NULL;
+	}
+	free(o->aor);
+	o->aor = NULL;
+}
+
+int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, int argc, char **argv)
+{
+	const char *password_arg = NULL, *password_file = NULL;
+	int c, err;
+
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	regent_ua_options_init(&o->ua);
+	regent_registerer_options_init(&o->reg);
+	o->unregister_timeout_ms = 5000;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vqh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_EXPIRES:
+			err = parse_u32(cmd, "expires", optarg, 1, 2147483647u, &o->reg.expires);
+			if (err)
+				return err;
+			break;
+		case OPT_EXTRA_CONTACT_PARAM:
+			if (o->n_contact_header_params == REGENT_CLI_MAX_LIST)
+				return usage_error(cmd, "--%s: at most 32 times%s",
+						   "extra-contact-param", "");
+			o->contact_header_params[o->n_contact_header_params++] = optarg;
+			break;
+		case OPT_HEADER:
+			if (o->n_headers == REGENT_CLI_MAX_LIST)
+				return usage_error(cmd, "--%s: at most 32 times%s", "header", "");
+			if (!strchr(optarg, ':'))
+				return usage_error(cmd, "--header: '%s' is not 'Name: value'%s",
+						   optarg, "");
+			o->headers[o->n_headers++] = optarg;
+			break;
+		case OPT_INSTANCE_ID:
+			o->reg.instance_id = optarg;
+			break;
+		case OPT_LOG_CONFIGURATION:
+			o->reg.log_configuration = true;
+			break;
+		case OPT_NO_LOG_CONFIGURATION:
+			o->reg.log_configuration = false;
+			break;
+		case OPT_FROM_DISPLAY_NAME:
+			o->reg.params.from_display_name = optarg;
+			break;
+		case OPT_FROM_TAG:
+			o->reg.params.from_tag = optarg;
+			break;
+		case OPT_FROM_URI:
+			o->reg.params.from_uri = optarg;
+			break;
+		case OPT_TO_DISPLAY_NAME:
+			o->reg.params.to_display_name = optarg;
+			break;
+		case OPT_TO_URI:
+			o->reg.params.to_uri = optarg;
+			break;
+		case OPT_REG_ID:
+			err = parse_u32(cmd, "reg-id", optarg, 1, 2147483647u, &o->reg.reg_id);
+			if (err)
+				return err;
+			break;
+		case OPT_REGISTRAR:
+			o->reg.registrar = optarg;
+			break;
+		case OPT_REFRESH_FREQUENCY:
+			/* the range 50..99 is checked by the library, which names the field */
+			err = parse_u32(cmd, "refresh-frequency", optarg, 0, 1000,
+					&o->reg.refresh_frequency);
+			if (err)
+				return err;
+			break;
+		case OPT_AUTH_USER:
+			o->ua.authorization_username = optarg;
+			break;
+		case OPT_PASSWORD:
+			password_arg = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			password_file = optarg;
+			break;
+		case OPT_HA1:
+			o->ua.authorization_ha1 = optarg;
+			break;
+		case OPT_DISPLAY_NAME:
+			o->ua.display_name = optarg;
+			break;
+		case OPT_CONTACT_NAME:
+			o->ua.contact_name = optarg;
+			break;
+		case OPT_CONTACT_PARAM:
+			if (append_contact_param(o, optarg))
+				return usage_error(cmd, "out of memory%s%s", "", "");
+			break;
+		case OPT_VIA_HOST:
+			o->ua.via_host = optarg;
+			break;
+		case OPT_USER_AGENT:
+			o->ua.user_agent_string = optarg;
+			break;
+		case OPT_SERVER:
+			o->ua.server = optarg;
+			break;
+		case OPT_TRANSPORT:
+			if (parse_transport(optarg, &o->ua.transport))
+				return usage_error(cmd,
+						   "--transport: '%s' is not one of "
+						   "udp, tcp, tls, ws, wss%s",
+						   optarg, "");
+			break;
+		case OPT_TLS_CA: {
+			struct stat st;
+
+			if (stat(optarg, &st))
+				return usage_error(cmd, "--tls-ca: %s: %s", optarg,
+						   strerror(errno));
+			if (S_ISDIR(st.st_mode))
+				o->ua.tls_ca_dir = optarg;
+			else
+				o->ua.tls_ca_file = optarg;
+			break;
+		}
+		case OPT_TLS_INSECURE:
+			o->ua.tls_insecure = true;
+			break;
+		case OPT_DNS_SERVER:
+			o->ua.dns_server = optarg;
+			break;
+		case OPT_KEEPALIVE:
+			err = parse_u32(cmd, "keepalive", optarg, 0, 86400,
+					&o->ua.keepalive_interval_s);
+			if (err)
+				return err;
+			break;
+		case OPT_T1:
+			err = parse_u32(cmd, "t1", optarg, 10, 60000, &o->ua.t1_ms);
+			if (err)
+				return err;
+			if (o->ua.t2_ms < o->ua.t1_ms)
+				o->ua.t2_ms = o->ua.t1_ms;
+			break;
+		case OPT_RETRY_BASE:
+			err = parse_u32(cmd, "retry-base", optarg, 1, 86400, &o->reg.retry_base_s);
+			if (err)
+				return err;
+			break;
+		case OPT_RETRY_MAX:
+			err = parse_u32(cmd, "retry-max", optarg, 1, 86400, &o->reg.retry_max_s);
+			if (err)
+				return err;
+			break;
+		case OPT_FOR:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			err = parse_u32(cmd, "for", optarg, 1, 31536000u, &o->for_s);
+			if (err)
+				return err;
+			break;
+		case OPT_ONCE:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			o->once = true;
+			break;
+		case OPT_ALL:
+			if (cmd != REGENT_CLI_UNREGISTER)
+				goto not_here;
+			o->all = true;
+			break;
+		case OPT_UNREGISTER_TIMEOUT:
+			err = parse_u32(cmd, "unregister-timeout", optarg, 100, 600000,
+					&o->unregister_timeout_ms);
+			if (err)
+				return err;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			regent_cli_opts_usage(cmd, stdout);
+			return -1;
+		case ':':
+			return usage_error(cmd, "%s: needs a value%s", argv[optind - 1], "");
+		case '?':
+		default:
+			if (optopt && optopt < 256)
+				return usage_error(cmd, "unknown option -%c%s",
+						   (char[]){(char)optopt, 0}, "");
+			return usage_error(cmd, "unknown option %s%s", argv[optind - 1], "");
+		}
+		continue;
+	not_here:
+		return usage_error(cmd, "%s: not an option of this command%s", argv[optind - 1],
+				   "");
+	}
+
+	if (o->once && o->for_s)
+		return usage_error(cmd, "--once and --for%s%s", " exclude each other", "");
+	if (o->verbose && o->quiet)
+		return usage_error(cmd, "-v and -q%s%s", " exclude each other", "");
+	if (optind >= argc)
+		return usage_error(cmd, "missing AOR (e.g. sip:alice@example.com)%s%s", "", "");
+	if (optind + 1 < argc)
+		return usage_error(cmd, "unexpected argument '%s'%s", argv[optind + 1], "");
+
+	/* "alice@example.com" is taken as sip:alice@example.com */
+	if (needs_scheme(argv[optind])) {
+		if (asprintf(&o->aor, "sip:%s", argv[optind]) < 0) {
+			o->aor = NULL;
+			return usage_error(cmd, "out of memory%s%s", "", "");
+		}
+	} else {
+		o->aor = strdup(argv[optind]);
+		if (!o->aor)
+			return usage_error(cmd, "out of memory%s%s", "", "");
+	}
+	o->ua.uri = o->aor;
+
+	if (o->n_headers) {
+		o->reg.extra_headers = o->headers;
+		o->reg.extra_headers_count = o->n_headers;
+	}
+	if (o->n_contact_header_params) {
+		o->reg.extra_contact_header_params = o->contact_header_params;
+		o->reg.extra_contact_header_params_count = o->n_contact_header_params;
+	}
+	if (o->contact_params)
+		o->ua.contact_params = o->contact_params;
+
+	/* The password: --password-file, REGENT_PASSWORD, --password (warned),
+	 * or a no-echo prompt when a person is at a terminal. */
+	if (password_file) {
+		err = read_password_file(password_file, &o->password);
+		if (err)
+			return usage_error(cmd, "--password-file: %s: %s", password_file,
+					   strerror(err));
+	} else if (password_arg) {
+		fprintf(stderr,
+			"regent %s: warning: --password is visible to other users of this "
+			"machine (ps, /proc); prefer REGENT_PASSWORD or --password-file\n",
+			cmd_name(cmd));
+		o->password = strdup(password_arg);
+		if (!o->password)
+			return usage_error(cmd, "out of memory%s%s", "", "");
+	} else if (getenv("REGENT_PASSWORD")) {
+		o->password = strdup(getenv("REGENT_PASSWORD"));
+		if (!o->password)
+			return usage_error(cmd, "out of memory%s%s", "", "");
+	} else if (!o->ua.authorization_ha1 && isatty(STDIN_FILENO)) {
+		if (prompt_password(o->aor, &o->password))
+			o->password = NULL;
+	}
+	if (o->password && *o->password)
+		o->ua.authorization_password = o->password;
+	return 0;
+}

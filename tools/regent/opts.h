@@ -1,0 +1,70 @@
+/*
+ * opts — the identity, transport and output flags shared by `regent register`,
+ * `regent unregister` and `regent query`: one flag per SIP.js RegistererOptions
+ * and UserAgentOptions member (README has the table), parsed into the C
+ * options structs of regent.h.
+ */
+#ifndef REGENT_CLI_OPTS_H
+#define REGENT_CLI_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "regent.h"
+
+/* Exit codes (documented in README and regent(1)). */
+enum {
+	REGENT_EXIT_OK = 0,
+	REGENT_EXIT_REJECTED = 1, /* final 4xx/5xx/6xx, authentication failed */
+	REGENT_EXIT_USAGE = 2,	  /* usage or bad option */
+	REGENT_EXIT_NETWORK = 3,  /* network, DNS or timeout */
+	REGENT_EXIT_TLS = 4,	  /* TLS verification failed */
+};
+
+enum regent_cli_cmd {
+	REGENT_CLI_REGISTER = 0,
+	REGENT_CLI_UNREGISTER,
+	REGENT_CLI_QUERY,
+};
+
+#define REGENT_CLI_MAX_LIST 32
+
+struct regent_cli_opts {
+	enum regent_cli_cmd cmd;
+	struct regent_ua_options ua;
+	struct regent_registerer_options reg;
+
+	/* repeatable flags, pointing into argv */
+	const char *headers[REGENT_CLI_MAX_LIST];
+	size_t n_headers;
+	const char *contact_header_params[REGENT_CLI_MAX_LIST];
+	size_t n_contact_header_params;
+	char *contact_params; /* --contact-param values joined with ';' (malloc) */
+	char *aor;	      /* the AOR with its scheme (malloc) */
+	char *password;	      /* from the environment, a file or the prompt (malloc) */
+
+	/* behaviour */
+	bool once;			/* register: report and exit without unregistering */
+	uint32_t for_s;			/* register: stay this long (0: until a signal) */
+	bool all;			/* unregister: every binding (Contact: *) */
+	uint32_t unregister_timeout_ms; /* bound of the final un-REGISTER */
+
+	/* output */
+	bool json;
+	bool verbose;
+	bool quiet;
+};
+
+/* Parses argv (argv[0] is the subcommand name). Returns 0, or
+ * REGENT_EXIT_USAGE after printing a message that names the flag; returns -1
+ * after printing help (exit 0). Frees nothing on error: call
+ * regent_cli_opts_release() in every case. */
+int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, int argc,
+			  char **argv);
+
+void regent_cli_opts_release(struct regent_cli_opts *o);
+
+/* Prints the usage of `cmd` on f. */
+void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *f);
+
+#endif /* REGENT_CLI_OPTS_H */

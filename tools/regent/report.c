@@ -1,0 +1,432 @@
+/*
+ * report.c — event output of the register/unregister/query commands.
+ *
+ * Text mode prints one line per event, prefixed with the seconds since start;
+ * on a TTY a status line ("registered, expires in 42 s") is kept at the bottom
+ * and redrawn once a second. JSON mode prints exactly one object per line on
+ * stdout and nothing else there, so `regent register --json | jq` works.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+
+uint64_t regent_report_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, bool verbose,
+			bool quiet)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->mode = mode;
+	rp->verbose = verbose;
+	rp->quiet = quiet;
+	rp->out = stdout;
+	rp->err = stderr;
+	rp->live = mode == REGENT_REPORT_TEXT && !quiet && isatty(STDOUT_FILENO);
+	rp->t0_ms = regent_report_now_ms();
+	rp->state = REGENT_REG_INITIAL;
+}
+
+void regent_json_string(FILE *f, const char *s, size_t len)
+{
+	size_t i;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	if (len == (size_t)-1)
+		len = strlen(s);
+	fputc('"', f);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static double elapsed(const struct regent_report *rp)
+{
+	return (double)(regent_report_now_ms() - rp->t0_ms) / 1000.0;
+}
+
+void regent_report_clear(struct regent_report *rp)
+{
+	if (!rp->status_shown)
+		return;
+	fputs("\r\033[K", rp->out);
+	fflush(rp->out);
+	rp->status_shown = false;
+}
+
+/* Starts a text line: erases the status line, prints the time stamp. */
+static bool text_begin(struct regent_report *rp)
+{
+	if (rp->mode != REGENT_REPORT_TEXT || rp->quiet)
+		return false;
+	regent_report_clear(rp);
+	fprintf(rp->out, "[%7.3f] ", elapsed(rp));
+	return true;
+}
+
+static void text_end(struct regent_report *rp)
+{
+	fputc('\n', rp->out);
+	fflush(rp->out);
+	regent_report_tick(rp);
+}
+
+static void json_begin(struct regent_report *rp, const char *event)
+{
+	fprintf(rp->out, "{\"time\":%.3f,\"event\":", elapsed(rp));
+	regent_json_string(rp->out, event, (size_t)-1);
+}
+
+static void json_end(struct regent_report *rp)
+{
+	fputs("}\n", rp->out);
+	fflush(rp->out);
+}
+
+/* The first line of a raw message, for the trace header. */
+static void trace(struct regent_report *rp, const char *dir, const struct regent_event *ev)
+{
+	if (!rp->verbose || !ev->msg || !ev->msg_len)
+		return;
+	regent_report_clear(rp);
+	fprintf(rp->err, "----- %s at %.3f s (%zu bytes)\n", dir, elapsed(rp), ev->msg_len);
+	fwrite(ev->msg, 1, ev->msg_len, rp->err);
+	if (ev->msg[ev->msg_len - 1] != '\n')
+		fputc('\n', rp->err);
+	fflush(rp->err);
+}
+
+static const char *lower_state(enum regent_registerer_state s)
+{
+	switch (s) {
+	case REGENT_REG_INITIAL:
+		return "initial";
+	case REGENT_REG_REGISTERED:
+		return "registered";
+	case REGENT_REG_UNREGISTERED:
+		return "unregistered";
+	case REGENT_REG_TERMINATED:
+		return "terminated";
+	}
+	return "unknown";
+}
+
+static const char *lower_reason(enum regent_send_reason r)
+{
+	switch (r) {
+	case REGENT_SEND_INITIAL:
+		return "initial";
+	case REGENT_SEND_REFRESH:
+		return "refresh";
+	case REGENT_SEND_AUTH_RETRY:
+		return "auth-retry";
+	case REGENT_SEND_INTERVAL_RETRY:
+		return "interval-retry";
+	case REGENT_SEND_RETRY:
+		return "retry";
+	case REGENT_SEND_REDIRECT:
+		return "redirect";
+	case REGENT_SEND_UNREGISTER:
+		return "unregister";
+	case REGENT_SEND_QUERY:
+		return "query";
+	}
+	return "unknown";
+}
+
+static void event_json(struct regent_report *rp, const struct regent_event *ev)
+{
+	switch (ev->type) {
+	case REGENT_EV_STATE_CHANGED:
+		json_begin(rp, "state");
+		fprintf(rp->out, ",\"state\":\"%s\",\"old_state\":\"%s\"", lower_state(ev->state),
+			lower_state(ev->old_state));
+		break;
+	case REGENT_EV_WAITING_CHANGED:
+		json_begin(rp, "waiting");
+		fprintf(rp->out, ",\"waiting\":%s", ev->waiting ? "true" : "false");
+		break;
+	case REGENT_EV_REQUEST_SENT:
+		json_begin(rp, "sent");
+		fprintf(rp->out, ",\"method\":\"REGISTER\",\"reason\":\"%s\",\"cseq\":%" PRIu32,
+			lower_reason(ev->reason), ev->cseq);
+		break;
+	case REGENT_EV_RESPONSE:
+		json_begin(rp, "response");
+		fprintf(rp->out, ",\"status\":%u,\"phrase\":", (unsigned)ev->status);
+		regent_json_string(rp->out, ev->phrase ? ev->phrase : "", (size_t)-1);
+		fprintf(rp->out, ",\"local\":%s", ev->local ? "true" : "false");
+		if (ev->status >= 200 && ev->status < 300)
+			fprintf(rp->out, ",\"expires\":%" PRIu32, ev->granted_expires);
+		break;
+	case REGENT_EV_WILL_RETRY:
+		json_begin(rp, "will_retry");
+		fprintf(rp->out, ",\"retry_in_ms\":%" PRIu64 ",\"why\":", ev->retry_in_ms);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
+	case REGENT_EV_REFRESHED:
+		json_begin(rp, "refreshed");
+		fprintf(rp->out, ",\"expires\":%" PRIu32, ev->granted_expires);
+		break;
+	case REGENT_EV_REGISTRATION_LOST:
+		json_begin(rp, "lost");
+		fputs(",\"why\":", rp->out);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
+	default:
+		json_begin(rp, "unknown");
+		fprintf(rp->out, ",\"type\":%d", (int)ev->type);
+		break;
+	}
+	fprintf(rp->out, ",\"registerer_state\":\"%s\"", lower_state(ev->state));
+	json_end(rp);
+}
+
+static void event_text(struct regent_report *rp, const struct regent_event *ev)
+{
+	switch (ev->type) {
+	case REGENT_EV_STATE_CHANGED:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "state: %s -> %s",
+				regent_registerer_state_name(ev->old_state),
+				regent_registerer_state_name(ev->state));
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_WAITING_CHANGED:
+		/* Shown in the status line; a line of its own only with -v. */
+		if (rp->verbose && text_begin(rp)) {
+			fprintf(rp->out, "waiting: %s", ev->waiting ? "yes" : "no");
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_REQUEST_SENT:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "-> REGISTER (%s) CSeq %" PRIu32, lower_reason(ev->reason),
+				ev->cseq);
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_RESPONSE:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "<- %u %s%s", (unsigned)ev->status,
+				ev->phrase ? ev->phrase : "", ev->local ? " (local)" : "");
+			if (ev->status >= 200 && ev->status < 300 && ev->granted_expires)
+				fprintf(rp->out, ", expires in %" PRIu32 " s", ev->granted_expires);
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_WILL_RETRY:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "will retry in %.1f s (%s)",
+				(double)ev->retry_in_ms / 1000.0, ev->why ? ev->why : "failure");
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_REFRESHED:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "refreshed: expires in %" PRIu32 " s",
+				ev->granted_expires);
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_REGISTRATION_LOST:
+		if (text_begin(rp)) {
+			fprintf(rp->out, "registration lost (%s)", ev->why ? ev->why : "unknown");
+			text_end(rp);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void regent_report_event(struct regent_report *rp, const struct regent_event *ev)
+{
+	uint64_t now = regent_report_now_ms();
+
+	rp->state = ev->state;
+	rp->waiting = ev->waiting;
+	switch (ev->type) {
+	case REGENT_EV_REQUEST_SENT:
+		rp->retry_at_ms = 0;
+		trace(rp, "sent", ev);
+		break;
+	case REGENT_EV_RESPONSE:
+		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires)
+			rp->expires_at_ms = now + (uint64_t)ev->granted_expires * 1000u;
+		trace(rp, "received", ev);
+		break;
+	case REGENT_EV_WILL_RETRY:
+		rp->retry_at_ms = now + ev->retry_in_ms;
+		break;
+	case REGENT_EV_REGISTRATION_LOST:
+		rp->expires_at_ms = 0;
+		break;
+	default:
+		break;
+	}
+	if (rp->quiet)
+		return;
+	if (rp->mode == REGENT_REPORT_JSON)
+		event_json(rp, ev);
+	else
+		event_text(rp, ev);
+}
+
+void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n)
+{
+	size_t i;
+
+	if (rp->mode == REGENT_REPORT_JSON) {
+		json_begin(rp, "bindings");
+		fputs(",\"bindings\":[", rp->out);
+		for (i = 0; i < n; i++) {
+			fputs(i ? ",{\"uri\":" : "{\"uri\":", rp->out);
+			regent_json_string(rp->out, b[i].uri, (size_t)-1);
+			fprintf(rp->out, ",\"expires\":%" PRIu32 ",\"params\":", b[i].expires);
+			regent_json_string(rp->out, b[i].params ? b[i].params : "", (size_t)-1);
+			fprintf(rp->out, ",\"ours\":%s", b[i].ours ? "true" : "false");
+			if (b[i].pub_gruu) {
+				fputs(",\"pub_gruu\":", rp->out);
+				regent_json_string(rp->out, b[i].pub_gruu, (size_t)-1);
+			}
+			if (b[i].temp_gruu) {
+				fputs(",\"temp_gruu\":", rp->out);
+				regent_json_string(rp->out, b[i].temp_gruu, (size_t)-1);
+			}
+			fputc('}', rp->out);
+		}
+		fputc(']', rp->out);
+		json_end(rp);
+		return;
+	}
+	if (rp->quiet)
+		return;
+	regent_report_clear(rp);
+	fprintf(rp->out, "%zu binding%s\n", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		fprintf(rp->out, "  %s  expires %" PRIu32 " s", b[i].uri ? b[i].uri : "?",
+			b[i].expires);
+		if (b[i].params && *b[i].params)
+			fprintf(rp->out, "  ;%s", b[i].params);
+		if (b[i].ours)
+			fputs("  (ours)", rp->out);
+		fputc('\n', rp->out);
+	}
+	fflush(rp->out);
+}
+
+void regent_report_note(struct regent_report *rp, const char *kind, const char *text)
+{
+	if (rp->quiet)
+		return;
+	if (rp->mode == REGENT_REPORT_JSON) {
+		json_begin(rp, kind);
+		fputs(",\"text\":", rp->out);
+		regent_json_string(rp->out, text, (size_t)-1);
+		json_end(rp);
+		return;
+	}
+	if (text_begin(rp)) {
+		fputs(text, rp->out);
+		text_end(rp);
+	}
+}
+
+void regent_report_error(struct regent_report *rp, int exit_code, const char *text)
+{
+	regent_report_clear(rp);
+	fprintf(rp->err, "regent: %s\n", text);
+	fflush(rp->err);
+	if (rp->mode == REGENT_REPORT_JSON) {
+		json_begin(rp, "error");
+		fprintf(rp->out, ",\"exit_code\":%d,\"text\":", exit_code);
+		regent_json_string(rp->out, text, (size_t)-1);
+		json_end(rp);
+	}
+}
+
+void regent_report_exit(struct regent_report *rp, int exit_code, const char *why)
+{
+	if (rp->mode == REGENT_REPORT_JSON) {
+		json_begin(rp, "exit");
+		fprintf(rp->out, ",\"exit_code\":%d,\"why\":", exit_code);
+		regent_json_string(rp->out, why, (size_t)-1);
+		json_end(rp);
+		return;
+	}
+	if (rp->quiet)
+		return;
+	if (text_begin(rp)) {
+		fprintf(rp->out, "exit %d: %s", exit_code, why);
+		fputc('\n', rp->out);
+		fflush(rp->out);
+	}
+}
+
+void regent_report_tick(struct regent_report *rp)
+{
+	uint64_t now;
+
+	if (!rp->live)
+		return;
+	now = regent_report_now_ms();
+	fputs("\r\033[K", rp->out);
+	fprintf(rp->out, "  * %s%s", regent_registerer_state_name(rp->state),
+		rp->waiting ? ", waiting for a response" : "");
+	if (rp->state == REGENT_REG_REGISTERED && rp->expires_at_ms > now)
+		fprintf(rp->out, ", binding expires in %" PRIu64 " s",
+			(rp->expires_at_ms - now + 999) / 1000);
+	if (rp->retry_at_ms > now && !rp->waiting)
+		fprintf(rp->out, ", retry in %" PRIu64 " s", (rp->retry_at_ms - now + 999) / 1000);
+	fflush(rp->out);
+	rp->status_shown = true;
+}
+
+void regent_report_log(enum regent_log_level level, const char *line, void *arg)
+{
+	struct regent_report *rp = arg;
+	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+
+	regent_report_clear(rp);
+	fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log", line);
+	fflush(rp->err);
+	regent_report_tick(rp);
+}

@@ -1,0 +1,70 @@
+/*
+ * report — how `regent register|unregister|query` tell a person or a program
+ * what happened: one readable line per event (with a live status line on a
+ * TTY), or one JSON object per event on stdout (--json), and the full SIP
+ * trace on stderr (-v).
+ */
+#ifndef REGENT_CLI_REPORT_H
+#define REGENT_CLI_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "regent.h"
+
+enum regent_report_mode {
+	REGENT_REPORT_TEXT = 0,
+	REGENT_REPORT_JSON,
+};
+
+struct regent_report {
+	enum regent_report_mode mode;
+	bool verbose;	   /* -v: SIP trace on stderr */
+	bool quiet;	   /* -q: errors only */
+	bool live;	   /* stdout is a TTY: keep a status line at the bottom */
+	bool status_shown; /* a status line is on screen and must be erased first */
+	uint64_t t0_ms;	   /* start, CLOCK_MONOTONIC */
+	/* state for the live status line */
+	enum regent_registerer_state state;
+	bool waiting;
+	uint64_t expires_at_ms; /* binding expiry as granted; 0 unknown */
+	uint64_t retry_at_ms;	/* a retry is scheduled for then; 0 none */
+	FILE *out;
+	FILE *err;
+};
+
+/* Monotonic milliseconds, for the CLI's own bookkeeping. */
+uint64_t regent_report_now_ms(void);
+
+void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, bool verbose,
+			bool quiet);
+
+/* One registerer event (the registerer's event callback forwards here). */
+void regent_report_event(struct regent_report *rp, const struct regent_event *ev);
+
+/* The bindings of the last 2xx (regent query). */
+void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n);
+
+/* A plain note ("unregistering", "signal: interrupt"). kind is the JSON event name. */
+void regent_report_note(struct regent_report *rp, const char *kind, const char *text);
+
+/* An error line: on stderr always, and as {"event":"error"} with --json. */
+void regent_report_error(struct regent_report *rp, int exit_code, const char *text);
+
+/* The final line: exit code and why. */
+void regent_report_exit(struct regent_report *rp, int exit_code, const char *why);
+
+/* Redraws the live status line (TTY only; a no-op otherwise). */
+void regent_report_tick(struct regent_report *rp);
+
+/* Erases the live status line (before exiting). */
+void regent_report_clear(struct regent_report *rp);
+
+/* Log callback for the UA (regent_log_h): library logs on stderr. */
+void regent_report_log(enum regent_log_level level, const char *line, void *arg);
+
+/* Writes `s` as a JSON string (with quotes) to f; len may be (size_t)-1 for NUL-terminated. */
+void regent_json_string(FILE *f, const char *s, size_t len);
+
+#endif /* REGENT_CLI_REPORT_H */
