@@ -325,7 +325,8 @@ out:
 			regent_ua_free(uas[i]);
 	}
 	regent_wbuf_release(&wb);
-	regent_registrar_free(rg);
+	if (rg != NULL)
+		regent_registrar_free(rg);
 	free(uas);
 	free(regs);
 	free(sts);

@@ -35,10 +35,14 @@ static void tick(struct sim_harness *h, void *arg)
 	d->held += held;
 	if (held && d->first_held == 0)
 		d->first_held = sim_now(h);
-	/* A request may wait for one transaction (timer F) plus its auth
-	 * retries, each bounded by F as well; beyond that it is stuck. */
-	if (h->waiting_since != 0 && h->now - h->waiting_since > 3 * T_F + 2000)
-		d->stuck++;
+	/* Waiting covers one transaction (timer F) per request sent in it (an
+	 * auth retry is a second one); longer than that plus a margin is stuck. */
+	if (h->waiting_since != 0) {
+		uint64_t n = h->waiting_txns > 1 ? h->waiting_txns : 1;
+
+		if (h->now - h->waiting_since > n * T_F + 2000)
+			d->stuck++;
+	}
 }
 
 static void lossy_day_keeps_binding_99_percent_with_few_registers_per_minute(void **state)

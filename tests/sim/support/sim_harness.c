@@ -139,6 +139,8 @@ static void event_h(struct regent_registerer *r, const struct regent_event *ev, 
 	case REGENT_EV_WAITING_CHANGED:
 		if (ev->waiting) {
 			h->waiting_since = h->now;
+			/* The request may be reported just before waiting. */
+			h->waiting_txns = h->last_request_sent == h->now ? 1 : 0;
 		} else if (h->waiting_since != 0) {
 			if (h->now - h->waiting_since > h->max_waiting_ms)
 				h->max_waiting_ms = h->now - h->waiting_since;
@@ -148,6 +150,7 @@ static void event_h(struct regent_registerer *r, const struct regent_event *ev, 
 	case REGENT_EV_REQUEST_SENT:
 		count_minute(h, &h->min_requests);
 		h->last_request_sent = h->now;
+		h->waiting_txns++;
 		break;
 	case REGENT_EV_RESPONSE:
 		if (h->last_request_sent != 0) {
@@ -263,7 +266,8 @@ void sim_harness_free(struct sim_harness *h)
 		regent_registerer_free(h->reg);
 	if (h->ua != NULL)
 		regent_ua_free(h->ua);
-	regent_registrar_free(h->registrar);
+	if (h->registrar != NULL)
+		regent_registrar_free(h->registrar);
 	sim_net_free(h->net);
 	for (size_t i = 0; i < h->n_ev; i++)
 		free(h->ev[i].msg);

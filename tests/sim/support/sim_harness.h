@@ -108,6 +108,7 @@ struct sim_harness {
 	size_t n_min;
 	uint64_t sends, send_errors, requests_to_registrar, responses_to_ua;
 	uint64_t waiting_since; /* absolute, 0: not waiting */
+	unsigned waiting_txns;	/* requests sent since waiting began (auth retries...) */
 	uint64_t max_waiting_ms;
 	uint64_t last_request_sent; /* absolute, 0: none pending */
 	uint64_t max_txn_ms;	    /* REQUEST_SENT to its final RESPONSE */
