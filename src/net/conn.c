@@ -65,6 +65,20 @@ struct regent_conn {
 	bool dead;    /* freed while busy */
 };
 
+/* local names: net/ does not depend on the ua layer */
+static const char *tpname(enum regent_transport tp)
+{
+	static const char *n[] = {"NONE", "UDP", "TCP", "TLS", "WS", "WSS"};
+	return (unsigned)tp < 6 ? n[tp] : "?";
+}
+
+static const char *errname(int err)
+{
+	if (err == REGENT_ETLSVERIFY)
+		return "TLS certificate verification failed";
+	return strerror(err);
+}
+
 static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -105,7 +119,7 @@ static void go_down(struct regent_conn *c, int err)
 		return;
 	c->st = C_DOWN;
 	logf_(c, err ? REGENT_LOG_WARN : REGENT_LOG_INFO, "%s flow to %s: down (%s)",
-	      regent_transport_name(c->t.tp), c->t.host, regent_strerror(err));
+	      tpname(c->t.tp), c->t.host, errname(err));
 	if (c->h.down)
 		c->h.down(c->h.arg, err);
 }
@@ -172,7 +186,8 @@ static int flush(struct regent_conn *c)
 			break;
 		off += (size_t)n;
 	}
-	memmove(c->out, c->out + off, c->outlen - off);
+	if (off && off < c->outlen)
+		memmove(c->out, c->out + off, c->outlen - off);
 	c->outlen -= off;
 	return 0;
 }
@@ -206,6 +221,8 @@ static int fill(struct regent_conn *c)
 
 static void consume(struct regent_conn *c, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
 }
@@ -401,8 +418,8 @@ static void become_up(struct regent_conn *c)
 	c->deadline = c->o.keepalive_interval_s && c->stream && !c->ws
 			  ? UINT64_MAX - 1 /* set by process with now */
 			  : UINT64_MAX;
-	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", regent_transport_name(c->t.tp),
-	      c->fi.local_host, c->fi.local_port, c->fi.peer_host, c->fi.peer_port);
+	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", tpname(c->t.tp), c->fi.local_host,
+	      c->fi.local_port, c->fi.peer_host, c->fi.peer_port);
 	if (c->h.up)
 		c->h.up(c->h.arg, &c->fi);
 }
@@ -544,8 +561,12 @@ static int on_readable(struct regent_conn *c)
 				return EPROTO;
 			if (c->dead)
 				return 0;
+			/* pong, close reply */
 			if (wslay_event_send(c->wctx) != 0)
 				return EPIPE;
+			int fe = flush(c);
+			if (fe)
+				return fe;
 			if (wslay_event_get_close_received(c->wctx) &&
 			    !wslay_event_want_write(c->wctx)) {
 				flush(c);
@@ -728,8 +749,8 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		goto out;
 	}
 	if (c->st != C_UP && now >= c->deadline) {
-		logf_(c, REGENT_LOG_WARN, "%s connect to %s:%u timed out",
-		      regent_transport_name(c->t.tp), c->fi.peer_host, c->fi.peer_port);
+		logf_(c, REGENT_LOG_WARN, "%s connect to %s:%u timed out", tpname(c->t.tp),
+		      c->fi.peer_host, c->fi.peer_port);
 		err = ETIMEDOUT;
 		goto out;
 	}
