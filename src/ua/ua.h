@@ -38,14 +38,14 @@ struct regent_ua {
 	void (*edge_free)(void *edge);
 
 	/* identity (copied strings; NULL when unset) */
-	char *aor;        /* uri */
-	char *auth_user;  /* authorization_username, default user part of uri */
-	char *password;   /* authorization_password */
-	char *ha1;        /* authorization_ha1 */
+	char *aor;	 /* uri */
+	char *auth_user; /* authorization_username, default user part of uri */
+	char *password;	 /* authorization_password */
+	char *ha1;	 /* authorization_ha1 */
 	char *display_name;
 	char *contact_name;   /* never NULL: default 8 random chars */
 	char *contact_params; /* NULL: "transport=<tp>" */
-	char *via_host;       /* NULL: flow local address */
+	char *via_host;	      /* NULL: flow local address */
 	char *instance_id;    /* never NULL: lower-case UUID */
 	char *user_agent;     /* never NULL */
 	uint32_t t1_ms, t2_ms, t4_ms;
@@ -71,7 +71,7 @@ struct regent_ua {
 
 /* Logs a printf-style line if `level` is enabled. */
 void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Sends one whole message through the sender, counting it. 0 or errno
  * (ENOTCONN when the flow is not up). */
