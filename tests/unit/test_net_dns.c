@@ -47,7 +47,7 @@ static int udp_bound(unsigned port)
 
 static int start_dnsmasq(void **state)
 {
-	unsigned port = 30000 + (unsigned)(getpid() % 20000);
+	unsigned port = 40000 + (unsigned)(getpid() % 20000);
 	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
 	snprintf(dns_tmp, sizeof(dns_tmp), "/tmp/regent-dns.XXXXXX");
 	if (!mkdtemp(dns_tmp))
