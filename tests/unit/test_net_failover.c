@@ -1,0 +1,297 @@
+/*
+ * RFC 3263 §4.3 failover through the whole I/O edge: a dnsmasq started here
+ * serves SRV records whose first target is bad, and a UA from
+ * regent_ua_alloc() must end up registered with the second one:
+ *  - UDP: the first target answers 503 (Retry-After: 1): the retry goes to
+ *    the next target;
+ *  - TCP: the first target refuses the connection: the next target is tried
+ *    at once, before the core ever sees a failure.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "regent.h"
+
+extern char **environ;
+
+static pid_t dns_pid = -1;
+static char dns_server[64];
+static int udp_bad, udp_good, tcp_good_l;
+static uint16_t p_udp_bad, p_udp_good, p_tcp_dead, p_tcp_good;
+
+static int bind_lo(int type, uint16_t *port)
+{
+	int fd = socket(AF_INET, type, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		return -1;
+	if (type == SOCK_STREAM)
+		listen(fd, 4);
+	socklen_t sl = sizeof(sa);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static int udp_bound(unsigned port)
+{
+	FILE *f = fopen("/proc/net/udp", "r");
+	char line[512], want[32];
+	int found = 0;
+	if (!f)
+		return 0;
+	snprintf(want, sizeof(want), "0100007F:%04X", port);
+	while (fgets(line, sizeof(line), f))
+		found |= strstr(line, want) != NULL;
+	fclose(f);
+	return found;
+}
+
+static int setup(void **state)
+{
+	udp_bad = bind_lo(SOCK_DGRAM, &p_udp_bad);
+	udp_good = bind_lo(SOCK_DGRAM, &p_udp_good);
+	tcp_good_l = bind_lo(SOCK_STREAM, &p_tcp_good);
+	int dead = bind_lo(SOCK_STREAM, &p_tcp_dead);
+	close(dead); /* nobody listens there any more: connect is refused */
+	if (udp_bad < 0 || udp_good < 0 || tcp_good_l < 0)
+		return -1;
+
+	unsigned port = 40000 + (unsigned)((getpid() + 7919) % 20000);
+	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
+	char a[12][160];
+	snprintf(a[0], sizeof(a[0]), "--port=%u", port);
+	snprintf(a[1], sizeof(a[1]), "--srv-host=_sip._udp.fo.test,bad.fo.test,%u,10,0", p_udp_bad);
+	snprintf(a[2], sizeof(a[2]), "--srv-host=_sip._udp.fo.test,good.fo.test,%u,20,0",
+		 p_udp_good);
+	snprintf(a[3], sizeof(a[3]), "--srv-host=_sip._tcp.fo.test,bad.fo.test,%u,10,0",
+		 p_tcp_dead);
+	snprintf(a[4], sizeof(a[4]), "--srv-host=_sip._tcp.fo.test,good.fo.test,%u,20,0",
+		 p_tcp_good);
+	char *argv[] = {"dnsmasq",
+			"--keep-in-foreground",
+			"--conf-file=/dev/null",
+			a[0],
+			"--listen-address=127.0.0.1",
+			"--bind-interfaces",
+			"--no-resolv",
+			"--no-hosts",
+			"--user=root",
+			"--log-facility=/dev/null",
+			"--pid-file=",
+			a[1],
+			a[2],
+			a[3],
+			a[4],
+			"--host-record=bad.fo.test,127.0.0.1",
+			"--host-record=good.fo.test,127.0.0.1",
+			NULL};
+	if (posix_spawnp(&dns_pid, "dnsmasq", NULL, NULL, argv, environ) != 0)
+		return -1;
+	for (int i = 0; i < 100 && !udp_bound(port); i++)
+		usleep(50000);
+	return udp_bound(port) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	if (dns_pid > 0) {
+		kill(dns_pid, SIGTERM);
+		waitpid(dns_pid, NULL, 0);
+	}
+	close(udp_bad);
+	close(udp_good);
+	close(tcp_good_l);
+	return 0;
+}
+
+/* a response to the request in `req`, status line `status` and extra headers */
+static size_t respond(const char *req, const char *status, const char *extra, char *out, size_t cap)
+{
+	size_t l = (size_t)snprintf(out, cap, "SIP/2.0 %s\r\n", status);
+	const char *names[] = {"Via:", "From:", "To:", "Call-ID:", "CSeq:"};
+	for (size_t i = 0; i < 5; i++) {
+		const char *p = strstr(req, names[i]);
+		const char *e = p ? strstr(p, "\r\n") : NULL;
+		if (p && e)
+			l += (size_t)snprintf(out + l, cap - l, "%.*s%s\r\n", (int)(e - p), p,
+					      i == 2 ? ";tag=t1" : "");
+	}
+	const char *ct = strstr(req, "Contact: ");
+	const char *ce = ct ? strstr(ct, "\r\n") : NULL;
+	if (ct && ce && status[0] == '2')
+		l += (size_t)snprintf(out + l, cap - l, "%.*s;expires=300\r\n", (int)(ce - ct), ct);
+	l += (size_t)snprintf(out + l, cap - l, "%sContent-Length: 0\r\n\r\n", extra);
+	return l;
+}
+
+struct ev {
+	uint16_t last;
+	unsigned n503, n200;
+};
+
+static void on_event(struct regent_registerer *r, const struct regent_event *e, void *arg)
+{
+	struct ev *v = arg;
+	if (e->type != REGENT_EV_RESPONSE)
+		return;
+	v->last = e->status;
+	v->n503 += e->status == 503;
+	v->n200 += e->status == 200;
+}
+
+struct world {
+	unsigned bad_seen, good_seen;
+	int tcp_fd;
+	char tcp_buf[8192];
+	size_t tcp_len;
+};
+
+static void serve(struct world *w, struct pollfd *pf)
+{
+	char buf[4096], rsp[4096];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	if (pf[0].revents & POLLIN) {
+		ssize_t n =
+		    recvfrom(udp_bad, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		if (n > 0) {
+			buf[n] = '\0';
+			w->bad_seen++;
+			size_t l = respond(buf, "503 Service Unavailable", "Retry-After: 1\r\n",
+					   rsp, sizeof(rsp));
+			sendto(udp_bad, rsp, l, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	if (pf[1].revents & POLLIN) {
+		fl = sizeof(from);
+		ssize_t n =
+		    recvfrom(udp_good, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		if (n > 0) {
+			buf[n] = '\0';
+			w->good_seen++;
+			size_t l = respond(buf, "200 OK", "", rsp, sizeof(rsp));
+			sendto(udp_good, rsp, l, 0, (struct sockaddr *)&from, fl);
+		}
+	}
+	if ((pf[2].revents & POLLIN) && w->tcp_fd < 0)
+		w->tcp_fd = accept(tcp_good_l, NULL, NULL);
+	if (w->tcp_fd >= 0 && (pf[3].revents & POLLIN)) {
+		ssize_t n = recv(w->tcp_fd, w->tcp_buf + w->tcp_len,
+				 sizeof(w->tcp_buf) - 1 - w->tcp_len, 0);
+		if (n > 0) {
+			w->tcp_len += (size_t)n;
+			w->tcp_buf[w->tcp_len] = '\0';
+			char *end = strstr(w->tcp_buf, "\r\n\r\n"); /* our requests have no body */
+			if (end) {
+				w->good_seen++;
+				size_t l = respond(w->tcp_buf, "200 OK", "", rsp, sizeof(rsp));
+				send(w->tcp_fd, rsp, l, 0);
+				size_t used = (size_t)(end + 4 - w->tcp_buf);
+				memmove(w->tcp_buf, end + 4, w->tcp_len - used);
+				w->tcp_len -= used;
+			}
+		}
+	}
+}
+
+static void run(struct regent_ua *ua, struct world *w, struct ev *v, int rounds)
+{
+	for (int i = 0; i < rounds && v->last != 200; i++) {
+		struct regent_pollfd rf[16];
+		struct pollfd pf[20];
+		pf[0] = (struct pollfd){udp_bad, POLLIN, 0};
+		pf[1] = (struct pollfd){udp_good, POLLIN, 0};
+		pf[2] = (struct pollfd){tcp_good_l, POLLIN, 0};
+		pf[3] = (struct pollfd){w->tcp_fd, POLLIN, 0};
+		size_t n = regent_ua_io_fds(ua, rf, 16);
+		for (size_t k = 0; k < n; k++) {
+			pf[4 + k].fd = rf[k].fd;
+			pf[4 + k].events =
+			    (short)(((rf[k].events & REGENT_POLL_IN) ? POLLIN : 0) |
+				    ((rf[k].events & REGENT_POLL_OUT) ? POLLOUT : 0));
+			pf[4 + k].revents = 0;
+		}
+		int t = regent_ua_io_timeout(ua);
+		poll(pf, 4 + n, t < 0 || t > 20 ? 20 : t);
+		for (size_t k = 0; k < n; k++)
+			rf[k].revents =
+			    ((pf[4 + k].revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN
+										: 0) |
+			    ((pf[4 + k].revents & POLLOUT) ? REGENT_POLL_OUT : 0);
+		regent_ua_io_process(ua, rf, n);
+		serve(w, pf);
+	}
+}
+
+static void register_via(const char *uri, enum regent_transport tp, struct world *w, struct ev *v)
+{
+	struct regent_ua_options o;
+	regent_ua_options_init(&o);
+	o.uri = uri;
+	o.transport = tp;
+	o.dns_server = dns_server;
+	struct regent_error err;
+	struct regent_ua *ua = NULL;
+	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
+	struct regent_registerer_options ro;
+	regent_registerer_options_init(&ro);
+	ro.event_h = on_event;
+	ro.event_arg = v;
+	ro.log_configuration = false;
+	struct regent_registerer *r = NULL;
+	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &err), 0);
+	assert_int_equal(regent_registerer_register(r, NULL), 0);
+	/* bounded: 20 ms polls; the 503 asks for a 1 s pause */
+	run(ua, w, v, 1000);
+	assert_int_equal(regent_registerer_state(r), REGENT_REG_REGISTERED);
+	regent_ua_free(ua);
+}
+
+static void udp_503_moves_to_the_next_target(void **state)
+{
+	struct world w = {.tcp_fd = -1};
+	struct ev v = {0};
+	register_via("sip:alice@fo.test", REGENT_TP_UDP, &w, &v);
+	assert_int_equal(w.bad_seen, 1);
+	assert_int_equal(v.n503, 1);
+	assert_int_equal(w.good_seen, 1);
+	assert_int_equal(v.n200, 1);
+}
+
+static void tcp_refused_moves_to_the_next_target_at_once(void **state)
+{
+	struct world w = {.tcp_fd = -1};
+	struct ev v = {0};
+	register_via("sip:alice@fo.test", REGENT_TP_TCP, &w, &v);
+	assert_int_equal(v.n503, 0); /* the core never saw a failure */
+	assert_int_equal(w.good_seen, 1);
+	assert_int_equal(v.n200, 1);
+	if (w.tcp_fd >= 0)
+		close(w.tcp_fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(udp_503_moves_to_the_next_target),
+	    cmocka_unit_test(tcp_refused_moves_to_the_next_target_at_once),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
