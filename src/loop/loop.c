@@ -181,8 +181,7 @@ static int want(struct regent_loop *l, int fd, uint32_t ev)
 	}
 	if (grow((void **)&l->regs, &l->capregs, l->nregs + 1, sizeof(*l->regs)))
 		return ENOMEM;
-	/* ev 0 marks "new": added below */
-	l->regs[l->nregs++] = (struct reg){fd, ev | 0x80000000u, true};
+	l->regs[l->nregs++] = (struct reg){fd, ev, true};
 	return 0;
 }
 
@@ -193,18 +192,12 @@ static int sync_epoll(struct regent_loop *l, struct reg *old, size_t nold)
 {
 	for (size_t i = 0; i < l->nregs; i++) {
 		struct reg *r = &l->regs[i];
-		r->ev &= ~0x80000000u;
 		struct epoll_event ee = {.events = r->ev, .data.fd = r->fd};
-		uint32_t prev = 0;
 		bool had = false;
-		for (size_t k = 0; k < nold; k++) {
-			if (old[k].fd == r->fd) {
-				had = true;
-				prev = old[k].ev;
-			}
-		}
-		if (had && prev == r->ev)
-			continue;
+		for (size_t k = 0; k < nold; k++)
+			had |= old[k].fd == r->fd;
+		/* always re-arm: an fd closed since the last round left epoll
+		 * by itself, and its number may be back for another socket */
 		if (epoll_ctl(l->epfd, had ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, r->fd, &ee) != 0) {
 			int op = had ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
 			if (epoll_ctl(l->epfd, op, r->fd, &ee) != 0)
