@@ -370,6 +370,41 @@ static void udp_flow_and_port_unreachable(void **state)
 	regent_conn_free(c);
 }
 
+static void udp_over_ipv6(void **state)
+{
+	int s = socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t sl = sizeof(sa);
+	getsockname(s, (struct sockaddr *)&sa, &sl);
+	struct regent_target t;
+	memset(&t, 0, sizeof(t));
+	t.tp = REGENT_TP_UDP;
+	memcpy(&t.addr, &sa, sizeof(sa));
+	t.addrlen = sizeof(sa);
+	strcpy(t.host, "::1");
+	struct obs o = {0};
+	struct regent_conn_options co = {.connect_timeout_ms = 1000};
+	struct regent_conn_handlers h = {h_up, h_recv, h_down, NULL, &o};
+	struct regent_conn *c = NULL;
+	assert_int_equal(regent_conn_open(&c, &t, &co, &h, 0), 0);
+	pump(c, &o.up, 10, 0);
+	assert_true(o.up);
+	/* numeric, without brackets: the core adds them in Via (RFC 3261 §25.1) */
+	assert_string_equal(o.fi.local_host, "::1");
+	assert_string_equal(o.fi.peer_host, "::1");
+	assert_int_equal(o.fi.peer_port, ntohs(sa.sin6_port));
+	assert_int_equal(regent_conn_send(c, sipmsg, strlen(sipmsg)), 0);
+	char buf[2048];
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	assert_int_equal(recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl),
+			 (ssize_t)strlen(sipmsg));
+	assert_int_equal(ntohs(from.sin6_port), o.fi.local_port);
+	regent_conn_free(c);
+	close(s);
+}
+
 static void tcp_refused_reports_down(void **state)
 {
 	uint16_t port;
@@ -412,6 +447,7 @@ int main(void)
 	    cmocka_unit_test(ws_http_error_is_refused),
 	    cmocka_unit_test(ws_handshake_timeout),
 	    cmocka_unit_test(udp_flow_and_port_unreachable),
+	    cmocka_unit_test(udp_over_ipv6),
 	    cmocka_unit_test(tcp_refused_reports_down),
 	    cmocka_unit_test(free_from_inside_a_handler_is_safe),
 	};
