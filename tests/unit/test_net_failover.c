@@ -31,8 +31,8 @@ extern char **environ;
 
 static pid_t dns_pid = -1;
 static char dns_server[64];
-static int udp_bad, udp_good, tcp_good_l;
-static uint16_t p_udp_bad, p_udp_good, p_tcp_dead, p_tcp_good;
+static int udp_bad, udp_good, tcp_good_l, udp_mute;
+static uint16_t p_udp_bad, p_udp_good, p_tcp_dead, p_tcp_good, p_udp_mute;
 
 static int bind_lo(int type, uint16_t *port)
 {
@@ -68,6 +68,7 @@ static int setup(void **state)
 	udp_bad = bind_lo(SOCK_DGRAM, &p_udp_bad);
 	udp_good = bind_lo(SOCK_DGRAM, &p_udp_good);
 	tcp_good_l = bind_lo(SOCK_STREAM, &p_tcp_good);
+	udp_mute = bind_lo(SOCK_DGRAM, &p_udp_mute); /* reads nothing, answers nothing */
 	int dead = bind_lo(SOCK_STREAM, &p_tcp_dead);
 	close(dead); /* nobody listens there any more: connect is refused */
 	if (udp_bad < 0 || udp_good < 0 || tcp_good_l < 0)
@@ -76,6 +77,10 @@ static int setup(void **state)
 	unsigned port = 40000 + (unsigned)((getpid() + 7919) % 20000);
 	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
 	char a[12][160];
+	snprintf(a[5], sizeof(a[5]), "--srv-host=_sip._udp.to.test,bad.fo.test,%u,10,0",
+		 p_udp_mute);
+	snprintf(a[6], sizeof(a[6]), "--srv-host=_sip._udp.to.test,good.fo.test,%u,20,0",
+		 p_udp_good);
 	snprintf(a[0], sizeof(a[0]), "--port=%u", port);
 	snprintf(a[1], sizeof(a[1]), "--srv-host=_sip._udp.fo.test,bad.fo.test,%u,10,0", p_udp_bad);
 	snprintf(a[2], sizeof(a[2]), "--srv-host=_sip._udp.fo.test,good.fo.test,%u,20,0",
@@ -118,6 +123,7 @@ static int teardown(void **state)
 	close(udp_bad);
 	close(udp_good);
 	close(tcp_good_l);
+	close(udp_mute);
 	return 0;
 }
 
@@ -255,6 +261,7 @@ static void register_via(const char *uri, enum regent_transport tp, struct world
 	ro.event_h = on_event;
 	ro.event_arg = v;
 	ro.log_configuration = false;
+	ro.retry_base_s = 1;
 	struct regent_registerer *r = NULL;
 	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &err), 0);
 	assert_int_equal(regent_registerer_register(r, NULL), 0);
@@ -285,6 +292,18 @@ static void tcp_refused_moves_to_the_next_target_at_once(void **state)
 	assert_int_equal(v.n200, 1);
 	if (w.tcp_fd >= 0)
 		close(w.tcp_fd);
+}
+
+static void udp_timeout_moves_to_the_next_target(void **state)
+{
+	struct world w = {.tcp_fd = -1};
+	struct ev v = {0};
+	register_via("sip:alice@to.test", REGENT_TP_UDP, &w, &v);
+	assert_int_equal(w.good_seen, 1);
+	assert_int_equal(v.n200, 1);
+	/* the mute target got the REGISTER (and its retransmissions) first */
+	char buf[2048];
+	assert_true(recv(udp_mute, buf, sizeof(buf), MSG_DONTWAIT) > 0);
 }
 
 int main(void)
