@@ -311,6 +311,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(udp_503_moves_to_the_next_target),
 	    cmocka_unit_test(tcp_refused_moves_to_the_next_target_at_once),
+	    cmocka_unit_test(udp_timeout_moves_to_the_next_target),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
