@@ -1,0 +1,340 @@
+/*
+ * Registerer construction: SIP.js RegistererOptions defaults, validation
+ * (every bad field refused by name, nothing half-built), log_configuration.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reg/policy.h"
+#include "reg/reg_int.h"
+
+#define NEVER UINT64_MAX
+
+void regent_registerer_options_init(struct regent_registerer_options *o)
+{
+	if (o == NULL)
+		return;
+	memset(o, 0, sizeof(*o));
+	o->expires = 600;
+	o->log_configuration = true;
+	o->refresh_frequency = 99;
+	o->auto_retry = true;
+	o->auto_refresh = true;
+	o->retry_base_s = 30;  /* RFC 5626 §4.5 */
+	o->retry_max_s = 1800; /* RFC 5626 §4.5 */
+}
+
+const char *regent_registerer_state_name(enum regent_registerer_state s)
+{
+	switch (s) {
+	case REGENT_REG_INITIAL:
+		return "Initial";
+	case REGENT_REG_REGISTERED:
+		return "Registered";
+	case REGENT_REG_UNREGISTERED:
+		return "Unregistered";
+	case REGENT_REG_TERMINATED:
+		return "Terminated";
+	}
+	return "?";
+}
+
+const char *regent_send_reason_name(enum regent_send_reason r)
+{
+	switch (r) {
+	case REGENT_SEND_INITIAL:
+		return "initial";
+	case REGENT_SEND_REFRESH:
+		return "refresh";
+	case REGENT_SEND_AUTH_RETRY:
+		return "auth-retry";
+	case REGENT_SEND_INTERVAL_RETRY:
+		return "interval-retry";
+	case REGENT_SEND_RETRY:
+		return "retry";
+	case REGENT_SEND_REDIRECT:
+		return "redirect";
+	case REGENT_SEND_UNREGISTER:
+		return "unregister";
+	case REGENT_SEND_QUERY:
+		return "query";
+	}
+	return "?";
+}
+
+static int dup_opt(char **dst, const char *src, const char *field, struct regent_error *err)
+{
+	int e;
+
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	e = regent_check_string(err, field, src);
+	if (e)
+		return e;
+	*dst = strdup(src);
+	if (*dst == NULL)
+		return regent_error_set(err, ENOMEM, "%s: out of memory", field);
+	return 0;
+}
+
+/* The AOR without its user part (SIP.js default registrar; URI params kept). */
+static char *default_registrar(const char *aor)
+{
+	struct regent_uri u;
+	size_t n;
+	char *s;
+
+	if (regent_uri_parse(&u, aor, strlen(aor), NULL) != 0 || !u.is_sip)
+		return NULL;
+	n = u.scheme.l + u.host.l + (regent_pl_isset(u.params) ? u.params.l : 0) + 16;
+	s = malloc(n);
+	if (s == NULL)
+		return NULL;
+	snprintf(s, n, "%.*s:%s%.*s%s", (int)u.scheme.l, u.scheme.p,
+		 u.host_type == REGENT_HOST_IPV6 ? "[" : "", (int)u.host.l, u.host.p,
+		 u.host_type == REGENT_HOST_IPV6 ? "]" : "");
+	if (u.has_port)
+		snprintf(s + strlen(s), n - strlen(s), ":%u", u.port);
+	if (regent_pl_isset(u.params))
+		snprintf(s + strlen(s), n - strlen(s), "%.*s", (int)u.params.l, u.params.p);
+	return s;
+}
+
+static void log_configuration(struct regent_registerer *r,
+			      const struct regent_registerer_options *o)
+{
+	struct regent_ua *ua = r->ua;
+	size_t i;
+
+#define L(...) regent_ua_log(ua, REGENT_LOG_INFO, __VA_ARGS__)
+	L("configuration of registerer %s:", r->call_id);
+	L("  uri: %s", ua->aor);
+	L("  authorization_username: %s", ua->auth_user ? ua->auth_user : "(none)");
+	/* secrets never reach a log */
+	L("  authorization_password: %s", ua->password ? "********" : "(none)");
+	L("  authorization_ha1: %s", ua->ha1 ? "********" : "(none)");
+	L("  contact_name: %s", ua->contact_name);
+	L("  contact_params: %s", ua->contact_params ? ua->contact_params : "(transport)");
+	L("  via_host: %s", ua->via_host ? ua->via_host : "(local address)");
+	L("  user_agent_string: %s", ua->user_agent);
+	L("  expires: %u", o->expires);
+	for (i = 0; i < o->extra_contact_header_params_count; i++)
+		L("  extra_contact_header_params[%zu]: %s", i, o->extra_contact_header_params[i]);
+	for (i = 0; i < o->extra_headers_count; i++)
+		L("  extra_headers[%zu]: %s", i, o->extra_headers[i]);
+	L("  instance_id: %s", r->instance ? r->instance : "(none)");
+	L("  log_configuration: true");
+	L("  params.from_display_name: %s", r->from_display ? r->from_display : "(ua)");
+	L("  params.from_tag: %s", r->from_tag);
+	L("  params.from_uri: %s", r->from_uri ? r->from_uri : ua->aor);
+	L("  params.to_display_name: %s", r->to_display ? r->to_display : "(none)");
+	L("  params.to_uri: %s", r->to_uri ? r->to_uri : ua->aor);
+	L("  reg_id: %u", r->reg_id);
+	L("  registrar: %s", r->ruri);
+	L("  refresh_frequency: %u", o->refresh_frequency);
+	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
+	  o->auto_refresh ? "true" : "false");
+	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
+#undef L
+}
+
+static int join_params(char **out, const char *const *p, size_t n, struct regent_error *err)
+{
+	size_t total = 1, i;
+	char *s;
+	int e;
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if (p == NULL)
+		return regent_error_set(err, EINVAL, "extra_contact_header_params: NULL");
+	for (i = 0; i < n; i++) {
+		e = regent_check_contact_param(err, "extra_contact_header_params", p[i]);
+		if (e)
+			return e;
+		/* our own params are ours alone (one +sip.instance: defect 9) */
+		if (strncasecmp(p[i], "expires", 7) == 0 || strncasecmp(p[i], "reg-id", 6) == 0 ||
+		    strncasecmp(p[i], "+sip.instance", 13) == 0)
+			return regent_error_set(err, EINVAL,
+						"extra_contact_header_params: \"%.40s\" is set by "
+						"the registerer",
+						p[i]);
+		total += strlen(p[i]) + 1;
+	}
+	s = malloc(total);
+	if (s == NULL)
+		return regent_error_set(err, ENOMEM, "extra_contact_header_params: out of memory");
+	*out = s;
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(p[i]);
+		*s++ = ';';
+		memcpy(s, p[i], l);
+		s += l;
+	}
+	*s = '\0';
+	return 0;
+}
+
+int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
+			    const struct regent_registerer_options *o, struct regent_error *err)
+{
+	struct regent_registerer *r = NULL;
+	const char *inst = NULL;
+	char buf[64];
+	int e = 0;
+	size_t i;
+
+	if (err != NULL) {
+		err->code = 0;
+		err->text[0] = '\0';
+	}
+	if (rp == NULL || ua == NULL || o == NULL)
+		return regent_error_set(err, EINVAL, "registerer: NULL argument");
+	*rp = NULL;
+	if (ua->free_pending)
+		return regent_error_set(err, EPERM, "ua: being freed");
+
+	/* validation first: nothing half-built */
+	if (o->expires == 0 || o->expires > REGENT_REG_MAX_EXPIRES)
+		return regent_error_set(err, EINVAL, "expires: %u is outside 1..%u", o->expires,
+					REGENT_REG_MAX_EXPIRES);
+	if (o->refresh_frequency < 50 || o->refresh_frequency > 99)
+		return regent_error_set(err, EINVAL, "refresh_frequency: %u is outside 50..99",
+					o->refresh_frequency);
+	if (o->retry_max_s != 0 && o->retry_base_s > o->retry_max_s)
+		return regent_error_set(err, EINVAL, "retry_base_s: %u is above retry_max_s %u",
+					o->retry_base_s, o->retry_max_s);
+	e = regent_check_uuid(err, "instance_id", o->instance_id);
+	if (e)
+		return e;
+	e = regent_check_uri(err, "registrar", o->registrar, true);
+	if (!e)
+		e = regent_check_uri(err, "params.from_uri", o->params.from_uri, true);
+	if (!e)
+		e = regent_check_uri(err, "params.to_uri", o->params.to_uri, true);
+	if (!e)
+		e = regent_check_string(err, "params.from_display_name",
+					o->params.from_display_name);
+	if (!e)
+		e = regent_check_string(err, "params.to_display_name", o->params.to_display_name);
+	if (!e && o->params.from_tag != NULL) {
+		const char *p = o->params.from_tag;
+		if (*p == '\0' || strlen(p) >= sizeof(r->from_tag))
+			e = regent_error_set(err, EINVAL,
+					     "params.from_tag: empty or longer than %zu",
+					     sizeof(r->from_tag) - 1);
+		for (; !e && *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && strchr("-.!%*_+`'~", *p) == NULL)
+				e = regent_error_set(err, EINVAL, "params.from_tag: not a token");
+		}
+	}
+	if (e)
+		return e;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return regent_error_set(err, ENOMEM, "registerer: out of memory");
+	r->ua = ua;
+	r->expires = o->expires;
+	r->asked_expires = o->expires;
+	r->refresh_pct = (uint8_t)o->refresh_frequency;
+	r->reg_id = o->reg_id;
+	r->auto_retry = o->auto_retry;
+	r->auto_refresh = o->auto_refresh;
+	r->retry_base_s = o->retry_base_s ? o->retry_base_s : 30;
+	r->retry_max_s = o->retry_max_s ? o->retry_max_s : 1800;
+	r->event_h = o->event_h;
+	r->event_arg = o->event_arg;
+	r->retry_after = -1;
+	r->t_refresh = r->t_expire = r->t_retry = r->t_dispose = r->t_queue = NEVER;
+
+	e = dup_opt(&r->from_uri, o->params.from_uri, "params.from_uri", err);
+	if (!e)
+		e = dup_opt(&r->to_uri, o->params.to_uri, "params.to_uri", err);
+	if (!e)
+		e = dup_opt(&r->from_display, o->params.from_display_name,
+			    "params.from_display_name", err);
+	if (!e)
+		e = dup_opt(&r->to_display, o->params.to_display_name, "params.to_display_name",
+			    err);
+	if (!e)
+		e = regent_reg_join_headers(&r->extra_headers, o->extra_headers,
+					    o->extra_headers_count, err, &r->user_allow);
+	if (!e)
+		e = join_params(&r->contact_xparams, o->extra_contact_header_params,
+				o->extra_contact_header_params_count, err);
+	if (e)
+		goto out;
+
+	if (o->registrar != NULL)
+		r->ruri = strdup(o->registrar);
+	else
+		r->ruri = default_registrar(ua->aor);
+	if (r->ruri == NULL) {
+		e = regent_error_set(err, o->registrar ? ENOMEM : EINVAL,
+				     "registrar: cannot derive it from uri");
+		goto out;
+	}
+
+	/* SIP.js: either of instance_id / reg_id implies the other; the
+	 * UA's instance id fills in. One +sip.instance only (defect 9). */
+	if (o->instance_id != NULL)
+		inst = o->instance_id;
+	else if (o->reg_id != 0)
+		inst = ua->instance_id;
+	if (inst != NULL) {
+		if (r->reg_id == 0)
+			r->reg_id = 1;
+		snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
+		for (i = 0; buf[i] != '\0'; i++)
+			buf[i] = (char)tolower((unsigned char)buf[i]);
+		r->instance = strdup(buf);
+		if (r->instance == NULL) {
+			e = regent_error_set(err, ENOMEM, "instance_id: out of memory");
+			goto out;
+		}
+	}
+
+	/* Call-ID and From tag: stable for the Registerer's life. */
+	r->call_id = malloc(25);
+	if (r->call_id == NULL) {
+		e = regent_error_set(err, ENOMEM, "registerer: out of memory");
+		goto out;
+	}
+	regent_ua_random_hex(ua, r->call_id, 24);
+	r->call_id[24] = '\0';
+	if (o->params.from_tag != NULL) {
+		snprintf(r->from_tag, sizeof(r->from_tag), "%s", o->params.from_tag);
+	} else {
+		regent_ua_random_hex(ua, r->from_tag, 12);
+		r->from_tag[12] = '\0';
+	}
+
+	if (ua->password != NULL || ua->ha1 != NULL) {
+		struct regent_auth_creds c;
+		c.username = ua->auth_user;
+		c.password = ua->password;
+		c.ha1 = ua->ha1;
+		e = regent_auth_client_alloc(&r->auth, &c);
+		if (e) {
+			regent_error_set(err, e, "authorization: cannot set up credentials");
+			goto out;
+		}
+	}
+
+	if (o->log_configuration)
+		log_configuration(r, o);
+
+	r->next = ua->regs;
+	ua->regs = r;
+	*rp = r;
+out:
+	if (e)
+		regent_reg_destroy(r);
+	return e;
+}

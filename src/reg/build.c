@@ -1,0 +1,159 @@
+/*
+ * Building a REGISTER (RFC 3261 §10.2, RFC 5626 §4.2, RFC 5627 §4.1).
+ *
+ *   REGISTER <registrar> SIP/2.0
+ *   Via: SIP/2.0/<TP> host:port;rport;branch=z9hG4bK<80 random bits>
+ *   Max-Forwards: 70
+ *   To / From (stable tag) / Call-ID (stable) / CSeq (+1 per request)
+ *   [Authorization / Proxy-Authorization]   (cached credentials: pre-emptive)
+ *   [configured extra headers] [per-request extra headers]
+ *   Contact: <sip:name@host:port;params>;reg-id=N;+sip.instance="<urn:uuid:..>";x;expires=N
+ *   Expires: N
+ *   Allow, Supported, User-Agent, Content-Length: 0
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reg/reg_int.h"
+
+static const char *tp_param(enum regent_transport tp)
+{
+	switch (tp) {
+	case REGENT_TP_TCP:
+		return "tcp";
+	case REGENT_TP_TLS:
+		return "tls";
+	case REGENT_TP_WS:
+		return "ws";
+	case REGENT_TP_WSS:
+		return "wss";
+	case REGENT_TP_UDP:
+	case REGENT_TP_NONE:
+	default:
+		return "udp";
+	}
+}
+
+void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
+{
+	const struct regent_ua *ua = r->ua;
+	const char *h;
+
+	if (ua->via_host != NULL) {
+		snprintf(host, size, "%s", ua->via_host);
+		*port = 0;
+		return;
+	}
+	h = ua->fi.local_host[0] != '\0' ? ua->fi.local_host : "invalid.invalid";
+	if (strchr(h, ':') != NULL)
+		snprintf(host, size, "[%s]", h);
+	else
+		snprintf(host, size, "%s", h);
+	*port = ua->fi.local_port;
+}
+
+int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t size)
+{
+	const struct regent_ua *ua = r->ua;
+	char host[80], port[8] = "";
+	uint16_t p;
+	int n;
+
+	regent_reg_sent_by(r, host, sizeof(host), &p);
+	if (p != 0)
+		snprintf(port, sizeof(port), ":%u", p);
+	if (ua->contact_params != NULL)
+		n = snprintf(buf, size, "sip:%s@%s%s%s%s", ua->contact_name, host, port,
+			     ua->contact_params[0] != '\0' ? ";" : "", ua->contact_params);
+	else
+		n = snprintf(buf, size, "sip:%s@%s%s;transport=%s", ua->contact_name, host, port,
+			     tp_param(ua->fi.transport));
+	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
+}
+
+static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *display,
+			  const char *uri)
+{
+	regent_wbuf_puts(wb, name);
+	regent_wbuf_puts(wb, ": ");
+	regent_build_name_addr(wb, name, display != NULL && display[0] != '\0' ? display : NULL,
+			       uri);
+}
+
+int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
+		     uint32_t expires)
+{
+	const struct regent_ua *ua = r->ua;
+	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
+	char host[80], contact[512], cnonce[17];
+	uint16_t port;
+	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
+	int err;
+
+	regent_reg_sent_by(r, host, sizeof(host), &port);
+
+	regent_build_request_line(wb, "REGISTER", ruri);
+	regent_wbuf_printf(wb, "Via: SIP/2.0/%s %s", regent_transport_name(ua->fi.transport), host);
+	if (port != 0)
+		regent_wbuf_printf(wb, ":%u", port);
+	/* rport (RFC 3581): responses find us behind a NAT. */
+	regent_wbuf_printf(wb, ";rport;branch=%s\r\n", branch);
+	regent_wbuf_puts(wb, "Max-Forwards: 70\r\n");
+	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : ua->aor);
+	regent_wbuf_puts(wb, "\r\n");
+	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : ua->display_name,
+		      r->from_uri != NULL ? r->from_uri : ua->aor);
+	regent_wbuf_printf(wb, ";tag=%s\r\n", r->from_tag);
+	regent_wbuf_printf(wb, "Call-ID: %s\r\n", r->call_id);
+	regent_wbuf_printf(wb, "CSeq: %u REGISTER\r\n", r->cseq);
+
+	if (r->auth != NULL) {
+		regent_ua_random_hex(r->ua, cnonce, 16);
+		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
+		if (err)
+			return err;
+	}
+	if (r->extra_headers != NULL)
+		regent_wbuf_puts(wb, r->extra_headers);
+	if (r->xheaders != NULL)
+		regent_wbuf_puts(wb, r->xheaders);
+
+	if (r->xk == REGENT_X_UNREGISTER_ALL) {
+		/* RFC 3261 §10.2.2: "*" only with Expires: 0. */
+		regent_wbuf_puts(wb, "Contact: *\r\nExpires: 0\r\n");
+	} else if (with_contact) {
+		err = regent_reg_contact_uri(r, contact, sizeof(contact));
+		if (err)
+			return err;
+		regent_wbuf_puts(wb, "Contact: <");
+		regent_wbuf_puts(wb, contact);
+		regent_wbuf_puts(wb, ">");
+		/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
+		 * (SIP.js could emit two +sip.instance: defect 9). */
+		if (r->instance != NULL) {
+			if (r->reg_id != 0)
+				regent_wbuf_printf(wb, ";reg-id=%u", r->reg_id);
+			regent_wbuf_printf(wb, ";+sip.instance=\"%s\"", r->instance);
+		}
+		if (r->contact_xparams != NULL)
+			regent_wbuf_puts(wb, r->contact_xparams);
+		regent_wbuf_printf(wb, ";expires=%u\r\n", expires);
+		/* RFC 3261 §10.2.1: the Expires header for registrars that ignore
+		 * the Contact param. */
+		regent_wbuf_printf(wb, "Expires: %u\r\n", expires);
+	}
+	if (with_contact && expires > 0 && !r->user_allow)
+		regent_wbuf_puts(wb, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY, "
+				     "REFER, INFO, UPDATE\r\n");
+	/* RFC 3327 path always; outbound (RFC 5626) needs instance + reg-id,
+	 * gruu (RFC 5627) needs the instance. */
+	if (r->instance != NULL && r->reg_id != 0)
+		regent_wbuf_puts(wb, "Supported: path, outbound, gruu\r\n");
+	else if (r->instance != NULL)
+		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
+	else
+		regent_wbuf_puts(wb, "Supported: path\r\n");
+	regent_build_header(wb, "User-Agent", ua->user_agent);
+	return regent_build_finish(wb, NULL, 0);
+}

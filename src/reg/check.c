@@ -1,0 +1,135 @@
+/*
+ * Option validation (DESIGN.md: bad options are refused with a message naming
+ * the field; CR/LF/NUL inside a user string is refused: header injection).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "reg/reg.h"
+
+int regent_error_set(struct regent_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->text, sizeof(err->text), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int regent_check_string(struct regent_error *err, const char *field, const char *s)
+{
+	if (s == NULL)
+		return 0;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\r' || *p == '\n')
+			return regent_error_set(err, EINVAL, "%s: contains CR or LF", field);
+		if ((unsigned char)*p < 0x20 && *p != '\t')
+			return regent_error_set(err, EINVAL, "%s: contains a control character",
+						field);
+	}
+	return 0;
+}
+
+static bool ishex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+int regent_check_uuid(struct regent_error *err, const char *field, const char *s)
+{
+	/* RFC 4122 §3: 8-4-4-4-12 hex digits. */
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (s == NULL)
+		return 0;
+	if (strlen(s) != sizeof(shape) - 1)
+		goto bad;
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == '-' ? s[i] != '-' : !ishex(s[i]))
+			goto bad;
+	}
+	return 0;
+bad:
+	return regent_error_set(err, EINVAL, "%s: \"%.64s\" is not a UUID", field, s);
+}
+
+int regent_check_uri(struct regent_error *err, const char *field, const char *s, bool sip_only)
+{
+	struct regent_uri u;
+	struct regent_msg_error me;
+	int e;
+
+	if (s == NULL)
+		return 0;
+	e = regent_check_string(err, field, s);
+	if (e)
+		return e;
+	memset(&me, 0, sizeof(me));
+	if (regent_uri_parse(&u, s, strlen(s), &me) != 0)
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" does not parse (%s)", field, s,
+					me.reason[0] ? me.reason : "bad URI");
+	if (sip_only && (!u.is_sip || u.host.l == 0))
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" is not a sip: or sips: URI",
+					field, s);
+	return 0;
+}
+
+static bool istoken(char c)
+{
+	/* RFC 3261 §25.1 token */
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-.!%*_+`'~", c) != NULL;
+}
+
+int regent_check_header_line(struct regent_error *err, const char *field, const char *line)
+{
+	const char *p = line;
+	int e;
+
+	if (line == NULL)
+		return regent_error_set(err, EINVAL, "%s: NULL header line", field);
+	e = regent_check_string(err, field, line);
+	if (e)
+		return e;
+	while (*p != '\0' && istoken(*p))
+		p++;
+	if (p == line)
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" has no header name", field,
+					line);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != ':')
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" has no colon after the name",
+					field, line);
+	return 0;
+}
+
+int regent_check_contact_param(struct regent_error *err, const char *field, const char *p)
+{
+	const char *q = p;
+	int e;
+
+	if (p == NULL)
+		return regent_error_set(err, EINVAL, "%s: NULL parameter", field);
+	e = regent_check_string(err, field, p);
+	if (e)
+		return e;
+	while (*q != '\0' && istoken(*q))
+		q++;
+	if (q == p || (*q != '\0' && *q != '='))
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" is not name or name=value",
+					field, p);
+	for (; *q != '\0'; q++) {
+		if (*q == ';' || *q == ',' || *q == ' ')
+			return regent_error_set(err, EINVAL, "%s: \"%.64s\" contains '%c'", field,
+						p, *q);
+	}
+	return 0;
+}
