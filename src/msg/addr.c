@@ -1,0 +1,115 @@
+/*
+ * addr — name-addr / addr-spec with header params (RFC 3261 §20.10, §25.1):
+ * From, To, Contact, Path, Route, Record-Route, Service-Route.
+ */
+#include "msg/msg_int.h"
+
+/* A bare addr-spec ends at LWS, ';' (header params, RFC 3261 §20.10: a URI
+ * with ',' '?' or ';' must be in <>) or ','. */
+static const char *addr_spec_end(const char *p, const char *end)
+{
+	while (p < end && *p != ';' && *p != ',' && *p != ' ' && *p != '\t' && *p != '\r')
+		p++;
+	return p;
+}
+
+int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end, struct perr *e)
+{
+	const char *p = regent_msgi_lws(*pp, end);
+	const char *us, *ue;
+
+	memset(a, 0, sizeof(*a));
+	if (p >= end)
+		return perr_set(e, REGENT_MSG_EVALUE, p, "empty address");
+	if (*p == '"') {
+		if (regent_msgi_quoted(&p, end, &a->display, e))
+			return EBADMSG;
+		a->display_quoted = true;
+		p = regent_msgi_lws(p, end);
+		if (p >= end || *p != '<')
+			return perr_set(e, REGENT_MSG_EVALUE, p, "expected '<' after display name");
+	} else if (*p != '<') {
+		/* Either *(token LWS) followed by '<', or an addr-spec. */
+		const char *s = p, *q = p, *last = p;
+
+		while (q < end && ct(*q, C_TOKEN)) {
+			q = regent_msgi_run(q, end, C_TOKEN);
+			last = q;
+			q = regent_msgi_lws(q, end);
+		}
+		if (q < end && *q == '<') {
+			a->display.p = s;
+			a->display.l = (size_t)(last - s);
+			p = q;
+		} else if (last < end && *last == ':' && last > s) {
+			/* addr-spec: the scheme was the first token */
+			ue = addr_spec_end(s, end);
+			if (memchr(s, '?', (size_t)(ue - s)))
+				return perr_set(e, REGENT_MSG_EVALUE, s, "URI with '?' outside <>");
+			if (regent_msgi_uri(&a->uri, s, ue, e))
+				return EBADMSG;
+			a->uri_raw = a->uri.raw;
+			p = ue;
+			goto params;
+		} else {
+			return perr_set(e, REGENT_MSG_EVALUE, q < end ? q : s,
+					"bad display name or address");
+		}
+	}
+	/* p at '<' */
+	us = p + 1;
+	ue = us;
+	while (ue < end && *ue != '>')
+		ue++;
+	if (ue >= end)
+		return perr_set(e, REGENT_MSG_EVALUE, p, "missing '>'");
+	if (regent_msgi_uri(&a->uri, us, ue, e))
+		return EBADMSG;
+	a->uri_raw = a->uri.raw;
+	p = ue + 1;
+params:;
+	const char *ps = NULL, *pe = p;
+	struct regent_pl n, v;
+	bool quoted;
+	int err;
+
+	while ((err = regent_msgi_param(&p, end, &n, &v, &quoted, e)) == 0) {
+		if (!ps)
+			ps = regent_msgi_lws(pe, end);
+		pe = p;
+		if (n.l == 3 && regent_pl_caseeq_str(n, "tag")) {
+			if (!v.p || quoted)
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad tag");
+			a->tag = v;
+		}
+	}
+	if (err != ENOENT)
+		return EBADMSG;
+	if (ps) {
+		a->params.p = ps;
+		a->params.l = (size_t)(pe - ps);
+	}
+	*pp = p;
+	return 0;
+}
+
+int regent_addr_parse(struct regent_addr *addr, const char *p, size_t l,
+		      struct regent_msg_error *err)
+{
+	struct perr pe = {0};
+	const char *q = p, *end = p + l;
+
+	if (!addr || (!p && l))
+		return EINVAL;
+	if (regent_msgi_addr(addr, &q, end, &pe))
+		goto bad;
+	q = regent_msgi_lws(q, end);
+	if (q != end) {
+		perr_set(&pe, REGENT_MSG_EVALUE, q, "trailing characters after address");
+		goto bad;
+	}
+	return 0;
+bad:
+	regent_msgi_error(err, &pe, p, "address");
+	return EINVAL;
+}

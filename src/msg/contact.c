@@ -1,0 +1,119 @@
+/*
+ * contact — Contact values (RFC 3261 §20.10; RFC 5626 reg-id/+sip.instance;
+ * RFC 5627 pub-gruu/temp-gruu) and the other name-addr lists.
+ */
+#include "msg/msg_int.h"
+
+/* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
+static bool qvalue(struct regent_pl v)
+{
+	if (v.l == 0 || v.l > 5 || (v.p[0] != '0' && v.p[0] != '1'))
+		return false;
+	if (v.l == 1)
+		return true;
+	if (v.p[1] != '.')
+		return false;
+	for (size_t i = 2; i < v.l; i++) {
+		if (!ct(v.p[i], C_DIGIT) || (v.p[0] == '1' && v.p[i] != '0'))
+			return false;
+	}
+	return true;
+}
+
+int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e)
+{
+	const char *p = regent_msgi_lws(*pp, end);
+	struct regent_pl n, v;
+	size_t pos = 0;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (p < end && *p == '*') {
+		c->star = true;
+		*pp = regent_msgi_lws(p + 1, end);
+		return 0;
+	}
+	if (regent_msgi_addr(&c->addr, &p, end, e))
+		return EBADMSG;
+	/* the params were validated by the address parser */
+	while (regent_param_next(c->addr.params, &pos, &n, &v)) {
+		bool quoted = v.p && v.p > c->addr.params.p && v.p[-1] == '"';
+
+		switch (n.l) {
+		case 1:
+			if ((n.p[0] | 0x20) == 'q') {
+				if (!v.p || quoted || !qvalue(v))
+					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad q");
+				c->q = v;
+			}
+			break;
+		case 6:
+			if (regent_pl_caseeq_str(n, "reg-id")) {
+				if (!v.p || quoted)
+					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad reg-id");
+				rc = regent_pl_u32(v, UINT32_MAX, &c->reg_id);
+				if (rc)
+					return perr_set(
+					    e, rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE,
+					    v.p, "bad reg-id");
+				c->has_reg_id = true;
+			}
+			break;
+		case 7:
+			if (regent_pl_caseeq_str(n, "expires")) {
+				if (!v.p || quoted)
+					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad expires");
+				rc = regent_pl_u32(v, UINT32_MAX, &c->expires);
+				if (rc)
+					return perr_set(
+					    e, rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE,
+					    v.p, "bad expires");
+				c->has_expires = true;
+			}
+			break;
+		case 8:
+			if (regent_pl_caseeq_str(n, "pub-gruu"))
+				c->pub_gruu = v;
+			break;
+		case 9:
+			if (regent_pl_caseeq_str(n, "temp-gruu"))
+				c->temp_gruu = v;
+			break;
+		case 12:
+			if (regent_pl_caseeq_str(n, "+sip.instance"))
+				c->instance = v;
+			break;
+		}
+	}
+	*pp = p;
+	return 0;
+}
+
+int regent_msg_contact_next(const struct regent_msg *msg, struct regent_msg_iter *it,
+			    struct regent_contact *out)
+{
+	const char *p, *end;
+	int rc = regent_msgi_list_begin(msg, REGENT_HDR_CONTACT, it, &p, &end);
+
+	if (rc)
+		return rc;
+	if (regent_msgi_contact(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
+		return EBADMSG;
+	return 0;
+}
+
+int regent_msg_addr_next(const struct regent_msg *msg, enum regent_hdr_id id,
+			 struct regent_msg_iter *it, struct regent_addr *out)
+{
+	const char *p, *end;
+	int rc;
+
+	if ((unsigned)id >= REGENT_HDR__COUNT || id == REGENT_HDR_OTHER)
+		return EINVAL;
+	rc = regent_msgi_list_begin(msg, id, it, &p, &end);
+	if (rc)
+		return rc;
+	if (regent_msgi_addr(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
+		return EBADMSG;
+	return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * lex — the small lexical pieces of RFC 3261 §25.1 shared by the header
+ * parsers: quoted-string, integers, host, generic-param; error formatting.
+ */
+#include <stdio.h>
+
+#include "msg/msg_int.h"
+
+static const char *const errc_names[] = {
+    [REGENT_MSG_OK] = "ok",
+    [REGENT_MSG_ETOOBIG] = "message too big",
+    [REGENT_MSG_ETOOMANYHDRS] = "too many headers",
+    [REGENT_MSG_ELINE] = "line too long",
+    [REGENT_MSG_ESTARTLINE] = "bad start line",
+    [REGENT_MSG_EVERSION] = "unsupported SIP version",
+    [REGENT_MSG_EHEADER] = "bad header line",
+    [REGENT_MSG_EMISSING] = "missing header",
+    [REGENT_MSG_EVALUE] = "bad header value",
+    [REGENT_MSG_ERANGE] = "integer out of range",
+    [REGENT_MSG_ELENGTH] = "bad Content-Length",
+    [REGENT_MSG_EINCOMPLETE] = "incomplete message",
+    [REGENT_MSG_EURI] = "bad URI",
+    [REGENT_MSG_EINJECT] = "CR, LF or NUL in a value",
+    [REGENT_MSG_ENOMEM] = "out of memory",
+    [REGENT_MSG_ENOSPC] = "buffer full",
+};
+
+const char *regent_msg_errc_name(enum regent_msg_errc c)
+{
+	if ((unsigned)c >= sizeof(errc_names) / sizeof(errc_names[0]) || !errc_names[c])
+		return "unknown error";
+	return errc_names[c];
+}
+
+void regent_msgi_errorf(struct regent_msg_error *err, enum regent_msg_errc code, size_t offset,
+			const char *prefix, const char *what)
+{
+	if (!err)
+		return;
+	err->code = code;
+	err->offset = offset;
+	if (prefix && prefix[0])
+		snprintf(err->reason, sizeof(err->reason), "%s: %s at %zu", prefix, what, offset);
+	else
+		snprintf(err->reason, sizeof(err->reason), "%s at %zu", what, offset);
+}
+
+void regent_msgi_error(struct regent_msg_error *err, const struct perr *pe, const char *base,
+		       const char *prefix)
+{
+	size_t off = (pe->at && base && pe->at >= base) ? (size_t)(pe->at - base) : 0;
+
+	regent_msgi_errorf(err, pe->code, off, prefix,
+			   pe->what ? pe->what : regent_msg_errc_name(pe->code));
+}
+
+int regent_msgi_quoted(const char **pp, const char *end, struct regent_pl *inner, struct perr *e)
+{
+	const char *p = *pp + 1;
+	const char *start = p;
+
+	/* qdtext / quoted-pair (RFC 3261 §25.1): a quoted-pair may escape any
+	 * octet but CR and LF; raw controls other than HT and folds are not
+	 * qdtext. */
+	while (p < end) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"') {
+			inner->p = start;
+			inner->l = (size_t)(p - start);
+			*pp = p + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			if (p + 1 >= end || p[1] == '\r' || p[1] == '\n')
+				return perr_set(e, REGENT_MSG_EVALUE, p, "bad quoted-pair");
+			p += 2;
+			continue;
+		}
+		if (c == '\r') {
+			if (end - p >= 3 && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) {
+				p += 3;
+				continue;
+			}
+			return perr_set(e, REGENT_MSG_EVALUE, p, "CR in quoted string");
+		}
+		if (!ct((char)c, C_TEXT))
+			return perr_set(e, REGENT_MSG_EVALUE, p,
+					"control character in quoted string");
+		p++;
+	}
+	return perr_set(e, REGENT_MSG_EVALUE, *pp, "unterminated quoted string");
+}
+
+int regent_msgi_u32(const char **pp, const char *end, uint32_t max, uint32_t *out)
+{
+	const char *p = *pp;
+	uint64_t v = 0;
+
+	if (p >= end || !ct(*p, C_DIGIT))
+		return EINVAL;
+	/* Checked on every digit: a 100-digit value (RFC 4475 scalar02) is
+	 * ERANGE, not a wrap. */
+	while (p < end && ct(*p, C_DIGIT)) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max) {
+			while (p < end && ct(*p, C_DIGIT))
+				p++;
+			*pp = p;
+			return ERANGE;
+		}
+		p++;
+	}
+	*pp = p;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool is_ipv4(const char *p, const char *end)
+{
+	int parts = 0;
+
+	while (p < end) {
+		unsigned v = 0;
+		int nd = 0;
+
+		while (p < end && ct(*p, C_DIGIT)) {
+			v = v * 10 + (unsigned)(*p - '0');
+			if (++nd > 3)
+				return false;
+			p++;
+		}
+		if (nd == 0 || v > 255)
+			return false;
+		parts++;
+		if (p < end) {
+			if (*p != '.' || parts == 4)
+				return false;
+			p++;
+			if (p == end)
+				return false;
+		}
+	}
+	return parts == 4;
+}
+
+/* hostname = *( domainlabel "." ) toplabel [ "." ]; toplabel starts with
+ * ALPHA; labels are alphanum with inner '-'. */
+static bool is_hostname(const char *p, const char *end)
+{
+	const char *label = p, *top = NULL;
+
+	if (p == end)
+		return false;
+	while (label < end) {
+		const char *q = label;
+
+		while (q < end && *q != '.')
+			q++;
+		if (q == label)
+			return false; /* empty label */
+		if (label[0] == '-' || q[-1] == '-')
+			return false;
+		top = label;
+		if (q == end)
+			break;
+		label = q + 1; /* a trailing dot is allowed */
+	}
+	return top && ct(*top, C_ALPHA);
+}
+
+int regent_msgi_host(const char **pp, const char *end, struct regent_pl *host,
+		     enum regent_host_type *type, struct perr *e)
+{
+	const char *p = *pp;
+
+	if (p < end && *p == '[') {
+		const char *s = ++p;
+		int colons = 0;
+
+		/* IPv6reference (RFC 3261 §25.1, RFC 5118 §4.10): hex digits,
+		 * colons and a dotted IPv4 tail. Liberal about the count of
+		 * colons so the RFC 5118 "3 colons" ABNF bug form still parses. */
+		while (p < end && (ct(*p, C_HEX) || *p == ':' || *p == '.')) {
+			colons += *p == ':';
+			p++;
+		}
+		if (p >= end || *p != ']')
+			return perr_set(e, REGENT_MSG_EURI, p, "unterminated IPv6 reference");
+		if (colons < 2 || p - s > 45)
+			return perr_set(e, REGENT_MSG_EURI, s, "bad IPv6 reference");
+		host->p = s;
+		host->l = (size_t)(p - s);
+		*type = REGENT_HOST_IPV6;
+		*pp = p + 1;
+		return 0;
+	}
+	const char *s = p;
+
+	p = regent_msgi_run(p, end, C_HOST);
+	if (p == s)
+		return perr_set(e, REGENT_MSG_EURI, s, "missing host");
+	if (is_ipv4(s, p)) {
+		*type = REGENT_HOST_IPV4;
+	} else if (is_hostname(s, p)) {
+		*type = REGENT_HOST_NAME;
+	} else {
+		return perr_set(e, REGENT_MSG_EURI, s, "bad host");
+	}
+	host->p = s;
+	host->l = (size_t)(p - s);
+	*pp = p;
+	return 0;
+}
+
+int regent_msgi_param(const char **pp, const char *end, struct regent_pl *name,
+		      struct regent_pl *val, bool *quoted, struct perr *e)
+{
+	const char *p = regent_msgi_lws(*pp, end);
+	const char *s;
+
+	if (p >= end || *p != ';')
+		return ENOENT;
+	p = regent_msgi_lws(p + 1, end);
+	s = p;
+	p = regent_msgi_run(p, end, C_TOKEN);
+	if (p == s)
+		return perr_set(e, REGENT_MSG_EVALUE, s, "empty parameter");
+	name->p = s;
+	name->l = (size_t)(p - s);
+	*val = REGENT_PL_NULL;
+	*quoted = false;
+	const char *q = regent_msgi_lws(p, end);
+
+	if (q < end && *q == '=') {
+		q = regent_msgi_lws(q + 1, end);
+		if (q < end && *q == '"') {
+			if (regent_msgi_quoted(&q, end, val, e))
+				return EBADMSG;
+			*quoted = true;
+			p = q;
+		} else {
+			s = q;
+			q = regent_msgi_run(q, end, C_GENV);
+			if (q == s)
+				return perr_set(e, REGENT_MSG_EVALUE, s, "empty parameter value");
+			val->p = s;
+			val->l = (size_t)(q - s);
+			p = q;
+		}
+	}
+	*pp = p;
+	return 0;
+}

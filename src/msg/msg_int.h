@@ -1,0 +1,167 @@
+/*
+ * msg internals: character classes, the lexer helpers shared by the
+ * sub-parsers, and the layout of struct regent_msg.
+ */
+#ifndef REGENT_MSG_INT_H
+#define REGENT_MSG_INT_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "msg/msg.h"
+
+/* Character classes, RFC 3261 §25.1 (see ctab.c). */
+enum {
+	C_TOKEN = 0x0001, /* token */
+	C_UNRES = 0x0002, /* unreserved = alphanum / mark */
+	C_USER = 0x0004,  /* unreserved / user-unreserved */
+	C_PASS = 0x0008,  /* password chars (no escapes) */
+	C_PARAM = 0x0010, /* paramchar (no escapes) */
+	C_HNV = 0x0020,	  /* hname / hvalue chars (no escapes) */
+	C_HOST = 0x0040,  /* hostname / IPv4 chars */
+	C_WORD = 0x0080,  /* word (Call-ID) */
+	C_URIC = 0x0100,  /* uric of an absoluteURI, incl. '%' */
+	C_DIGIT = 0x0200,
+	C_ALPHA = 0x0400,
+	C_HEX = 0x0800,
+	C_SCHEME = 0x1000, /* scheme chars after the first ALPHA */
+	C_GENV = 0x2000,   /* gen-value: token / host (incl. IPv6 '[' ']' ':') */
+	C_TEXT = 0x4000,   /* HT, printable ASCII, UTF-8 bytes */
+};
+
+extern const uint16_t regent_msg_ctab[256];
+
+static inline bool ct(char c, uint16_t cls)
+{
+	return (regent_msg_ctab[(unsigned char)c] & cls) != 0;
+}
+
+static inline char lc(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* A parse error before it is formatted: code, where, what. */
+struct perr {
+	enum regent_msg_errc code;
+	const char *at;
+	const char *what;
+};
+
+static inline int perr_set(struct perr *e, enum regent_msg_errc code, const char *at,
+			   const char *what)
+{
+	if (e) {
+		e->code = code;
+		e->at = at;
+		e->what = what;
+	}
+	return EBADMSG;
+}
+
+/* Formats "<prefix>: <what> at <offset>" into err (offset from base). */
+void regent_msgi_error(struct regent_msg_error *err, const struct perr *pe, const char *base,
+		       const char *prefix);
+void regent_msgi_errorf(struct regent_msg_error *err, enum regent_msg_errc code, size_t offset,
+			const char *prefix, const char *what);
+
+/* Skips linear white space: SP, HT and folds (CRLF followed by SP/HT). */
+static inline const char *regent_msgi_lws(const char *p, const char *end)
+{
+	for (;;) {
+		if (p < end && (*p == ' ' || *p == '\t')) {
+			p++;
+		} else if (end - p >= 3 && p[0] == '\r' && p[1] == '\n' &&
+			   (p[2] == ' ' || p[2] == '\t')) {
+			p += 3;
+		} else {
+			return p;
+		}
+	}
+}
+
+static inline const char *regent_msgi_run(const char *p, const char *end, uint16_t cls)
+{
+	while (p < end && ct(*p, cls))
+		p++;
+	return p;
+}
+
+/* quoted-string at *pp (which points at '"'): inner is the text between
+ * the quotes, escapes kept. Stops at the end of the value, never beyond. */
+int regent_msgi_quoted(const char **pp, const char *end, struct regent_pl *inner, struct perr *e);
+
+/* 1*DIGIT at *pp with overflow check against max: 0, EINVAL (no digit) or
+ * ERANGE. *pp is moved past the digits. */
+int regent_msgi_u32(const char **pp, const char *end, uint32_t max, uint32_t *out);
+
+/* host (hostname / IPv4address / IPv6reference) at *pp. */
+int regent_msgi_host(const char **pp, const char *end, struct regent_pl *host,
+		     enum regent_host_type *type, struct perr *e);
+
+/* One `SEMI generic-param` at *pp (after optional LWS). 0: got one;
+ * ENOENT: no ';' here (*pp unchanged); EBADMSG: malformed. */
+int regent_msgi_param(const char **pp, const char *end, struct regent_pl *name,
+		      struct regent_pl *val, bool *quoted, struct perr *e);
+
+/* Whole-range URI parse (no trailing bytes allowed). */
+int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, struct perr *e);
+
+/* name-addr / addr-spec followed by params at *pp; stops before a ',' or at
+ * the end. in_list: a bare addr-spec ends at ',' too. */
+int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end, struct perr *e);
+
+int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, struct perr *e);
+int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e);
+int regent_msgi_challenge(struct regent_challenge *ch, const char *p, const char *end,
+			  struct perr *e);
+int regent_msgi_credentials(struct regent_credentials *cr, const char *p, const char *end,
+			    struct perr *e);
+int regent_msgi_retry_after(struct regent_retry_after *ra, const char *p, const char *end,
+			    struct perr *e);
+
+/* ------------------------------------------------------------ message */
+
+struct hdr_ent {
+	struct regent_hdr h;
+	uint32_t next; /* index+1 of the next header with the same id, 0: none */
+};
+
+#define REGENT_MSG_INLINE_HDRS 24
+
+struct regent_msg {
+	const char *buf;
+	size_t len; /* framed length */
+	bool request;
+	struct regent_pl method, reason, version;
+	uint16_t status;
+	struct regent_uri ruri;
+	struct regent_pl body;
+
+	/* validated at parse time and cached for the accessors */
+	struct regent_addr from, to;
+	struct regent_pl call_id;
+	uint32_t cseq;
+	struct regent_pl cseq_method;
+
+	uint32_t first[REGENT_HDR__COUNT]; /* index+1 of the first header of an id */
+	uint32_t last[REGENT_HDR__COUNT];
+	size_t nhdr, cap;
+	struct hdr_ent *hdrs;
+	struct hdr_ent inl[REGENT_MSG_INLINE_HDRS];
+};
+
+/* Comma-list iteration over every header of an id: positions *pp and *end on
+ * the current element, or ENOENT. */
+int regent_msgi_list_begin(const struct regent_msg *msg, enum regent_hdr_id id,
+			   struct regent_msg_iter *it, const char **pp, const char **end);
+/* After an element ending at stop: expects LWS then ',' or the end. */
+int regent_msgi_list_advance(struct regent_msg_iter *it, const char *stop, struct perr *e);
+
+/* Header id of a name already known to be a token. */
+enum regent_hdr_id regent_msgi_hdr_id(const char *name, size_t len);
+
+/* Name lookup when id is OTHER: handles the compact forms e/u/o etc. */
+bool regent_msgi_name_eq(struct regent_pl hname, const char *name);
+
+#endif /* REGENT_MSG_INT_H */

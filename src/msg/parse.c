@@ -1,0 +1,629 @@
+/*
+ * parse — one pass over the buffer: start line, then every header line
+ * indexed (memchr for LF, folds joined, RFC 3261 §7.3.1), then the framing
+ * by Content-Length and the validation of the headers a registration client
+ * reads. One malloc per message; values stay slices into the buffer.
+ */
+#include <stdlib.h>
+
+#include "msg/msg_int.h"
+
+void regent_msg_limits_init(struct regent_msg_limits *lim)
+{
+	lim->max_size = 65536;
+	lim->max_headers = 256;
+	lim->max_line = 16384;
+}
+
+static const char *hdr_prefix(const struct regent_hdr *h, char *buf, size_t size)
+{
+	const char *c = regent_hdr_canonical_name(h->id);
+
+	if (c)
+		return c;
+	regent_pl_strcpy((struct regent_pl){h->name.p, h->name.l < size ? h->name.l : size - 1},
+			 buf, size);
+	return buf;
+}
+
+static int fail(struct regent_msg_error *err, enum regent_msg_errc code, const char *buf,
+		const char *at, const char *prefix, const char *what)
+{
+	regent_msgi_errorf(err, code, (size_t)(at - buf), prefix, what);
+	return EBADMSG;
+}
+
+static int hfail(struct regent_msg_error *err, const char *buf, const struct regent_hdr *h,
+		 const struct perr *pe)
+{
+	char nb[32];
+
+	regent_msgi_error(err, pe, buf, hdr_prefix(h, nb, sizeof(nb)));
+	return EBADMSG;
+}
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; only 2.0 is supported. */
+static int version(const char *p, const char *end, struct regent_msg_error *err, const char *buf)
+{
+	const char *q = p;
+
+	if (end - p == 7 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	    memcmp(p + 3, "/2.0", 4) == 0)
+		return 0;
+	if (end - p >= 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	    p[3] == '/') {
+		q = regent_msgi_run(p + 4, end, C_DIGIT);
+		if (q > p + 4 && q < end && *q == '.') {
+			const char *r = regent_msgi_run(q + 1, end, C_DIGIT);
+
+			if (r > q + 1 && r == end)
+				return fail(err, REGENT_MSG_EVERSION, buf, p, "start line",
+					    "unsupported SIP version");
+		}
+	}
+	return fail(err, REGENT_MSG_ESTARTLINE, buf, p, "start line", "bad SIP version");
+}
+
+static int start_line(struct regent_msg *m, const char *p, const char *eol,
+		      struct regent_msg_error *err)
+{
+	const char *buf = m->buf;
+	const char *q;
+
+	if (eol - p >= 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	    p[3] == '/') {
+		/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
+		uint32_t code;
+
+		q = memchr(p, ' ', (size_t)(eol - p));
+		if (!q)
+			return fail(err, REGENT_MSG_ESTARTLINE, buf, p, "status line",
+				    "missing status code");
+		if (version(p, q, err, buf))
+			return EBADMSG;
+		m->version = (struct regent_pl){p, (size_t)(q - p)};
+		p = q + 1;
+		if (eol - p < 4 || !ct(p[0], C_DIGIT) || !ct(p[1], C_DIGIT) || !ct(p[2], C_DIGIT) ||
+		    p[3] != ' ')
+			return fail(err, REGENT_MSG_ESTARTLINE, buf, p, "status line",
+				    "status code is not 3 digits");
+		code = (uint32_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
+		if (code < 100 || code > 699)
+			return fail(err, REGENT_MSG_ESTARTLINE, buf, p, "status line",
+				    "status code out of range");
+		m->status = (uint16_t)code;
+		p += 4;
+		for (q = p; q < eol; q++) {
+			if (!ct(*q, C_TEXT))
+				return fail(err, REGENT_MSG_ESTARTLINE, buf, q, "status line",
+					    "control character in reason phrase");
+		}
+		m->reason = (struct regent_pl){p, (size_t)(eol - p)};
+		m->request = false;
+		return 0;
+	}
+	/* Request-Line = Method SP Request-URI SP SIP-Version (single SPs) */
+	q = regent_msgi_run(p, eol, C_TOKEN);
+	if (q == p || q >= eol || *q != ' ')
+		return fail(err, REGENT_MSG_ESTARTLINE, buf, q, "request line", "bad method");
+	m->method = (struct regent_pl){p, (size_t)(q - p)};
+	p = q + 1;
+	q = p;
+	while (q < eol && *q != ' ')
+		q++;
+	if (q == p || q >= eol)
+		return fail(err, REGENT_MSG_ESTARTLINE, buf, q, "request line",
+			    q == p ? "empty Request-URI" : "missing SIP version");
+	struct perr pe = {0};
+
+	if (regent_msgi_uri(&m->ruri, p, q, &pe)) {
+		regent_msgi_error(err, &pe, buf, "Request-URI");
+		return EBADMSG;
+	}
+	if (m->ruri.headers.p)
+		return fail(err, REGENT_MSG_EURI, buf, m->ruri.headers.p - 1, "Request-URI",
+			    "headers not allowed");
+	p = q + 1;
+	if (memchr(p, ' ', (size_t)(eol - p)))
+		return fail(err, REGENT_MSG_ESTARTLINE, buf, p, "request line",
+			    "extra space in request line");
+	if (version(p, eol, err, buf))
+		return EBADMSG;
+	m->version = (struct regent_pl){p, (size_t)(eol - p)};
+	m->request = true;
+	return 0;
+}
+
+static int add_hdr(struct regent_msg *m, enum regent_hdr_id id, const char *ns, const char *ne,
+		   const char *vs, const char *ve, const char *ls)
+{
+	struct hdr_ent *h;
+
+	if (m->nhdr == m->cap) {
+		size_t ncap = m->cap * 2;
+		struct hdr_ent *n;
+
+		if (m->hdrs == m->inl) {
+			n = malloc(ncap * sizeof(*n));
+			if (n)
+				memcpy(n, m->inl, m->nhdr * sizeof(*n));
+		} else {
+			n = realloc(m->hdrs, ncap * sizeof(*n));
+		}
+		if (!n)
+			return ENOMEM;
+		m->hdrs = n;
+		m->cap = ncap;
+	}
+	h = &m->hdrs[m->nhdr++];
+	h->h.id = id;
+	h->h.name = (struct regent_pl){ns, (size_t)(ne - ns)};
+	h->h.value = (struct regent_pl){vs, (size_t)(ve - vs)};
+	h->h.offset = (size_t)(ls - m->buf);
+	h->next = 0;
+	if (m->last[id])
+		m->hdrs[m->last[id] - 1].next = (uint32_t)m->nhdr;
+	else
+		m->first[id] = (uint32_t)m->nhdr;
+	m->last[id] = (uint32_t)m->nhdr;
+	return 0;
+}
+
+static const struct regent_hdr *first_hdr(const struct regent_msg *m, enum regent_hdr_id id)
+{
+	return m->first[id] ? &m->hdrs[m->first[id] - 1].h : NULL;
+}
+
+static const struct regent_hdr *next_hdr(const struct regent_msg *m, const struct regent_hdr *h)
+{
+	const struct hdr_ent *e = (const struct hdr_ent *)(const void *)h;
+
+	return e->next ? &m->hdrs[e->next - 1].h : NULL;
+}
+
+/* A header that must occur exactly once. */
+static int single(const struct regent_msg *m, enum regent_hdr_id id, const struct regent_hdr **hp,
+		  struct regent_msg_error *err)
+{
+	const struct regent_hdr *h = first_hdr(m, id);
+	const char *name = regent_hdr_canonical_name(id);
+
+	if (!h) {
+		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, name, "missing header");
+		return EBADMSG;
+	}
+	if (next_hdr(m, h)) {
+		h = next_hdr(m, h);
+		return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset, name,
+			    "repeated header");
+	}
+	*hp = h;
+	return 0;
+}
+
+static int one_addr(const struct regent_msg *m, enum regent_hdr_id id, struct regent_addr *a,
+		    struct regent_msg_error *err)
+{
+	const struct regent_hdr *h;
+	struct perr pe = {0};
+	const char *p, *end;
+
+	if (single(m, id, &h, err))
+		return EBADMSG;
+	p = h->value.p;
+	end = p + h->value.l;
+	if (regent_msgi_addr(a, &p, end, &pe))
+		return hfail(err, m->buf, h, &pe);
+	p = regent_msgi_lws(p, end);
+	if (p != end) {
+		perr_set(&pe, REGENT_MSG_EVALUE, p, "trailing characters after address");
+		return hfail(err, m->buf, h, &pe);
+	}
+	return 0;
+}
+
+/* Call-ID = word [ "@" word ] */
+static int call_id(struct regent_msg *m, struct regent_msg_error *err)
+{
+	const struct regent_hdr *h;
+	const char *p, *end, *q;
+
+	if (single(m, REGENT_HDR_CALL_ID, &h, err))
+		return EBADMSG;
+	p = h->value.p;
+	end = p + h->value.l;
+	q = regent_msgi_run(p, end, C_WORD);
+	if (q > p && q < end && *q == '@') {
+		const char *r = regent_msgi_run(q + 1, end, C_WORD);
+
+		q = r > q + 1 ? r : q;
+	}
+	if (q == p || q != end)
+		return fail(err, REGENT_MSG_EVALUE, m->buf, q, "Call-ID", "bad Call-ID");
+	m->call_id = h->value;
+	return 0;
+}
+
+/* CSeq = 1*DIGIT LWS Method; 0 .. 2^32-1 (RFC 3261 §8.1.1.5) */
+static int cseq(struct regent_msg *m, struct regent_msg_error *err)
+{
+	const struct regent_hdr *h;
+	const char *p, *end, *q;
+	int rc;
+
+	if (single(m, REGENT_HDR_CSEQ, &h, err))
+		return EBADMSG;
+	p = h->value.p;
+	end = p + h->value.l;
+	rc = regent_msgi_u32(&p, end, UINT32_MAX, &m->cseq);
+	if (rc == ERANGE)
+		return fail(err, REGENT_MSG_ERANGE, m->buf, h->value.p, "CSeq",
+			    "number out of range");
+	if (rc)
+		return fail(err, REGENT_MSG_EVALUE, m->buf, p, "CSeq", "bad number");
+	q = regent_msgi_lws(p, end);
+	if (q == p)
+		return fail(err, REGENT_MSG_EVALUE, m->buf, p, "CSeq", "missing space");
+	p = regent_msgi_run(q, end, C_TOKEN);
+	if (p == q || p != end)
+		return fail(err, REGENT_MSG_EVALUE, m->buf, p, "CSeq", "bad method");
+	m->cseq_method = (struct regent_pl){q, (size_t)(p - q)};
+	return 0;
+}
+
+static int check_u32(const struct regent_msg *m, enum regent_hdr_id id, uint32_t max,
+		     struct regent_msg_error *err)
+{
+	for (const struct regent_hdr *h = first_hdr(m, id); h; h = next_hdr(m, h)) {
+		int rc = regent_pl_u32(h->value, max, NULL);
+
+		if (rc == ERANGE)
+			return fail(err, REGENT_MSG_ERANGE, m->buf, h->value.p,
+				    regent_hdr_canonical_name(id), "value out of range");
+		if (rc)
+			return fail(err, REGENT_MSG_EVALUE, m->buf,
+				    h->value.p ? h->value.p : m->buf + h->offset,
+				    regent_hdr_canonical_name(id), "not a number");
+	}
+	return 0;
+}
+
+static int check_list(const struct regent_msg *m, enum regent_hdr_id id,
+		      struct regent_msg_error *err)
+{
+	struct regent_msg_iter it = {0};
+	struct regent_via v;
+	struct regent_contact c;
+	struct perr pe = {0};
+	const char *p, *end;
+	int rc;
+
+	/* An empty Via or Contact value is not a list element. */
+	for (const struct regent_hdr *h = first_hdr(m, id); h; h = next_hdr(m, h)) {
+		if (h->value.l == 0)
+			return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset,
+				    regent_hdr_canonical_name(id), "empty value");
+	}
+	while ((rc = regent_msgi_list_begin(m, id, &it, &p, &end)) == 0) {
+		if (id == REGENT_HDR_VIA)
+			rc = regent_msgi_via(&v, &p, end, &pe);
+		else
+			rc = regent_msgi_contact(&c, &p, end, &pe);
+		if (!rc && id == REGENT_HDR_CONTACT && c.star &&
+		    (it.pos != 0 || p != end || first_hdr(m, id) != it.hdr || next_hdr(m, it.hdr)))
+			rc = perr_set(&pe, REGENT_MSG_EVALUE, p, "'*' must be the only Contact");
+		if (!rc)
+			rc = regent_msgi_list_advance(&it, p, &pe);
+		if (rc)
+			return hfail(err, m->buf, it.hdr, &pe);
+	}
+	return 0;
+}
+
+static int framing(struct regent_msg *m, const char *body, const char *end,
+		   struct regent_msg_error *err)
+{
+	const struct regent_hdr *h = first_hdr(m, REGENT_HDR_CONTENT_LENGTH);
+	uint32_t cl;
+	int rc;
+
+	if (!h) {
+		/* datagram: the body is the rest (RFC 3261 §18.3 makes the
+		 * header mandatory only on streams) */
+		m->body = (struct regent_pl){body, (size_t)(end - body)};
+		m->len = (size_t)(end - m->buf);
+		return 0;
+	}
+	if (next_hdr(m, h)) /* RFC 4475 mcl01: ambiguous framing */
+		return fail(err, REGENT_MSG_ELENGTH, m->buf, m->buf + next_hdr(m, h)->offset,
+			    "Content-Length", "repeated header");
+	rc = regent_pl_u32(h->value, UINT32_MAX, &cl);
+	if (rc == ERANGE)
+		return fail(err, REGENT_MSG_ERANGE, m->buf, h->value.p, "Content-Length",
+			    "value out of range");
+	if (rc)
+		return fail(err, REGENT_MSG_ELENGTH, m->buf,
+			    h->value.p ? h->value.p : m->buf + h->offset, "Content-Length",
+			    "not a number");
+	if (cl > (size_t)(end - body))
+		return fail(err, REGENT_MSG_ELENGTH, m->buf, h->value.p, "Content-Length",
+			    "larger than the body");
+	m->body = (struct regent_pl){body, cl};
+	m->len = (size_t)(body + cl - m->buf);
+	return 0;
+}
+
+static int index_headers(struct regent_msg *m, const char *p, const char *end,
+			 const struct regent_msg_limits *lim, const char **bodyp,
+			 struct regent_msg_error *err)
+{
+	const char *buf = m->buf;
+
+	for (;;) {
+		const char *ls = p, *q = p, *lf, *le, *ne, *vs, *ve;
+
+		if (end - p < 2)
+			return fail(err, REGENT_MSG_EINCOMPLETE, buf, end, NULL,
+				    "no end of headers");
+		if (p[0] == '\r' && p[1] == '\n') {
+			*bodyp = p + 2;
+			return 0;
+		}
+		for (;;) {
+			lf = memchr(q, '\n', (size_t)(end - q));
+			if (!lf || (size_t)(lf - ls) >= lim->max_line) {
+				if ((size_t)((lf ? lf : end) - ls) >= lim->max_line)
+					return fail(err, REGENT_MSG_ELINE, buf, ls, NULL,
+						    "header line too long");
+				return fail(err, REGENT_MSG_EINCOMPLETE, buf, end, NULL,
+					    "no end of headers");
+			}
+			if (lf == ls || lf[-1] != '\r')
+				return fail(err, REGENT_MSG_EHEADER, buf, lf, NULL,
+					    "line not ended by CRLF");
+			if (lf + 1 >= end)
+				return fail(err, REGENT_MSG_EINCOMPLETE, buf, end, NULL,
+					    "no end of headers");
+			if (lf[1] != ' ' && lf[1] != '\t')
+				break;
+			q = lf + 1; /* folded: the line goes on */
+		}
+		le = lf - 1;
+		if (m->nhdr >= lim->max_headers)
+			return fail(err, REGENT_MSG_ETOOMANYHDRS, buf, ls, NULL,
+				    "too many headers");
+		ne = regent_msgi_run(ls, le, C_TOKEN);
+		if (ne == ls)
+			return fail(err, REGENT_MSG_EHEADER, buf, ls, NULL, "missing header name");
+		q = ne;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= le || *q != ':')
+			return fail(err, REGENT_MSG_EHEADER, buf, q, NULL, "missing colon");
+		vs = regent_msgi_lws(q + 1, le);
+		ve = le;
+		while (ve > vs) {
+			if (ve[-1] == ' ' || ve[-1] == '\t')
+				ve--;
+			else if (ve[-1] == '\n' && ve - 2 >= vs && ve[-2] == '\r')
+				ve -= 2;
+			else
+				break;
+		}
+		if (add_hdr(m, regent_msgi_hdr_id(ls, (size_t)(ne - ls)), ls, ne, vs, ve, ls))
+			return fail(err, REGENT_MSG_ENOMEM, buf, ls, NULL, "out of memory");
+		p = lf + 1;
+	}
+}
+
+int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
+		     const struct regent_msg_limits *lim, struct regent_msg_error *err)
+{
+	struct regent_msg_limits dl;
+	struct regent_msg *m = NULL;
+	const char *end = buf + len, *eol, *body;
+	int rc = EBADMSG;
+
+	if (err) {
+		err->code = REGENT_MSG_OK;
+		err->offset = 0;
+		err->reason[0] = '\0';
+	}
+	if (!msgp || (!buf && len))
+		return EINVAL;
+	*msgp = NULL;
+	if (!lim) {
+		regent_msg_limits_init(&dl);
+		lim = &dl;
+	}
+	if (len > lim->max_size) {
+		regent_msgi_errorf(err, REGENT_MSG_ETOOBIG, lim->max_size, NULL, "message too big");
+		return EMSGSIZE;
+	}
+	m = malloc(sizeof(*m));
+	if (!m) {
+		regent_msgi_errorf(err, REGENT_MSG_ENOMEM, 0, NULL, "out of memory");
+		return ENOMEM;
+	}
+	memset(m, 0, offsetof(struct regent_msg, inl));
+	m->buf = buf;
+	m->len = len;
+	m->hdrs = m->inl;
+	m->cap = REGENT_MSG_INLINE_HDRS;
+
+	eol = len ? memchr(buf, '\n', len < lim->max_line ? len : lim->max_line) : NULL;
+	if (!eol) {
+		if (len >= lim->max_line)
+			fail(err, REGENT_MSG_ELINE, buf, buf, "start line", "line too long");
+		else
+			fail(err, REGENT_MSG_EINCOMPLETE, buf, end, "start line", "no end of line");
+		goto out;
+	}
+	if (eol == buf || eol[-1] != '\r') {
+		fail(err, REGENT_MSG_ESTARTLINE, buf, eol, "start line", "line not ended by CRLF");
+		goto out;
+	}
+	if (start_line(m, buf, eol - 1, err))
+		goto out;
+	if (index_headers(m, eol + 1, end, lim, &body, err))
+		goto out;
+	if (framing(m, body, end, err))
+		goto out;
+	/* What a registration client reads is checked now, so the accessors
+	 * can trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
+	if (!first_hdr(m, REGENT_HDR_VIA)) {
+		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
+		goto out;
+	}
+	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
+	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
+	    check_list(m, REGENT_HDR_CONTACT, err) ||
+	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
+		goto out;
+	if (first_hdr(m, REGENT_HDR_RETRY_AFTER)) {
+		struct regent_retry_after ra;
+		const struct regent_hdr *h = first_hdr(m, REGENT_HDR_RETRY_AFTER);
+		struct perr pe = {0};
+
+		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
+			hfail(err, buf, h, &pe);
+			goto out;
+		}
+	}
+	*msgp = m;
+	m = NULL;
+	rc = 0;
+out:
+	if (m) {
+		if (err && err->code == REGENT_MSG_ENOMEM)
+			rc = ENOMEM;
+		regent_msg_free(m);
+	}
+	return rc;
+}
+
+void regent_msg_free(struct regent_msg *msg)
+{
+	if (!msg)
+		return;
+	if (msg->hdrs != msg->inl)
+		free(msg->hdrs);
+	free(msg);
+}
+
+/* ------------------------------------------------------------ accessors */
+
+bool regent_msg_is_request(const struct regent_msg *msg)
+{
+	return msg->request;
+}
+
+struct regent_pl regent_msg_method(const struct regent_msg *msg)
+{
+	return msg->method;
+}
+
+const struct regent_uri *regent_msg_ruri(const struct regent_msg *msg)
+{
+	return msg->request ? &msg->ruri : NULL;
+}
+
+uint16_t regent_msg_status(const struct regent_msg *msg)
+{
+	return msg->status;
+}
+
+struct regent_pl regent_msg_reason(const struct regent_msg *msg)
+{
+	return msg->reason;
+}
+
+struct regent_pl regent_msg_body(const struct regent_msg *msg)
+{
+	return msg->body;
+}
+
+struct regent_pl regent_msg_raw(const struct regent_msg *msg)
+{
+	return (struct regent_pl){msg->buf, msg->len};
+}
+
+size_t regent_msg_hdr_count(const struct regent_msg *msg)
+{
+	return msg->nhdr;
+}
+
+const struct regent_hdr *regent_msg_hdr_at(const struct regent_msg *msg, size_t i)
+{
+	return i < msg->nhdr ? &msg->hdrs[i].h : NULL;
+}
+
+const struct regent_hdr *regent_msg_hdr_find(const struct regent_msg *msg, enum regent_hdr_id id,
+					     const char *name, const struct regent_hdr *after)
+{
+	if ((unsigned)id >= REGENT_HDR__COUNT)
+		return NULL;
+	if (id != REGENT_HDR_OTHER)
+		return after ? next_hdr(msg, after) : first_hdr(msg, id);
+	if (!name)
+		return NULL;
+	/* A known name asked for as OTHER is looked up by its id. */
+	enum regent_hdr_id nid = regent_hdr_id_from_name(name, strlen(name));
+
+	if (nid != REGENT_HDR_OTHER)
+		return after ? next_hdr(msg, after) : first_hdr(msg, nid);
+	size_t i =
+	    after ? (size_t)((const struct hdr_ent *)(const void *)after - msg->hdrs) + 1 : 0;
+
+	for (; i < msg->nhdr; i++) {
+		const struct regent_hdr *h = &msg->hdrs[i].h;
+
+		if (h->id == REGENT_HDR_OTHER && regent_msgi_name_eq(h->name, name))
+			return h;
+	}
+	return NULL;
+}
+
+int regent_msgi_list_begin(const struct regent_msg *msg, enum regent_hdr_id id,
+			   struct regent_msg_iter *it, const char **pp, const char **end)
+{
+	const struct regent_hdr *h = it->hdr;
+
+	if (!h) {
+		h = first_hdr(msg, id);
+		if (!h)
+			return ENOENT;
+		it->hdr = h;
+		it->pos = 0;
+	}
+	while (it->pos >= h->value.l) {
+		h = next_hdr(msg, h);
+		if (!h)
+			return ENOENT;
+		it->hdr = h;
+		it->pos = 0;
+	}
+	*pp = h->value.p + it->pos;
+	*end = h->value.p + h->value.l;
+	return 0;
+}
+
+int regent_msgi_list_advance(struct regent_msg_iter *it, const char *stop, struct perr *e)
+{
+	const char *vs = it->hdr->value.p, *end = vs + it->hdr->value.l;
+	const char *q = regent_msgi_lws(stop, end);
+
+	if (q == end) {
+		it->pos = it->hdr->value.l;
+		return 0;
+	}
+	if (*q != ',')
+		return perr_set(e, REGENT_MSG_EVALUE, q, "unexpected character");
+	q = regent_msgi_lws(q + 1, end);
+	if (q == end || *q == ',')
+		return perr_set(e, REGENT_MSG_EVALUE, q, "empty list element");
+	it->pos = (size_t)(q - vs);
+	return 0;
+}

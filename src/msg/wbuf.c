@@ -1,0 +1,171 @@
+/*
+ * wbuf — the builder's write buffer: fixed or growable, sticky errors.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "msg/msg_int.h"
+
+void regent_wbuf_init_fixed(struct regent_wbuf *wb, char *buf, size_t cap)
+{
+	memset(wb, 0, sizeof(*wb));
+	wb->buf = buf;
+	wb->cap = cap;
+	wb->max = cap;
+}
+
+void regent_wbuf_init_dynamic(struct regent_wbuf *wb, size_t max)
+{
+	memset(wb, 0, sizeof(*wb));
+	wb->dynamic = true;
+	wb->max = max ? max : 65536;
+}
+
+void regent_wbuf_reset(struct regent_wbuf *wb)
+{
+	wb->len = 0;
+	wb->err = REGENT_MSG_OK;
+	wb->err_field[0] = '\0';
+}
+
+void regent_wbuf_release(struct regent_wbuf *wb)
+{
+	if (wb->dynamic)
+		free(wb->buf);
+	wb->buf = NULL;
+	wb->len = wb->cap = 0;
+}
+
+static void set_err(struct regent_wbuf *wb, enum regent_msg_errc code, const char *field)
+{
+	if (wb->err)
+		return;
+	wb->err = code;
+	regent_pl_strcpy((struct regent_pl){field ? field : "", field ? strnlen(field, 63) : 0},
+			 wb->err_field, sizeof(wb->err_field));
+}
+
+/* Room for n more bytes (+1 for a NUL kept after the data). */
+static bool reserve(struct regent_wbuf *wb, size_t n)
+{
+	size_t need;
+
+	if (wb->err)
+		return false;
+	if (n > wb->max || wb->len > wb->max - n) {
+		set_err(wb, REGENT_MSG_ENOSPC, "buffer");
+		return false;
+	}
+	need = wb->len + n + 1;
+	if (need <= wb->cap)
+		return true;
+	if (!wb->dynamic) {
+		set_err(wb, REGENT_MSG_ENOSPC, "buffer");
+		return false;
+	}
+	size_t ncap = wb->cap ? wb->cap : 512;
+
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > wb->max + 1)
+		ncap = wb->max + 1;
+	char *nb = realloc(wb->buf, ncap);
+
+	if (!nb) {
+		set_err(wb, REGENT_MSG_ENOMEM, "buffer");
+		return false;
+	}
+	wb->buf = nb;
+	wb->cap = ncap;
+	return true;
+}
+
+void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l)
+{
+	if (!reserve(wb, l))
+		return;
+	if (l)
+		memcpy(wb->buf + wb->len, p, l);
+	wb->len += l;
+	wb->buf[wb->len] = '\0';
+}
+
+void regent_wbuf_puts(struct regent_wbuf *wb, const char *s)
+{
+	regent_wbuf_write(wb, s, strlen(s));
+}
+
+void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char small[256];
+
+	if (wb->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		set_err(wb, REGENT_MSG_ENOSPC, "printf");
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		regent_wbuf_write(wb, small, (size_t)n);
+		return;
+	}
+	if (!reserve(wb, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(wb->buf + wb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	wb->len += (size_t)n;
+}
+
+static bool clean(const char *p, size_t l)
+{
+	for (size_t i = 0; i < l; i++) {
+		if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+			return false;
+	}
+	return true;
+}
+
+void regent_wbuf_value(struct regent_wbuf *wb, const char *field, const char *p, size_t l)
+{
+	if (wb->err)
+		return;
+	if (!clean(p, l)) {
+		set_err(wb, REGENT_MSG_EINJECT, field);
+		return;
+	}
+	regent_wbuf_write(wb, p, l);
+}
+
+void regent_wbuf_quoted(struct regent_wbuf *wb, const char *field, const char *p, size_t l)
+{
+	if (wb->err)
+		return;
+	if (!clean(p, l)) {
+		set_err(wb, REGENT_MSG_EINJECT, field);
+		return;
+	}
+	regent_wbuf_write(wb, "\"", 1);
+	for (size_t i = 0, s = 0; i <= l; i++) {
+		if (i == l || p[i] == '"' || p[i] == '\\') {
+			regent_wbuf_write(wb, p + s, i - s);
+			if (i < l)
+				regent_wbuf_write(wb, p[i] == '"' ? "\\\"" : "\\\\", 2);
+			s = i + 1;
+		}
+	}
+	regent_wbuf_write(wb, "\"", 1);
+}
+
+int regent_check_value(const char *s)
+{
+	if (!s)
+		return EINVAL;
+	return clean(s, strlen(s)) ? 0 : EINVAL;
+}
