@@ -9,13 +9,18 @@
 enum regent_reg_match regent_reg_contact_match(const struct regent_contact *c,
 					       const struct regent_reg_me *me)
 {
+	struct regent_pl inst;
+
 	if (c == NULL || me == NULL || c->star)
 		return REGENT_REG_MATCH_NONE;
+	inst = c->instance;
+	if (!regent_pl_isset(inst))
+		(void)regent_param_get(c->addr.params, "+sip.instance", &inst);
 
 	/* RFC 5626 §6 / RFC 5627: the instance id (UUIDs compare without case)
 	 * plus reg-id identify the binding even when an SBC rewrote the URI. */
-	if (me->instance != NULL && regent_pl_isset(c->instance) &&
-	    regent_pl_caseeq_str(c->instance, me->instance)) {
+	if (me->instance != NULL && regent_pl_isset(inst) &&
+	    regent_pl_caseeq_str(inst, me->instance)) {
 		if ((me->reg_id == 0 && !c->has_reg_id) ||
 		    (me->reg_id != 0 && c->has_reg_id && c->reg_id == me->reg_id))
 			return REGENT_REG_MATCH_INSTANCE;
