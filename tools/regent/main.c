@@ -1,0 +1,53 @@
+/*
+ * regent — the command line tool. main() only dispatches on the first
+ * argument; each subcommand lives in its own cmd_<name>.c with the
+ * signature int fn(int argc, char **argv) (argv[0] = the subcommand name)
+ * and returns the process exit code. To add one: a row in `cmds`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd_parse.h"
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct cmd cmds[] = {
+    {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages, print a verdict"},
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	fputs("usage: regent <command> [options]\n\ncommands:\n", f);
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s\n", cmds[i].summary);
+	fputs("\nregent <command> --help for the options of one command\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("regent " REGENT_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < NCMDS; i++) {
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "regent: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
