@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cmd_parse.h"
+#include "cmd_register.h"
+#include "cmd_registrar.h"
 
 struct cmd {
 	const char *name;
@@ -17,6 +19,10 @@ struct cmd {
 
 static const struct cmd cmds[] = {
     {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages, print a verdict"},
+    {"register", regent_cmd_register, "register AOR [options]   register and stay registered"},
+    {"unregister", regent_cmd_unregister, "unregister AOR [--all]   remove our binding (or all)"},
+    {"query", regent_cmd_query, "query AOR [options]      list the bindings of an AOR"},
+    {"registrar", regent_cmd_registrar, "registrar [options]      a small test registrar"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
