@@ -30,6 +30,14 @@ int regent_digest_alg_strength(enum regent_digest_alg alg);
 
 /* Hex digest of data (lower case, NUL-terminated); out must hold 129 bytes. */
 int regent_digest_hash_hex(enum regent_digest_alg alg, const void *data, size_t len, char *out);
+/* True for the -sess variants (RFC 7616 §3.4.2). */
+bool regent_digest_alg_is_sess(enum regent_digest_alg alg);
+/* Length of the algorithm's hex digest: 32 (MD5), 64 (SHA-256, SHA-512-256), 0. */
+size_t regent_digest_hex_len(enum regent_digest_alg alg);
+/* HA1 = H(username:realm:password) in hex (out: 129 bytes); the -sess step is
+ * not applied (it needs the nonce). Used to precompute authorization_ha1. */
+int regent_digest_ha1(enum regent_digest_alg alg, const char *username, const char *realm,
+		      const char *password, char *out);
 
 /* ------------------------------------------------------------ computation */
 
@@ -37,12 +45,12 @@ int regent_digest_hash_hex(enum regent_digest_alg alg, const void *data, size_t 
 struct regent_digest_input {
 	enum regent_digest_alg alg;
 	const char *username, *realm, *password; /* password or ha1 */
-	const char *ha1;                         /* precomputed hex HA1 (non-sess), or NULL */
+	const char *ha1;			 /* precomputed hex HA1 (non-sess), or NULL */
 	const char *nonce, *cnonce;
 	const char *method, *uri;
-	const char *qop;         /* "auth", "auth-int" or NULL (RFC 2069 style) */
+	const char *qop; /* "auth", "auth-int" or NULL (RFC 2069 style) */
 	uint32_t nc;
-	const char *body;        /* for auth-int */
+	const char *body; /* for auth-int */
 	size_t body_len;
 };
 
@@ -99,9 +107,9 @@ struct regent_auth_server; /* realm, nonce secret, users, nc tracking */
 struct regent_auth_server_options {
 	const char *realm;
 	enum regent_digest_alg algs[4]; /* offered, in order; NONE-terminated; default MD5 */
-	bool qop_auth;                  /* offer qop=auth (default true) */
-	uint32_t nonce_lifetime_s;      /* default 300; older nonces answered stale=true */
-	const unsigned char *secret;    /* nonce HMAC key */
+	bool qop_auth;			/* offer qop=auth (default true) */
+	uint32_t nonce_lifetime_s;	/* default 300; older nonces answered stale=true */
+	const unsigned char *secret;	/* nonce HMAC key */
 	size_t secret_len;
 };
 
