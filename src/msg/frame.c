@@ -61,7 +61,7 @@ int regent_frame_stream(const char *buf, size_t len, size_t max_size, size_t *sk
 {
 	size_t i = 0, ncrlf = 0;
 	const char *p, *end = buf + len, *hend = NULL;
-	uint32_t cl;
+	uint32_t cl = 0;
 
 	if (!skip || !msg_len || (!buf && len))
 		return EINVAL;
