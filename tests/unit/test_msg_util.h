@@ -19,7 +19,10 @@ static inline char *tmu_load(const char *rel, size_t *len)
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/%s", REGENT_TEST_DATA, rel);
+	*len = 0;
+	n = snprintf(path, sizeof(path), "%s/%s", REGENT_TEST_DATA, rel);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
 	f = fopen(path, "rb");
 	if (!f)
 		return NULL;
