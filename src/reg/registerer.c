@@ -395,8 +395,11 @@ static void start_exchange(struct regent_registerer *r, enum regent_reg_xkind xk
 	r->did_423 = false;
 	r->auth_tries = 0;
 	r->redirects = 0;
-	r->t_retry = NEVER;
-	r->t_refresh = NEVER;
+	if (xk != REGENT_X_QUERY) {
+		/* a query leaves the registration's timers alone */
+		r->t_retry = NEVER;
+		r->t_refresh = NEVER;
+	}
 	if (!set_waiting(r, true) && !alive(r))
 		return;
 	send_request(r, reason);
