@@ -563,8 +563,8 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 		failure(r, xk, status, false, 0, why);
 		goto done;
 	}
-	if (r->auth != NULL && !local)
-		regent_auth_client_done(r->auth, status);
+	if (r->auth != NULL)
+		regent_auth_client_done(r->auth, status); /* the exchange is over */
 
 	/* 423: once per registration, only with a larger Min-Expires (§10.2.8). */
 	if (status == 423 && xk == REGENT_X_REGISTER && m != NULL) {
