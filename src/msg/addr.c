@@ -13,7 +13,8 @@ static const char *addr_spec_end(const char *p, const char *end)
 	return p;
 }
 
-int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end, struct perr *e)
+int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
+		     regent_msgi_param_fn fn, void *arg, struct perr *e)
 {
 	const char *p = regent_msgi_lws(*pp, end);
 	const char *us, *ue;
@@ -77,11 +78,13 @@ params:;
 		if (!ps)
 			ps = regent_msgi_lws(pe, end);
 		pe = p;
-		if (n.l == 3 && regent_pl_caseeq_str(n, "tag")) {
+		if (PL_IS(n, "tag")) {
 			if (!v.p || quoted)
 				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad tag");
 			a->tag = v;
 		}
+		if (fn && fn(arg, n, v, quoted, e))
+			return EBADMSG;
 	}
 	if (err != ENOENT)
 		return EBADMSG;
@@ -101,7 +104,7 @@ int regent_addr_parse(struct regent_addr *addr, const char *p, size_t l,
 
 	if (!addr || (!p && l))
 		return EINVAL;
-	if (regent_msgi_addr(addr, &q, end, &pe))
+	if (regent_msgi_addr(addr, &q, end, NULL, NULL, &pe))
 		goto bad;
 	q = regent_msgi_lws(q, end);
 	if (q != end) {

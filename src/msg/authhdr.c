@@ -61,7 +61,7 @@ static int auth_params(const char *p, const char *end, struct regent_pl *scheme,
 
 static bool is_true(struct regent_pl v)
 {
-	return regent_pl_caseeq_str(v, "true");
+	return PL_IS(v, "true");
 }
 
 static void ch_param(void *arg, struct regent_pl n, struct regent_pl v, bool quoted)
@@ -69,23 +69,23 @@ static void ch_param(void *arg, struct regent_pl n, struct regent_pl v, bool quo
 	struct regent_challenge *ch = arg;
 
 	(void)quoted;
-	if (regent_pl_caseeq_str(n, "realm"))
+	if (PL_IS(n, "realm"))
 		ch->realm = v;
-	else if (regent_pl_caseeq_str(n, "nonce"))
+	else if (PL_IS(n, "nonce"))
 		ch->nonce = v;
-	else if (regent_pl_caseeq_str(n, "opaque"))
+	else if (PL_IS(n, "opaque"))
 		ch->opaque = v;
-	else if (regent_pl_caseeq_str(n, "algorithm"))
+	else if (PL_IS(n, "algorithm"))
 		ch->algorithm = v;
-	else if (regent_pl_caseeq_str(n, "domain"))
+	else if (PL_IS(n, "domain"))
 		ch->domain = v;
-	else if (regent_pl_caseeq_str(n, "charset"))
+	else if (PL_IS(n, "charset"))
 		ch->charset = v;
-	else if (regent_pl_caseeq_str(n, "qop"))
+	else if (PL_IS(n, "qop"))
 		ch->qop = v;
-	else if (regent_pl_caseeq_str(n, "stale"))
+	else if (PL_IS(n, "stale"))
 		ch->stale = is_true(v);
-	else if (regent_pl_caseeq_str(n, "userhash"))
+	else if (PL_IS(n, "userhash"))
 		ch->userhash = is_true(v);
 }
 
@@ -108,27 +108,27 @@ static void cr_param(void *arg, struct regent_pl n, struct regent_pl v, bool quo
 	struct regent_credentials *cr = arg;
 
 	(void)quoted;
-	if (regent_pl_caseeq_str(n, "username"))
+	if (PL_IS(n, "username"))
 		cr->username = v;
-	else if (regent_pl_caseeq_str(n, "realm"))
+	else if (PL_IS(n, "realm"))
 		cr->realm = v;
-	else if (regent_pl_caseeq_str(n, "nonce"))
+	else if (PL_IS(n, "nonce"))
 		cr->nonce = v;
-	else if (regent_pl_caseeq_str(n, "uri"))
+	else if (PL_IS(n, "uri"))
 		cr->uri = v;
-	else if (regent_pl_caseeq_str(n, "response"))
+	else if (PL_IS(n, "response"))
 		cr->response = v;
-	else if (regent_pl_caseeq_str(n, "algorithm"))
+	else if (PL_IS(n, "algorithm"))
 		cr->algorithm = v;
-	else if (regent_pl_caseeq_str(n, "cnonce"))
+	else if (PL_IS(n, "cnonce"))
 		cr->cnonce = v;
-	else if (regent_pl_caseeq_str(n, "opaque"))
+	else if (PL_IS(n, "opaque"))
 		cr->opaque = v;
-	else if (regent_pl_caseeq_str(n, "qop"))
+	else if (PL_IS(n, "qop"))
 		cr->qop = v;
-	else if (regent_pl_caseeq_str(n, "nc"))
+	else if (PL_IS(n, "nc"))
 		cr->nc = v;
-	else if (regent_pl_caseeq_str(n, "userhash"))
+	else if (PL_IS(n, "userhash"))
 		cr->userhash = is_true(v);
 }
 

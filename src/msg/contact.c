@@ -20,12 +20,65 @@ static bool qvalue(struct regent_pl v)
 	return true;
 }
 
+static int u32_param(struct regent_pl n, struct regent_pl v, bool quoted, uint32_t *out,
+		     struct perr *e, const char *what)
+{
+	int rc;
+
+	if (!v.p || quoted)
+		return perr_set(e, REGENT_MSG_EVALUE, n.p, what);
+	rc = regent_pl_u32(v, UINT32_MAX, out);
+	if (rc)
+		return perr_set(e, rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE, v.p, what);
+	return 0;
+}
+
+static int contact_param(void *arg, struct regent_pl n, struct regent_pl v, bool quoted,
+			 struct perr *e)
+{
+	struct regent_contact *c = arg;
+
+	switch (n.l) {
+	case 1:
+		if ((n.p[0] | 0x20) == 'q') {
+			if (!v.p || quoted || !qvalue(v))
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad q");
+			c->q = v;
+		}
+		break;
+	case 6:
+		if (PL_IS(n, "reg-id")) {
+			if (u32_param(n, v, quoted, &c->reg_id, e, "bad reg-id"))
+				return EBADMSG;
+			c->has_reg_id = true;
+		}
+		break;
+	case 7:
+		if (PL_IS(n, "expires")) {
+			if (u32_param(n, v, quoted, &c->expires, e, "bad expires"))
+				return EBADMSG;
+			c->has_expires = true;
+		}
+		break;
+	case 8:
+		if (PL_IS(n, "pub-gruu"))
+			c->pub_gruu = v;
+		break;
+	case 9:
+		if (PL_IS(n, "temp-gruu"))
+			c->temp_gruu = v;
+		break;
+	case 12:
+		if (PL_IS(n, "+sip.instance"))
+			c->instance = v;
+		break;
+	}
+	return 0;
+}
+
 int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e)
 {
 	const char *p = regent_msgi_lws(*pp, end);
-	struct regent_pl n, v;
-	size_t pos = 0;
-	int rc;
 
 	memset(c, 0, sizeof(*c));
 	if (p < end && *p == '*') {
@@ -33,58 +86,8 @@ int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *e
 		*pp = regent_msgi_lws(p + 1, end);
 		return 0;
 	}
-	if (regent_msgi_addr(&c->addr, &p, end, e))
+	if (regent_msgi_addr(&c->addr, &p, end, contact_param, c, e))
 		return EBADMSG;
-	/* the params were validated by the address parser */
-	while (regent_param_next(c->addr.params, &pos, &n, &v)) {
-		bool quoted = v.p && v.p > c->addr.params.p && v.p[-1] == '"';
-
-		switch (n.l) {
-		case 1:
-			if ((n.p[0] | 0x20) == 'q') {
-				if (!v.p || quoted || !qvalue(v))
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad q");
-				c->q = v;
-			}
-			break;
-		case 6:
-			if (regent_pl_caseeq_str(n, "reg-id")) {
-				if (!v.p || quoted)
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad reg-id");
-				rc = regent_pl_u32(v, UINT32_MAX, &c->reg_id);
-				if (rc)
-					return perr_set(
-					    e, rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE,
-					    v.p, "bad reg-id");
-				c->has_reg_id = true;
-			}
-			break;
-		case 7:
-			if (regent_pl_caseeq_str(n, "expires")) {
-				if (!v.p || quoted)
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad expires");
-				rc = regent_pl_u32(v, UINT32_MAX, &c->expires);
-				if (rc)
-					return perr_set(
-					    e, rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE,
-					    v.p, "bad expires");
-				c->has_expires = true;
-			}
-			break;
-		case 8:
-			if (regent_pl_caseeq_str(n, "pub-gruu"))
-				c->pub_gruu = v;
-			break;
-		case 9:
-			if (regent_pl_caseeq_str(n, "temp-gruu"))
-				c->temp_gruu = v;
-			break;
-		case 12:
-			if (regent_pl_caseeq_str(n, "+sip.instance"))
-				c->instance = v;
-			break;
-		}
-	}
 	*pp = p;
 	return 0;
 }
@@ -97,6 +100,16 @@ int regent_msg_contact_next(const struct regent_msg *msg, struct regent_msg_iter
 
 	if (rc)
 		return rc;
+	/* the first ones were parsed by regent_msg_parse already */
+	for (size_t i = 0; i < msg->ncontacts; i++) {
+		const struct contact_cache *cc = &msg->contacts[i];
+
+		if (cc->hdr == it->hdr && cc->pos == it->pos) {
+			*out = cc->c;
+			it->pos = cc->next_pos;
+			return 0;
+		}
+	}
 	if (regent_msgi_contact(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
 		return EBADMSG;
 	return 0;
@@ -113,7 +126,8 @@ int regent_msg_addr_next(const struct regent_msg *msg, enum regent_hdr_id id,
 	rc = regent_msgi_list_begin(msg, id, it, &p, &end);
 	if (rc)
 		return rc;
-	if (regent_msgi_addr(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
+	if (regent_msgi_addr(out, &p, end, NULL, NULL, NULL) ||
+	    regent_msgi_list_advance(it, p, NULL))
 		return EBADMSG;
 	return 0;
 }

@@ -105,7 +105,7 @@ int regent_msgi_retry_after(struct regent_retry_after *ra, const char *p, const 
 		if (!ps)
 			ps = regent_msgi_lws(pe, end);
 		pe = p;
-		if (regent_pl_caseeq_str(n, "duration")) {
+		if (PL_IS(n, "duration")) {
 			int r2;
 
 			if (!v.p || quoted)

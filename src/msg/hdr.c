@@ -45,18 +45,6 @@ const char *regent_hdr_canonical_name(enum regent_hdr_id id)
 	return canon[id];
 }
 
-/* Case-insensitive compare of n bytes against a lowercase literal. Header
- * names are tokens, and no token character other than a letter maps onto a
- * lowercase letter or '-' with |0x20, so the cheap fold is exact here. */
-static inline bool lceq(const char *p, const char *lit, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if ((p[i] | 0x20) != lit[i])
-			return false;
-	}
-	return true;
-}
-
 #define IS(lit, id_)                                                                               \
 	do {                                                                                       \
 		if (lceq(name, lit, len))                                                          \

@@ -62,7 +62,11 @@ int regent_msgi_quoted(const char **pp, const char *end, struct regent_pl *inner
 	/* qdtext / quoted-pair (RFC 3261 §25.1): a quoted-pair may escape any
 	 * octet but CR and LF; raw controls other than HT and folds are not
 	 * qdtext. */
-	while (p < end) {
+	for (;;) {
+		while (p < end && ct(*p, C_QD))
+			p++;
+		if (p >= end)
+			break;
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '"') {
@@ -116,57 +120,55 @@ int regent_msgi_u32(const char **pp, const char *end, uint32_t max, uint32_t *ou
 	return 0;
 }
 
+/* IPv4address = 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT "." 1*3DIGIT, each 0..255 */
 static bool is_ipv4(const char *p, const char *end)
 {
-	int parts = 0;
-
-	while (p < end) {
+	for (int part = 0; part < 4; part++) {
 		unsigned v = 0;
-		int nd = 0;
+		const char *s = p;
 
-		while (p < end && ct(*p, C_DIGIT)) {
-			v = v * 10 + (unsigned)(*p - '0');
-			if (++nd > 3)
-				return false;
-			p++;
-		}
-		if (nd == 0 || v > 255)
+		while (p < end && p - s < 4 && *p >= '0' && *p <= '9')
+			v = v * 10 + (unsigned)(*p++ - '0');
+		if (p == s || p - s > 3 || v > 255)
 			return false;
-		parts++;
-		if (p < end) {
-			if (*p != '.' || parts == 4)
+		if (part < 3) {
+			if (p >= end || *p != '.')
 				return false;
 			p++;
-			if (p == end)
-				return false;
 		}
 	}
-	return parts == 4;
+	return p == end;
 }
 
-/* hostname = *( domainlabel "." ) toplabel [ "." ]; toplabel starts with
- * ALPHA; labels are alphanum with inner '-'. */
-static bool is_hostname(const char *p, const char *end)
+/* hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1): a tight
+ * run over the host characters first, then the structure, dot by dot (few). */
+static const char *host_name(const char *s, const char *end, enum regent_host_type *type)
 {
-	const char *label = p, *top = NULL;
+	const char *p = regent_msgi_run(s, end, C_HOST);
+	const char *e = p, *label = s, *top = s;
 
-	if (p == end)
-		return false;
-	while (label < end) {
-		const char *q = label;
+	if (e[-1] == '.' && e - s > 1)
+		e--; /* a trailing dot is allowed */
+	for (;;) {
+		const char *dot = memchr(label, '.', (size_t)(e - label));
+		const char *le = dot ? dot : e;
 
-		while (q < end && *q != '.')
-			q++;
-		if (q == label)
-			return false; /* empty label */
-		if (label[0] == '-' || q[-1] == '-')
-			return false;
+		if (le == label || *label == '-' || le[-1] == '-')
+			return NULL;
 		top = label;
-		if (q == end)
+		if (!dot)
 			break;
-		label = q + 1; /* a trailing dot is allowed */
+		label = dot + 1;
 	}
-	return top && ct(*top, C_ALPHA);
+	if (ct(*top, C_ALPHA)) {
+		*type = REGENT_HOST_NAME;
+		return p;
+	}
+	if (e == p && is_ipv4(s, p)) {
+		*type = REGENT_HOST_IPV4;
+		return p;
+	}
+	return NULL;
 }
 
 int regent_msgi_host(const char **pp, const char *end, struct regent_pl *host,
@@ -197,16 +199,11 @@ int regent_msgi_host(const char **pp, const char *end, struct regent_pl *host,
 	}
 	const char *s = p;
 
-	p = regent_msgi_run(p, end, C_HOST);
-	if (p == s)
+	if (p >= end || !ct(*p, C_HOST))
 		return perr_set(e, REGENT_MSG_EURI, s, "missing host");
-	if (is_ipv4(s, p)) {
-		*type = REGENT_HOST_IPV4;
-	} else if (is_hostname(s, p)) {
-		*type = REGENT_HOST_NAME;
-	} else {
+	p = host_name(s, end, type);
+	if (!p)
 		return perr_set(e, REGENT_MSG_EURI, s, "bad host");
-	}
 	host->p = s;
 	host->l = (size_t)(p - s);
 	*pp = p;

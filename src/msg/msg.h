@@ -31,10 +31,10 @@ static inline bool regent_pl_isset(struct regent_pl pl)
 	return pl.p != NULL;
 }
 
-bool regent_pl_eq(struct regent_pl a, struct regent_pl b);          /* exact */
-bool regent_pl_casecmp_eq(struct regent_pl a, struct regent_pl b);  /* ASCII case-insensitive */
-bool regent_pl_eq_str(struct regent_pl a, const char *s);           /* exact */
-bool regent_pl_caseeq_str(struct regent_pl a, const char *s);       /* case-insensitive */
+bool regent_pl_eq(struct regent_pl a, struct regent_pl b);	   /* exact */
+bool regent_pl_casecmp_eq(struct regent_pl a, struct regent_pl b); /* ASCII case-insensitive */
+bool regent_pl_eq_str(struct regent_pl a, const char *s);	   /* exact */
+bool regent_pl_caseeq_str(struct regent_pl a, const char *s);	   /* case-insensitive */
 /* Decimal 0..max with overflow check; leading zeros allowed. EINVAL / ERANGE. */
 int regent_pl_u32(struct regent_pl pl, uint32_t max, uint32_t *out);
 /* Copy into a NUL-terminated buffer; ENOSPC if it does not fit (dst set to ""). */
@@ -46,21 +46,21 @@ char *regent_pl_strdup(struct regent_pl pl);
 
 enum regent_msg_errc {
 	REGENT_MSG_OK = 0,
-	REGENT_MSG_ETOOBIG,      /* message larger than limits.max_size */
+	REGENT_MSG_ETOOBIG,	 /* message larger than limits.max_size */
 	REGENT_MSG_ETOOMANYHDRS, /* more headers than limits.max_headers */
-	REGENT_MSG_ELINE,        /* a line longer than limits.max_line */
-	REGENT_MSG_ESTARTLINE,   /* malformed request or status line */
-	REGENT_MSG_EVERSION,     /* not SIP/2.0 */
-	REGENT_MSG_EHEADER,      /* malformed header line (no name, no colon, bad char) */
-	REGENT_MSG_EMISSING,     /* a mandatory header is missing */
-	REGENT_MSG_EVALUE,       /* a known header's value does not parse */
-	REGENT_MSG_ERANGE,       /* an integer out of range */
-	REGENT_MSG_ELENGTH,      /* Content-Length disagrees with the bytes */
-	REGENT_MSG_EINCOMPLETE,  /* no end of headers */
-	REGENT_MSG_EURI,         /* a URI does not parse */
-	REGENT_MSG_EINJECT,      /* builder: CR, LF or NUL in a value */
+	REGENT_MSG_ELINE,	 /* a line longer than limits.max_line */
+	REGENT_MSG_ESTARTLINE,	 /* malformed request or status line */
+	REGENT_MSG_EVERSION,	 /* not SIP/2.0 */
+	REGENT_MSG_EHEADER,	 /* malformed header line (no name, no colon, bad char) */
+	REGENT_MSG_EMISSING,	 /* a mandatory header is missing */
+	REGENT_MSG_EVALUE,	 /* a known header's value does not parse */
+	REGENT_MSG_ERANGE,	 /* an integer out of range */
+	REGENT_MSG_ELENGTH,	 /* Content-Length disagrees with the bytes */
+	REGENT_MSG_EINCOMPLETE,	 /* no end of headers */
+	REGENT_MSG_EURI,	 /* a URI does not parse */
+	REGENT_MSG_EINJECT,	 /* builder: CR, LF or NUL in a value */
 	REGENT_MSG_ENOMEM,
-	REGENT_MSG_ENOSPC,       /* builder: fixed buffer full */
+	REGENT_MSG_ENOSPC, /* builder: fixed buffer full */
 };
 
 /* An error: code, the byte offset in the input, and a short reason such as
@@ -78,13 +78,13 @@ const char *regent_msg_errc_name(enum regent_msg_errc c);
 enum regent_host_type { REGENT_HOST_NAME = 0, REGENT_HOST_IPV4, REGENT_HOST_IPV6 };
 
 struct regent_uri {
-	struct regent_pl raw;    /* the whole URI */
+	struct regent_pl raw;	 /* the whole URI */
 	struct regent_pl scheme; /* "sip", "sips", "tel", ... */
-	bool is_sip;             /* sip or sips: the fields below are parsed */
-	bool secure;             /* sips */
-	struct regent_pl user;   /* escaped, as on the wire; unset if no '@' */
+	bool is_sip;		 /* sip or sips: the fields below are parsed */
+	bool secure;		 /* sips */
+	struct regent_pl user;	 /* escaped, as on the wire; unset if no '@' */
 	struct regent_pl password;
-	struct regent_pl host;   /* IPv6 without the brackets */
+	struct regent_pl host; /* IPv6 without the brackets */
 	enum regent_host_type host_type;
 	uint16_t port; /* 0: absent */
 	bool has_port;
@@ -95,8 +95,7 @@ struct regent_uri {
 
 /* Parses an absolute URI. sip/sips fully (RFC 3261 §19.1.1, §25.1), any other
  * scheme as opaque. EINVAL on a malformed URI, with err filled if non-NULL. */
-int regent_uri_parse(struct regent_uri *uri, const char *p, size_t l,
-		     struct regent_msg_error *err);
+int regent_uri_parse(struct regent_uri *uri, const char *p, size_t l, struct regent_msg_error *err);
 
 /* RFC 3261 §19.1.4 equivalence (user/password case-sensitive after
  * unescaping, host case-insensitive, params rules, headers). */
@@ -160,9 +159,9 @@ const char *regent_hdr_canonical_name(enum regent_hdr_id id); /* "Call-ID"; NULL
 
 struct regent_hdr {
 	enum regent_hdr_id id;
-	struct regent_pl name;  /* as written */
+	struct regent_pl name;	/* as written */
 	struct regent_pl value; /* trimmed; may contain folds */
-	size_t offset;          /* of the header line in the buffer */
+	size_t offset;		/* of the header line in the buffer */
 };
 
 /* ------------------------------------------------------------ messages */
@@ -193,10 +192,10 @@ int regent_msg_validate(const struct regent_msg *msg, struct regent_msg_error *e
 void regent_msg_free(struct regent_msg *msg);
 
 bool regent_msg_is_request(const struct regent_msg *msg);
-struct regent_pl regent_msg_method(const struct regent_msg *msg);    /* request */
+struct regent_pl regent_msg_method(const struct regent_msg *msg);	/* request */
 const struct regent_uri *regent_msg_ruri(const struct regent_msg *msg); /* request */
-uint16_t regent_msg_status(const struct regent_msg *msg);           /* response */
-struct regent_pl regent_msg_reason(const struct regent_msg *msg);   /* response */
+uint16_t regent_msg_status(const struct regent_msg *msg);		/* response */
+struct regent_pl regent_msg_reason(const struct regent_msg *msg);	/* response */
 struct regent_pl regent_msg_body(const struct regent_msg *msg);
 struct regent_pl regent_msg_raw(const struct regent_msg *msg); /* the bytes parsed, framed */
 
@@ -212,13 +211,13 @@ struct regent_via {
 	struct regent_pl protocol;  /* "SIP" */
 	struct regent_pl version;   /* "2.0" */
 	struct regent_pl transport; /* "UDP", "TCP", "TLS", "WS", "WSS", ... */
-	struct regent_pl host;      /* IPv6 without brackets */
+	struct regent_pl host;	    /* IPv6 without brackets */
 	enum regent_host_type host_type;
 	uint16_t port; /* 0: absent */
 	struct regent_pl branch;
 	struct regent_pl received;
 	bool has_rport;
-	uint16_t rport; /* 0: flag only */
+	uint16_t rport;		 /* 0: flag only */
 	struct regent_pl params; /* all params, ";a=b..." */
 };
 
@@ -239,7 +238,7 @@ struct regent_addr {
 	struct regent_pl uri_raw;
 	struct regent_uri uri;
 	struct regent_pl params; /* header params after the URI, ";a=b..." */
-	struct regent_pl tag;    /* From/To tag param */
+	struct regent_pl tag;	 /* From/To tag param */
 };
 
 int regent_addr_parse(struct regent_addr *addr, const char *p, size_t l,
@@ -327,8 +326,8 @@ int regent_credentials_parse(struct regent_credentials *cr, const char *p, size_
  *    EAGAIN if more bytes are needed, EMSGSIZE beyond max_size, EBADMSG when
  *    the headers carry no usable Content-Length (mandatory on streams).
  * Handles the compact form `l`. */
-int regent_frame_stream(const char *buf, size_t len, size_t max_size, size_t *skip,
-			size_t *msg_len, bool *pong);
+int regent_frame_stream(const char *buf, size_t len, size_t max_size, size_t *skip, size_t *msg_len,
+			bool *pong);
 
 /* ------------------------------------------------------------ builder */
 
@@ -353,7 +352,7 @@ void regent_wbuf_release(struct regent_wbuf *wb); /* frees a dynamic buffer */
 void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l);
 void regent_wbuf_puts(struct regent_wbuf *wb, const char *s);
 void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Checked appends: `field` names the value in the error if it carries CR, LF
  * or NUL (header injection). */

@@ -27,6 +27,7 @@ enum {
 	C_SCHEME = 0x1000, /* scheme chars after the first ALPHA */
 	C_GENV = 0x2000,   /* gen-value: token / host (incl. IPv6 '[' ']' ':') */
 	C_TEXT = 0x4000,   /* HT, printable ASCII, UTF-8 bytes */
+	C_QD = 0x8000,	   /* qdtext without LWS folds: C_TEXT minus '"' and '\\' */
 };
 
 extern const uint16_t regent_msg_ctab[256];
@@ -40,6 +41,21 @@ static inline char lc(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
+
+/* Case-insensitive compare of n bytes of a token against a lowercase
+ * literal. No token character other than a letter maps onto a lowercase
+ * letter, digit, '-', '+' or '.' with |0x20, so the cheap fold is exact for
+ * tokens. */
+static inline bool lceq(const char *p, const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((p[i] | 0x20) != lit[i])
+			return false;
+	}
+	return true;
+}
+
+#define PL_IS(pl, lit) ((pl).l == sizeof(lit) - 1 && lceq((pl).p, lit, sizeof(lit) - 1))
 
 /* A parse error before it is formatted: code, where, what. */
 struct perr {
@@ -107,9 +123,14 @@ int regent_msgi_param(const char **pp, const char *end, struct regent_pl *name,
 /* Whole-range URI parse (no trailing bytes allowed). */
 int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, struct perr *e);
 
+/* Called for each header param of an address; non-zero rejects it. */
+typedef int (*regent_msgi_param_fn)(void *arg, struct regent_pl name, struct regent_pl val,
+				    bool quoted, struct perr *e);
+
 /* name-addr / addr-spec followed by params at *pp; stops before a ',' or at
- * the end. in_list: a bare addr-spec ends at ',' too. */
-int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end, struct perr *e);
+ * the end. fn (may be NULL) sees every param. */
+int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
+		     regent_msgi_param_fn fn, void *arg, struct perr *e);
 
 int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, struct perr *e);
 int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e);
@@ -128,6 +149,7 @@ struct hdr_ent {
 };
 
 #define REGENT_MSG_INLINE_HDRS 24
+#define REGENT_MSG_CACHED_CONTACTS 4
 
 struct regent_msg {
 	const char *buf;
@@ -138,16 +160,29 @@ struct regent_msg {
 	struct regent_uri ruri;
 	struct regent_pl body;
 
-	/* validated at parse time and cached for the accessors */
+	uint32_t first[REGENT_HDR__COUNT]; /* index+1 of the first header of an id */
+	uint32_t last[REGENT_HDR__COUNT];
+	size_t nhdr, cap;
+	struct hdr_ent *hdrs;
+	bool has_via0;	  /* via0 below is set */
+	size_t ncontacts; /* contacts[] below */
+
+	/* (from here on not zeroed) validated at parse time and cached for the accessors */
 	struct regent_addr from, to;
 	struct regent_pl call_id;
 	uint32_t cseq;
 	struct regent_pl cseq_method;
 
-	uint32_t first[REGENT_HDR__COUNT]; /* index+1 of the first header of an id */
-	uint32_t last[REGENT_HDR__COUNT];
-	size_t nhdr, cap;
-	struct hdr_ent *hdrs;
+	/* the first Via and the first Contacts, parsed while validating */
+	const struct regent_hdr *via0_hdr;
+	size_t via0_next_pos;
+	struct regent_via via0;
+	struct contact_cache {
+		const struct regent_hdr *hdr;
+		size_t pos, next_pos;
+		struct regent_contact c;
+	} contacts[REGENT_MSG_CACHED_CONTACTS];
+
 	struct hdr_ent inl[REGENT_MSG_INLINE_HDRS];
 };
 

@@ -212,7 +212,7 @@ static int one_addr(const struct regent_msg *m, enum regent_hdr_id id, struct re
 		return EBADMSG;
 	p = h->value.p;
 	end = p + h->value.l;
-	if (regent_msgi_addr(a, &p, end, &pe))
+	if (regent_msgi_addr(a, &p, end, NULL, NULL, &pe))
 		return hfail(err, m->buf, h, &pe);
 	p = regent_msgi_lws(p, end);
 	if (p != end) {
@@ -288,8 +288,7 @@ static int check_u32(const struct regent_msg *m, enum regent_hdr_id id, uint32_t
 	return 0;
 }
 
-static int check_list(const struct regent_msg *m, enum regent_hdr_id id,
-		      struct regent_msg_error *err)
+static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent_msg_error *err)
 {
 	struct regent_msg_iter it = {0};
 	struct regent_via v;
@@ -312,10 +311,25 @@ static int check_list(const struct regent_msg *m, enum regent_hdr_id id,
 		if (!rc && id == REGENT_HDR_CONTACT && c.star &&
 		    (it.pos != 0 || p != end || first_hdr(m, id) != it.hdr || next_hdr(m, it.hdr)))
 			rc = perr_set(&pe, REGENT_MSG_EVALUE, p, "'*' must be the only Contact");
+		size_t pos = it.pos;
+
 		if (!rc)
 			rc = regent_msgi_list_advance(&it, p, &pe);
 		if (rc)
 			return hfail(err, m->buf, it.hdr, &pe);
+		if (id == REGENT_HDR_VIA && !m->has_via0) {
+			m->has_via0 = true;
+			m->via0 = v;
+			m->via0_hdr = it.hdr;
+			m->via0_next_pos = it.pos;
+		} else if (id == REGENT_HDR_CONTACT && m->ncontacts < REGENT_MSG_CACHED_CONTACTS) {
+			struct contact_cache *cc = &m->contacts[m->ncontacts++];
+
+			cc->hdr = it.hdr;
+			cc->pos = pos;
+			cc->next_pos = it.pos;
+			cc->c = c;
+		}
 	}
 	return 0;
 }
@@ -445,7 +459,8 @@ int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
 		regent_msgi_errorf(err, REGENT_MSG_ENOMEM, 0, NULL, "out of memory");
 		return ENOMEM;
 	}
-	memset(m, 0, offsetof(struct regent_msg, inl));
+	/* the large cached fields are written before they are read */
+	memset(m, 0, offsetof(struct regent_msg, from));
 	m->buf = buf;
 	m->len = len;
 	m->hdrs = m->inl;

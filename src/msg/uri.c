@@ -134,7 +134,7 @@ int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, stru
 	uri->scheme.p = s;
 	uri->scheme.l = (size_t)(p - s);
 	p++;
-	if (regent_pl_caseeq_str(uri->scheme, "sip") || regent_pl_caseeq_str(uri->scheme, "sips")) {
+	if (PL_IS(uri->scheme, "sip") || PL_IS(uri->scheme, "sips")) {
 		uri->is_sip = true;
 		uri->secure = uri->scheme.l == 4;
 		return sip_uri(uri, p, end, e);

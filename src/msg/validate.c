@@ -159,7 +159,8 @@ static int addr_list(const struct regent_msg *m, enum regent_hdr_id id,
 	int rc;
 
 	while ((rc = regent_msgi_list_begin(m, id, &it, &p, &end)) == 0) {
-		if (regent_msgi_addr(&a, &p, end, &pe) || regent_msgi_list_advance(&it, p, &pe))
+		if (regent_msgi_addr(&a, &p, end, NULL, NULL, &pe) ||
+		    regent_msgi_list_advance(&it, p, &pe))
 			return vfail(err, m, pe.at, it.hdr, pe.code, pe.what);
 	}
 	return 0;

@@ -57,7 +57,7 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 		pe = p;
 		switch (n.l) {
 		case 5:
-			if (regent_pl_caseeq_str(n, "rport")) {
+			if (PL_IS(n, "rport")) {
 				uint32_t rp = 0;
 
 				if (val.p && (quoted || regent_pl_u32(val, 65535, &rp) || rp == 0))
@@ -67,14 +67,14 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 			}
 			break;
 		case 6:
-			if (regent_pl_caseeq_str(n, "branch")) {
+			if (PL_IS(n, "branch")) {
 				if (!val.p || quoted)
 					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad branch");
 				v->branch = val;
 			}
 			break;
 		case 8:
-			if (regent_pl_caseeq_str(n, "received")) {
+			if (PL_IS(n, "received")) {
 				struct regent_pl h;
 				enum regent_host_type t;
 				const char *r;
@@ -116,6 +116,12 @@ int regent_msg_via_next(const struct regent_msg *msg, struct regent_msg_iter *it
 
 	if (rc)
 		return rc;
+	/* the first Via was parsed by regent_msg_parse already */
+	if (msg->has_via0 && it->pos == 0 && it->hdr == msg->via0_hdr) {
+		*out = msg->via0;
+		it->pos = msg->via0_next_pos;
+		return 0;
+	}
 	if (regent_msgi_via(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
 		return EBADMSG;
 	return 0;
