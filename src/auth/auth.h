@@ -100,6 +100,12 @@ void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status);
 /* Forget every cached nonce (e.g. the registrar restarted). */
 void regent_auth_client_reset(struct regent_auth_client *ac);
 
+/* Heap bytes held by the client (its allocation and each cached challenge's),
+ * for the memory budget of idle registrations. */
+size_t regent_auth_client_memory(const struct regent_auth_client *ac);
+/* Number of cached challenges (realms). */
+size_t regent_auth_client_cached(const struct regent_auth_client *ac);
+
 /* ------------------------------------------------------------ server */
 
 struct regent_auth_server; /* realm, nonce secret, users, nc tracking */
@@ -111,6 +117,7 @@ struct regent_auth_server_options {
 	uint32_t nonce_lifetime_s;	/* default 300; older nonces answered stale=true */
 	const unsigned char *secret;	/* nonce HMAC key */
 	size_t secret_len;
+	uint32_t nc_slots; /* nc replay tracking slots (default 4096, 8 bytes each) */
 };
 
 void regent_auth_server_options_init(struct regent_auth_server_options *o);
@@ -131,6 +138,11 @@ enum regent_auth_check {
 enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
 						const struct regent_msg *req, uint64_t now_s,
 						struct regent_pl *user);
+
+/* New nonce key: every nonce issued so far becomes invalid and the nc
+ * tracking is cleared (a restart). secret_len 1..64. */
+int regent_auth_server_rekey(struct regent_auth_server *as, const unsigned char *secret,
+			     size_t secret_len);
 
 /* Appends WWW-Authenticate header(s) with fresh nonces. */
 int regent_auth_server_challenge(struct regent_auth_server *as, struct regent_wbuf *wb,

@@ -1,0 +1,508 @@
+/*
+ * client — answering digest challenges (RFC 3261 §22.2, RFC 7616 §3.4) and
+ * caching them so later requests carry credentials pre-emptively.
+ *
+ * Memory is lean on purpose (a load mode keeps 100,000 of these): the
+ * client is one allocation holding the credentials, and each cached
+ * challenge is one allocation holding its realm, nonce and opaque.
+ *
+ * Loop bounds, per exchange (the retries of one request until a final
+ * non-401/407 response), each named:
+ *  - a realm answered from a fresh challenge and challenged again without
+ *    stale=true is a failure (wrong credentials);
+ *  - stale=true is honoured AUTH_MAX_STALE times per realm;
+ *  - at most AUTH_MAX_ROUNDS challenges in all.
+ * A challenge answering a pre-emptive (cached) credential does not count:
+ * the cached nonce was merely rejected, so we fall back to the challenge.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+
+enum {
+	AUTH_MAX_ENTRIES = 4, /* realms cached (WWW + Proxy together) */
+	AUTH_MAX_STALE = 1,   /* stale=true retries per realm per exchange */
+	AUTH_MAX_ROUNDS = 6,  /* challenges per exchange */
+};
+
+struct auth_entry {
+	bool proxy;			    /* from a 407: Proxy-Authorization */
+	bool answered;			    /* answered from a challenge in this exchange */
+	bool userhash;			    /* RFC 7616 §3.4.4 */
+	uint8_t stale;			    /* stale retries in this exchange */
+	uint8_t alg;			    /* enum regent_digest_alg */
+	uint8_t qop;			    /* 0 none, 1 auth, 2 auth-int */
+	uint32_t nc;			    /* last nc sent with this nonce */
+	const char *realm, *nonce, *opaque; /* into str[]; opaque may be NULL */
+	char str[];
+};
+
+struct regent_auth_client {
+	const char *username, *password, *ha1; /* into str[] */
+	size_t size;			       /* bytes of this allocation */
+	uint8_t rounds;			       /* challenges in this exchange */
+	struct auth_entry *e[AUTH_MAX_ENTRIES];
+	char str[];
+};
+
+static const char *const qop_names[] = {NULL, "auth", "auth-int"};
+
+int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regent_auth_creds *c)
+{
+	struct regent_auth_client *ac;
+	size_t ul, pl, hl;
+	char *p;
+
+	if (!acp || !c || !c->username || (!c->password && !c->ha1))
+		return EINVAL;
+	if (regent_check_value(c->username) || (c->password && regent_check_value(c->password)) ||
+	    (c->ha1 && regent_check_value(c->ha1)))
+		return EINVAL;
+	if (c->ha1) {
+		/* HA1 is hex of MD5 (32) or SHA-256 (64; see choose()). */
+		hl = strlen(c->ha1);
+		if (hl != 32 && hl != 64)
+			return EINVAL;
+		for (size_t i = 0; i < hl; i++) {
+			char x = c->ha1[i];
+
+			if (!((x >= '0' && x <= '9') || (x >= 'a' && x <= 'f') ||
+			      (x >= 'A' && x <= 'F')))
+				return EINVAL;
+		}
+	}
+	ul = strlen(c->username) + 1;
+	pl = c->ha1 ? 0 : strlen(c->password) + 1;
+	hl = c->ha1 ? strlen(c->ha1) + 1 : 0;
+	ac = calloc(1, sizeof(*ac) + ul + pl + hl);
+	if (!ac)
+		return ENOMEM;
+	ac->size = sizeof(*ac) + ul + pl + hl;
+	p = ac->str;
+	memcpy(p, c->username, ul);
+	ac->username = p;
+	p += ul;
+	if (c->ha1) {
+		memcpy(p, c->ha1, hl);
+		ac->ha1 = p;
+	} else {
+		memcpy(p, c->password, pl);
+		ac->password = p;
+	}
+	*acp = ac;
+	return 0;
+}
+
+static void entry_drop(struct regent_auth_client *ac, size_t i)
+{
+	struct auth_entry *e = ac->e[i];
+
+	if (!e)
+		return;
+	ac->e[i] = NULL;
+	free(e);
+}
+
+void regent_auth_client_reset(struct regent_auth_client *ac)
+{
+	if (!ac)
+		return;
+	for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++)
+		entry_drop(ac, i);
+	ac->rounds = 0;
+}
+
+void regent_auth_client_free(struct regent_auth_client *ac)
+{
+	if (!ac)
+		return;
+	regent_auth_client_reset(ac);
+	/* The password lives in the same allocation: wipe it. */
+	memset(ac, 0, ac->size);
+	free(ac);
+}
+
+size_t regent_auth_client_memory(const struct regent_auth_client *ac)
+{
+	size_t n;
+
+	if (!ac)
+		return 0;
+	n = ac->size;
+	for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++) {
+		const struct auth_entry *e = ac->e[i];
+
+		if (!e)
+			continue;
+		n += sizeof(*e) + strlen(e->realm) + 1 + strlen(e->nonce) + 1 +
+		     (e->opaque ? strlen(e->opaque) + 1 : 0);
+	}
+	return n;
+}
+
+size_t regent_auth_client_cached(const struct regent_auth_client *ac)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; ac && i < AUTH_MAX_ENTRIES; i++)
+		n += ac->e[i] != NULL;
+	return n;
+}
+
+/* Copies a quoted-string's content without its backslash escapes
+ * (RFC 3261 §25.1 quoted-pair): the digest uses unq(value). */
+static char *unq_copy(char *dst, struct regent_pl v)
+{
+	for (size_t i = 0; i < v.l; i++) {
+		if (v.p[i] == '\\' && i + 1 < v.l)
+			i++;
+		*dst++ = v.p[i];
+	}
+	*dst++ = '\0';
+	return dst;
+}
+
+static bool unq_eq(const char *s, struct regent_pl v)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < v.l; i++, j++) {
+		if (v.p[i] == '\\' && i + 1 < v.l)
+			i++;
+		if (s[j] != v.p[i])
+			return false;
+	}
+	return s[j] == '\0';
+}
+
+/* qop choice (RFC 7616 §3.4): auth when offered (it needs no body), else
+ * auth-int; -1 when a qop list is given but holds neither. */
+static int qop_choose(struct regent_pl list)
+{
+	bool has_int = false;
+	size_t i = 0;
+
+	if (!regent_pl_isset(list))
+		return 0;
+	while (i < list.l) {
+		size_t s, e;
+
+		while (i < list.l && (list.p[i] == ' ' || list.p[i] == '\t' || list.p[i] == ','))
+			i++;
+		s = i;
+		while (i < list.l && list.p[i] != ',' && list.p[i] != ' ' && list.p[i] != '\t')
+			i++;
+		e = i;
+		if (e > s) {
+			struct regent_pl tok = {list.p + s, e - s};
+
+			if (regent_pl_caseeq_str(tok, "auth"))
+				return 1;
+			if (regent_pl_caseeq_str(tok, "auth-int"))
+				has_int = true;
+		}
+	}
+	return has_int ? 2 : -1;
+}
+
+/* Can our credentials answer this algorithm? A precomputed HA1 fixes the
+ * hash: 32 hex digits are MD5; 64 are taken as SHA-256 (SHA-512-256 has the
+ * same length and cannot be told apart, so it is not offered an HA1). */
+static bool alg_usable(const struct regent_auth_client *ac, enum regent_digest_alg alg)
+{
+	if (alg == REGENT_DIGEST_NONE)
+		return false;
+	if (!ac->ha1)
+		return true;
+	if (strlen(ac->ha1) == 32)
+		return regent_digest_alg_strength(alg) == 1;
+	return regent_digest_alg_strength(alg) == 2;
+}
+
+struct pick {
+	struct regent_challenge ch;
+	enum regent_digest_alg alg;
+	int qop;
+};
+
+/* Collects, per realm, the strongest usable challenge of the response. */
+static size_t choose(const struct regent_auth_client *ac, const struct regent_msg *resp,
+		     enum regent_hdr_id id, struct pick *picks, size_t max)
+{
+	struct regent_msg_iter it = {0};
+	struct regent_challenge ch;
+	size_t n = 0;
+	int err;
+
+	/* A bounded walk: the parser limits the number of headers. */
+	while ((err = regent_msg_challenge_next(resp, id, &it, &ch)) != ENOENT) {
+		enum regent_digest_alg alg;
+		size_t k;
+		int qop;
+
+		if (err)
+			continue; /* a malformed challenge is ignored, others may do */
+		if (!regent_pl_caseeq_str(ch.scheme, "Digest") || !regent_pl_isset(ch.realm) ||
+		    !regent_pl_isset(ch.nonce) || ch.nonce.l == 0)
+			continue;
+		alg = regent_digest_alg_parse(ch.algorithm);
+		if (!alg_usable(ac, alg))
+			continue;
+		qop = qop_choose(ch.qop);
+		if (qop < 0)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (regent_pl_eq(picks[k].ch.realm, ch.realm))
+				break;
+		}
+		if (k == n) {
+			if (n == max)
+				continue;
+			n++;
+		} else if (regent_digest_alg_strength(alg) <=
+			   regent_digest_alg_strength(picks[k].alg)) {
+			continue; /* equal strength: the server's first offer wins */
+		}
+		picks[k].ch = ch;
+		picks[k].alg = alg;
+		picks[k].qop = qop;
+	}
+	return n;
+}
+
+static int entry_store(struct regent_auth_client *ac, size_t slot, const struct pick *pk,
+		       bool proxy)
+{
+	const struct regent_challenge *ch = &pk->ch;
+	struct auth_entry *e, *old = ac->e[slot];
+	size_t need = ch->realm.l + 1 + ch->nonce.l + 1 +
+		      (regent_pl_isset(ch->opaque) ? ch->opaque.l + 1 : 0);
+	char *p;
+
+	e = calloc(1, sizeof(*e) + need);
+	if (!e)
+		return ENOMEM;
+	e->proxy = proxy;
+	e->alg = (uint8_t)pk->alg;
+	e->qop = (uint8_t)pk->qop;
+	e->userhash = ch->userhash;
+	p = e->str;
+	e->realm = p;
+	p = unq_copy(p, ch->realm);
+	e->nonce = p;
+	p = unq_copy(p, ch->nonce);
+	if (regent_pl_isset(ch->opaque)) {
+		e->opaque = p;
+		unq_copy(p, ch->opaque);
+	}
+	/* Per-exchange counters carry over when the realm is re-challenged. */
+	if (old) {
+		e->stale = old->stale;
+		/* Re-challenged with the very nonce we used: keep counting, as a
+		 * server enforcing nc would refuse the same nc twice. */
+		if (strcmp(old->nonce, e->nonce) == 0)
+			e->nc = old->nc;
+		free(old);
+	}
+	e->answered = true;
+	ac->e[slot] = e;
+	return 0;
+}
+
+static void set_why(char *why, size_t why_len, const char *fmt, const char *arg)
+{
+	if (why && why_len)
+		snprintf(why, why_len, fmt, arg);
+}
+
+static void exchange_end(struct regent_auth_client *ac)
+{
+	ac->rounds = 0;
+	for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++) {
+		if (ac->e[i]) {
+			ac->e[i]->answered = false;
+			ac->e[i]->stale = 0;
+		}
+	}
+}
+
+enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client *ac,
+						      const struct regent_msg *resp, char *why,
+						      size_t why_len)
+{
+	struct pick picks[AUTH_MAX_ENTRIES];
+	enum regent_hdr_id id;
+	uint16_t status;
+	bool proxy;
+	size_t n;
+
+	if (!ac || !resp || regent_msg_is_request(resp)) {
+		set_why(why, why_len, "%s", "not a response");
+		return REGENT_AUTH_FAIL;
+	}
+	status = regent_msg_status(resp);
+	if (status != 401 && status != 407) {
+		set_why(why, why_len, "%s", "not a 401 or 407");
+		return REGENT_AUTH_FAIL;
+	}
+	proxy = status == 407;
+	id = proxy ? REGENT_HDR_PROXY_AUTHENTICATE : REGENT_HDR_WWW_AUTHENTICATE;
+	if (++ac->rounds > AUTH_MAX_ROUNDS) {
+		set_why(why, why_len, "%s", "too many challenges in one exchange");
+		goto fail;
+	}
+	n = choose(ac, resp, id, picks, AUTH_MAX_ENTRIES);
+	if (n == 0) {
+		set_why(why, why_len, "%s", "no supported digest challenge");
+		goto fail;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct pick *pk = &picks[k];
+		size_t slot = AUTH_MAX_ENTRIES, free_slot = AUTH_MAX_ENTRIES;
+
+		for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++) {
+			struct auth_entry *e = ac->e[i];
+
+			if (!e) {
+				if (free_slot == AUTH_MAX_ENTRIES)
+					free_slot = i;
+				continue;
+			}
+			if (e->proxy == proxy && unq_eq(e->realm, pk->ch.realm)) {
+				slot = i;
+				break;
+			}
+		}
+		if (slot < AUTH_MAX_ENTRIES && ac->e[slot]->answered) {
+			struct auth_entry *e = ac->e[slot];
+
+			/* We answered this realm from a challenge already. Only a
+			 * stale nonce (RFC 7616 §3.3) earns another try. */
+			if (!pk->ch.stale || e->stale >= AUTH_MAX_STALE) {
+				set_why(why, why_len, "credentials rejected for realm \"%s\"",
+					e->realm);
+				entry_drop(ac, slot);
+				goto fail;
+			}
+			e->stale++;
+		}
+		if (slot == AUTH_MAX_ENTRIES)
+			slot = free_slot;
+		if (slot == AUTH_MAX_ENTRIES) {
+			set_why(why, why_len, "%s", "too many realms");
+			goto fail;
+		}
+		if (entry_store(ac, slot, pk, proxy)) {
+			set_why(why, why_len, "%s", "out of memory");
+			goto fail;
+		}
+	}
+	return REGENT_AUTH_RETRY;
+fail:
+	exchange_end(ac);
+	return REGENT_AUTH_FAIL;
+}
+
+void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status)
+{
+	if (!ac)
+		return;
+	exchange_end(ac);
+}
+
+static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct regent_wbuf *wb,
+		     const char *method, const char *ruri, const char *body, size_t body_len,
+		     const char *cnonce)
+{
+	enum regent_digest_alg alg = (enum regent_digest_alg)e->alg;
+	struct regent_digest_input in = {
+	    .alg = alg,
+	    .username = ac->username,
+	    .realm = e->realm,
+	    .password = ac->password,
+	    .ha1 = ac->ha1,
+	    .nonce = e->nonce,
+	    .cnonce = cnonce,
+	    .method = method,
+	    .uri = ruri,
+	    .qop = qop_names[e->qop],
+	    .body = body,
+	    .body_len = body_len,
+	};
+	char resp[129], uh[129];
+	const char *user = ac->username;
+	int err;
+
+	if ((e->qop || regent_digest_alg_is_sess(alg)) && (!cnonce || !*cnonce))
+		return EINVAL;
+	/* nc counts requests sent with this nonce (RFC 7616 §3.4). */
+	if (e->qop)
+		in.nc = ++e->nc;
+	err = regent_digest_response(&in, resp);
+	if (err)
+		return err;
+	if (e->userhash) {
+		/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)) */
+		size_t ul = strlen(ac->username), rl = strlen(e->realm);
+		char *tmp = malloc(ul + 1 + rl);
+
+		if (!tmp)
+			return ENOMEM;
+		memcpy(tmp, ac->username, ul);
+		tmp[ul] = ':';
+		memcpy(tmp + ul + 1, e->realm, rl);
+		err = regent_digest_hash_hex(alg, tmp, ul + 1 + rl, uh);
+		free(tmp);
+		if (err)
+			return err;
+		user = uh;
+	}
+	regent_wbuf_puts(wb, e->proxy ? "Proxy-Authorization: Digest username="
+				      : "Authorization: Digest username=");
+	regent_wbuf_quoted(wb, "username", user, strlen(user));
+	regent_wbuf_puts(wb, ", realm=");
+	regent_wbuf_quoted(wb, "realm", e->realm, strlen(e->realm));
+	regent_wbuf_puts(wb, ", nonce=");
+	regent_wbuf_quoted(wb, "nonce", e->nonce, strlen(e->nonce));
+	regent_wbuf_puts(wb, ", uri=");
+	regent_wbuf_quoted(wb, "uri", ruri, strlen(ruri));
+	regent_wbuf_printf(wb, ", response=\"%s\", algorithm=%s", resp,
+			   regent_digest_alg_name(alg));
+	if (e->opaque) {
+		regent_wbuf_puts(wb, ", opaque=");
+		regent_wbuf_quoted(wb, "opaque", e->opaque, strlen(e->opaque));
+	}
+	if (e->qop || regent_digest_alg_is_sess(alg)) {
+		regent_wbuf_puts(wb, ", cnonce=");
+		regent_wbuf_quoted(wb, "cnonce", cnonce, strlen(cnonce));
+	}
+	if (e->qop)
+		regent_wbuf_printf(wb, ", qop=%s, nc=%08x", qop_names[e->qop], (unsigned)e->nc);
+	if (e->userhash)
+		regent_wbuf_puts(wb, ", userhash=true");
+	regent_wbuf_puts(wb, "\r\n");
+	return wb->err ? EINVAL : 0;
+}
+
+int regent_auth_client_headers(struct regent_auth_client *ac, struct regent_wbuf *wb,
+			       const char *method, const char *ruri, const char *body,
+			       size_t body_len, const char *cnonce)
+{
+	int err = 0;
+
+	if (!ac || !wb || !method || !ruri)
+		return EINVAL;
+	/* Authorization first, then Proxy-Authorization: a stable order. */
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		for (size_t i = 0; i < AUTH_MAX_ENTRIES && !err; i++) {
+			struct auth_entry *e = ac->e[i];
+
+			if (e && e->proxy == (pass == 1))
+				err = write_one(ac, e, wb, method, ruri, body, body_len, cnonce);
+		}
+	}
+	return err;
+}

@@ -1,0 +1,550 @@
+/*
+ * Digest client and server: challenge choice, nc per nonce, stale, loop
+ * bounds, 401+407 in one exchange, HA1, and client <-> server round trips
+ * with every algorithm. Messages are raw strings read by the msg parser.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "auth/auth.h"
+
+#define RURI "sip:example.com"
+
+static const struct regent_auth_creds alice = {"alice", "secret", NULL};
+
+/* A parsed message with its own buffer. */
+struct pmsg {
+	char buf[4096];
+	struct regent_msg *m;
+};
+
+static void pmsg_parse(struct pmsg *pm)
+{
+	struct regent_msg_error e;
+
+	assert_int_equal(regent_msg_parse(&pm->m, pm->buf, strlen(pm->buf), NULL, &e), 0);
+}
+
+static void resp(struct pmsg *pm, int status, const char *hdrs)
+{
+	snprintf(pm->buf, sizeof(pm->buf),
+		 "SIP/2.0 %d Challenge\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n"
+		 "From: <sip:alice@example.com>;tag=a\r\n"
+		 "To: <sip:alice@example.com>;tag=b\r\n"
+		 "Call-ID: c1\r\n"
+		 "CSeq: 1 REGISTER\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n",
+		 status, hdrs);
+	pmsg_parse(pm);
+}
+
+static void req(struct pmsg *pm, const char *ruri, const char *hdrs)
+{
+	snprintf(pm->buf, sizeof(pm->buf),
+		 "REGISTER %s SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n"
+		 "From: <sip:alice@example.com>;tag=a\r\n"
+		 "To: <sip:alice@example.com>\r\n"
+		 "Call-ID: c1\r\n"
+		 "CSeq: 1 REGISTER\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n",
+		 ruri, hdrs);
+	pmsg_parse(pm);
+}
+
+static void pmsg_free(struct pmsg *pm)
+{
+	regent_msg_free(pm->m);
+	pm->m = NULL;
+}
+
+/* Feeds a challenge response built from hdrs. */
+static enum regent_auth_verdict feed(struct regent_auth_client *ac, int status, const char *hdrs,
+				     char *why, size_t wl)
+{
+	struct pmsg pm;
+	enum regent_auth_verdict v;
+
+	resp(&pm, status, hdrs);
+	v = regent_auth_client_challenge(ac, pm.m, why, wl);
+	pmsg_free(&pm);
+	return v;
+}
+
+/* The credential headers the client writes now, as text. */
+static void creds_text(struct regent_auth_client *ac, char *out, size_t cap)
+{
+	struct regent_wbuf wb;
+
+	regent_wbuf_init_fixed(&wb, out, cap - 1);
+	assert_int_equal(regent_auth_client_headers(ac, &wb, "REGISTER", RURI, NULL, 0, "cn0123"),
+			 0);
+	out[wb.len] = '\0';
+}
+
+/* Parses the credentials the client writes (one header of kind id). */
+static void creds_of(struct regent_auth_client *ac, enum regent_hdr_id id, char *alg, char *nc,
+		     char *nonce)
+{
+	char hdrs[2048];
+	struct pmsg pm;
+	struct regent_msg_iter it = {0};
+	struct regent_credentials cr;
+
+	creds_text(ac, hdrs, sizeof(hdrs));
+	req(&pm, RURI, hdrs);
+	assert_int_equal(regent_msg_credentials_next(pm.m, id, &it, &cr), 0);
+	if (alg)
+		assert_int_equal(regent_pl_strcpy(cr.algorithm, alg, 32), 0);
+	if (nc)
+		assert_int_equal(regent_pl_strcpy(cr.nc, nc, 16), 0);
+	if (nonce)
+		assert_int_equal(regent_pl_strcpy(cr.nonce, nonce, 128), 0);
+	pmsg_free(&pm);
+}
+
+static void strongest_supported_challenge_wins(void **state)
+{
+	static const struct {
+		const char *hdrs;
+		bool ha1_md5;
+		enum regent_auth_verdict v;
+		const char *alg;
+	} t[] = {
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
+	     "qop=\"auth\"\r\n",
+	     false, REGENT_AUTH_RETRY, "SHA-256"},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
+	     "qop=\"auth\"\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"\r\n",
+	     false, REGENT_AUTH_RETRY, "SHA-256"},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\", algorithm=SHA-512-256\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256\r\n",
+	     false, REGENT_AUTH_RETRY, "SHA-512-256"},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n9\", algorithm=SHA-1\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", qop=\"auth\"\r\n",
+	     false, REGENT_AUTH_RETRY, "MD5"},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5-sess, "
+	     "qop=\"auth\"\r\n",
+	     false, REGENT_AUTH_RETRY, "MD5-sess"},
+	    /* HA1 of MD5: a SHA-256 offer cannot be answered, MD5 is used */
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
+	     "qop=\"auth\"\r\n"
+	     "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"\r\n",
+	     true, REGENT_AUTH_RETRY, "MD5"},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n9\", algorithm=SHA-1\r\n", false,
+	     REGENT_AUTH_FAIL, NULL},
+	    {"WWW-Authenticate: Digest realm=\"r\", nonce=\"n9\", qop=\"auth-conf\"\r\n", false,
+	     REGENT_AUTH_FAIL, NULL},
+	    {"WWW-Authenticate: Basic realm=\"r\"\r\n", false, REGENT_AUTH_FAIL, NULL},
+	    {"WWW-Authenticate: Digest realm=\"r\", algorithm=MD5\r\n", false, REGENT_AUTH_FAIL,
+	     NULL},
+	    {"", false, REGENT_AUTH_FAIL, NULL},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct regent_auth_creds c = alice;
+		struct regent_auth_client *ac;
+		char why[64] = "", alg[32];
+
+		if (t[i].ha1_md5) {
+			c.password = NULL;
+			c.ha1 = "0123456789abcdef0123456789abcdef";
+		}
+		assert_int_equal(regent_auth_client_alloc(&ac, &c), 0);
+		assert_int_equal(feed(ac, 401, t[i].hdrs, why, sizeof(why)), t[i].v);
+		if (t[i].v == REGENT_AUTH_RETRY) {
+			creds_of(ac, REGENT_HDR_AUTHORIZATION, alg, NULL, NULL);
+			assert_string_equal(alg, t[i].alg);
+		} else {
+			assert_true(why[0] != '\0');
+		}
+		regent_auth_client_free(ac);
+	}
+}
+
+#define CH(n, extra)                                                                               \
+	"WWW-Authenticate: Digest realm=\"r\", nonce=\"" n "\", qop=\"auth\"" extra "\r\n"
+#define PCH(n, extra)                                                                              \
+	"Proxy-Authenticate: Digest realm=\"p\", nonce=\"" n "\", qop=\"auth\"" extra "\r\n"
+
+static void nc_counts_per_nonce(void **state)
+{
+	struct regent_auth_client *ac;
+	char nc[16], nonce[128];
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	assert_int_equal(feed(ac, 401, CH("n1", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_of(ac, REGENT_HDR_AUTHORIZATION, NULL, nc, nonce);
+	assert_string_equal(nc, "00000001");
+	assert_string_equal(nonce, "n1");
+	regent_auth_client_done(ac, 200);
+	/* Refreshes: pre-emptive, next nc on the same nonce. */
+	creds_of(ac, REGENT_HDR_AUTHORIZATION, NULL, nc, NULL);
+	assert_string_equal(nc, "00000002");
+	creds_of(ac, REGENT_HDR_AUTHORIZATION, NULL, nc, NULL);
+	assert_string_equal(nc, "00000003");
+	/* A new nonce starts again at 1 (SIP.js does not). */
+	assert_int_equal(feed(ac, 401, CH("n2", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_of(ac, REGENT_HDR_AUTHORIZATION, NULL, nc, nonce);
+	assert_string_equal(nc, "00000001");
+	assert_string_equal(nonce, "n2");
+	/* Re-challenged with the same nonce: the count goes on. */
+	regent_auth_client_done(ac, 200);
+	assert_int_equal(feed(ac, 401, CH("n2", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_of(ac, REGENT_HDR_AUTHORIZATION, NULL, nc, NULL);
+	assert_string_equal(nc, "00000002");
+	regent_auth_client_free(ac);
+}
+
+/* Table of challenge sequences within one exchange and the verdicts. */
+static void exchange_sequences_are_bounded(void **state)
+{
+	static const struct {
+		const char *name;
+		bool preemptive; /* a cached nonce from an earlier exchange */
+		struct {
+			int status;
+			const char *hdrs;
+		} seq[5];
+		enum regent_auth_verdict last;
+		size_t steps;
+	} t[] = {
+	    {"wrong password: second plain 401 fails",
+	     false,
+	     {{401, CH("n1", "")}, {401, CH("n2", "")}},
+	     REGENT_AUTH_FAIL,
+	     2},
+	    {"stale retried without counting",
+	     false,
+	     {{401, CH("n1", "")}, {401, CH("n2", ", stale=true")}},
+	     REGENT_AUTH_RETRY,
+	     2},
+	    {"stale then plain 401 fails",
+	     false,
+	     {{401, CH("n1", "")}, {401, CH("n2", ", stale=true")}, {401, CH("n3", "")}},
+	     REGENT_AUTH_FAIL,
+	     3},
+	    {"endless stale is bounded",
+	     false,
+	     {{401, CH("n1", "")},
+	      {401, CH("n2", ", stale=true")},
+	      {401, CH("n3", ", stale=true")}},
+	     REGENT_AUTH_FAIL,
+	     3},
+	    {"rejected cached nonce falls back to the challenge",
+	     true,
+	     {{401, CH("n2", "")}, {401, CH("n3", ", stale=true")}},
+	     REGENT_AUTH_RETRY,
+	     2},
+	    {"rejected cached nonce then wrong password fails",
+	     true,
+	     {{401, CH("n2", "")}, {401, CH("n3", "")}},
+	     REGENT_AUTH_FAIL,
+	     2},
+	    {"401 then 407 both answered",
+	     false,
+	     {{401, CH("n1", "")}, {407, PCH("p1", "")}},
+	     REGENT_AUTH_RETRY,
+	     2},
+	    {"407 then 401 both answered",
+	     false,
+	     {{407, PCH("p1", "")}, {401, CH("n1", "")}},
+	     REGENT_AUTH_RETRY,
+	     2},
+	    {"401, 407, then 407 again fails",
+	     false,
+	     {{401, CH("n1", "")}, {407, PCH("p1", "")}, {407, PCH("p2", "")}},
+	     REGENT_AUTH_FAIL,
+	     3},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct regent_auth_client *ac;
+		enum regent_auth_verdict v = REGENT_AUTH_FAIL;
+		char why[80] = "";
+
+		print_message("case: %s\n", t[i].name);
+		assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+		if (t[i].preemptive) {
+			assert_int_equal(feed(ac, 401, CH("n0", ""), NULL, 0), REGENT_AUTH_RETRY);
+			regent_auth_client_done(ac, 200);
+		}
+		for (size_t s = 0; s < t[i].steps; s++) {
+			char hdrs[1024];
+
+			creds_text(ac, hdrs, sizeof(hdrs));
+			v = feed(ac, t[i].seq[s].status, t[i].seq[s].hdrs, why, sizeof(why));
+			if (s + 1 < t[i].steps)
+				assert_int_equal(v, REGENT_AUTH_RETRY);
+		}
+		assert_int_equal(v, t[i].last);
+		if (v == REGENT_AUTH_FAIL)
+			assert_true(why[0] != '\0');
+		regent_auth_client_free(ac);
+	}
+}
+
+static void proxy_and_www_both_sent(void **state)
+{
+	struct regent_auth_client *ac;
+	char hdrs[2048];
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	assert_int_equal(feed(ac, 407, PCH("p1", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_text(ac, hdrs, sizeof(hdrs));
+	assert_non_null(strstr(hdrs, "Proxy-Authorization: Digest"));
+	assert_null(strstr(hdrs, "\nAuthorization:"));
+	assert_int_equal(feed(ac, 401, CH("n1", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_text(ac, hdrs, sizeof(hdrs));
+	assert_non_null(
+	    strstr(hdrs, "Proxy-Authorization: Digest username=\"alice\", realm=\"p\""));
+	assert_non_null(strstr(hdrs, "Authorization: Digest username=\"alice\", realm=\"r\""));
+	/* the proxy nonce was used twice: nc 2 now */
+	assert_non_null(strstr(hdrs, "nonce=\"p1\""));
+	assert_int_equal(regent_auth_client_cached(ac), 2);
+	regent_auth_client_reset(ac);
+	assert_int_equal(regent_auth_client_cached(ac), 0);
+	creds_text(ac, hdrs, sizeof(hdrs));
+	assert_string_equal(hdrs, "");
+	regent_auth_client_free(ac);
+}
+
+static void ha1_option_gives_password_response(void **state)
+{
+	struct regent_auth_creds c = {"alice", NULL, NULL};
+	struct regent_auth_client *a, *b;
+	char ha1[129], x[1024], y[1024];
+
+	assert_int_equal(regent_digest_ha1(REGENT_DIGEST_MD5, "alice", "r", "secret", ha1), 0);
+	c.ha1 = ha1;
+	assert_int_equal(regent_auth_client_alloc(&a, &alice), 0);
+	assert_int_equal(regent_auth_client_alloc(&b, &c), 0);
+	assert_int_equal(feed(a, 401, CH("n1", ""), NULL, 0), REGENT_AUTH_RETRY);
+	assert_int_equal(feed(b, 401, CH("n1", ""), NULL, 0), REGENT_AUTH_RETRY);
+	creds_text(a, x, sizeof(x));
+	creds_text(b, y, sizeof(y));
+	assert_string_equal(x, y);
+	regent_auth_client_free(a);
+	regent_auth_client_free(b);
+	/* bad HA1 refused at construction */
+	c.ha1 = "xyz";
+	assert_int_equal(regent_auth_client_alloc(&a, &c), EINVAL);
+	c.ha1 = NULL;
+	assert_int_equal(regent_auth_client_alloc(&a, &c), EINVAL);
+	c.password = "a\r\nb";
+	assert_int_equal(regent_auth_client_alloc(&a, &c), EINVAL);
+}
+
+/* ------------------------------------------------------------ server */
+
+static const unsigned char key[] = "0123456789abcdef";
+
+static struct regent_auth_server *server(enum regent_digest_alg alg, uint32_t slots)
+{
+	struct regent_auth_server_options o;
+	struct regent_auth_server *as;
+
+	regent_auth_server_options_init(&o);
+	o.realm = "example.com";
+	o.algs[0] = alg;
+	o.secret = key;
+	o.secret_len = 16;
+	o.nonce_lifetime_s = 60;
+	o.nc_slots = slots;
+	assert_int_equal(regent_auth_server_alloc(&as, &o), 0);
+	assert_int_equal(regent_auth_server_add_user(as, "alice", "secret"), 0);
+	assert_int_equal(regent_auth_server_add_user(as, "alice", "x"), EEXIST);
+	return as;
+}
+
+/* The server's challenge, fed to the client. */
+static enum regent_auth_verdict challenge(struct regent_auth_server *as,
+					  struct regent_auth_client *ac, uint64_t now, bool stale)
+{
+	char hdrs[1024];
+	struct regent_wbuf wb;
+
+	regent_wbuf_init_fixed(&wb, hdrs, sizeof(hdrs) - 1);
+	assert_int_equal(regent_auth_server_challenge(as, &wb, now, stale), 0);
+	hdrs[wb.len] = '\0';
+	if (stale)
+		assert_non_null(strstr(hdrs, "stale=true"));
+	return feed(ac, 401, hdrs, NULL, 0);
+}
+
+static enum regent_auth_check check(struct regent_auth_server *as, const char *hdrs, uint64_t now)
+{
+	struct pmsg pm;
+	struct regent_pl user;
+	enum regent_auth_check rc;
+
+	req(&pm, RURI, hdrs);
+	rc = regent_auth_server_check(as, pm.m, now, &user);
+	if (rc == REGENT_AUTH_OK)
+		assert_true(regent_pl_eq_str(user, "alice"));
+	pmsg_free(&pm);
+	return rc;
+}
+
+static void round_trip_every_algorithm(void **state)
+{
+	static const enum regent_digest_alg algs[] = {
+	    REGENT_DIGEST_MD5,	       REGENT_DIGEST_MD5_SESS,	 REGENT_DIGEST_SHA256,
+	    REGENT_DIGEST_SHA256_SESS, REGENT_DIGEST_SHA512_256, REGENT_DIGEST_SHA512_256_SESS,
+	};
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct regent_auth_server *as = server(algs[i], 0);
+		struct regent_auth_client *ac;
+		char h1[1024], h2[1024];
+
+		assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+		assert_int_equal(check(as, "", 1000), REGENT_AUTH_MISSING);
+		assert_int_equal(challenge(as, ac, 1000, false), REGENT_AUTH_RETRY);
+		creds_text(ac, h1, sizeof(h1));
+		assert_non_null(strstr(h1, regent_digest_alg_name(algs[i])));
+		assert_int_equal(check(as, h1, 1001), REGENT_AUTH_OK);
+		regent_auth_client_done(ac, 200);
+		/* pre-emptive refresh: nc 2 accepted; a replay of nc 1 refused */
+		creds_text(ac, h2, sizeof(h2));
+		assert_int_equal(check(as, h2, 1030), REGENT_AUTH_OK);
+		assert_int_equal(check(as, h1, 1031), REGENT_AUTH_BAD);
+		/* after the nonce lifetime: stale, and the client retries it */
+		creds_text(ac, h2, sizeof(h2));
+		assert_int_equal(check(as, h2, 1060), REGENT_AUTH_STALE);
+		assert_int_equal(challenge(as, ac, 1060, true), REGENT_AUTH_RETRY);
+		creds_text(ac, h2, sizeof(h2));
+		assert_int_equal(check(as, h2, 1061), REGENT_AUTH_OK);
+		regent_auth_client_done(ac, 200);
+		regent_auth_client_free(ac);
+		regent_auth_server_free(as);
+	}
+}
+
+static void server_refuses_bad_credentials(void **state)
+{
+	struct regent_auth_server *as = server(REGENT_DIGEST_MD5, 0);
+	struct regent_auth_creds wrong = {"alice", "wrong", NULL};
+	struct regent_auth_creds nobody = {"bob", "secret", NULL};
+	struct regent_auth_client *ac;
+	char h[1024], *p;
+	struct pmsg pm;
+	struct regent_wbuf wb;
+
+	/* wrong password, unknown user */
+	assert_int_equal(regent_auth_client_alloc(&ac, &wrong), 0);
+	assert_int_equal(challenge(as, ac, 10, false), REGENT_AUTH_RETRY);
+	creds_text(ac, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_BAD);
+	regent_auth_client_free(ac);
+	assert_int_equal(regent_auth_client_alloc(&ac, &nobody), 0);
+	assert_int_equal(challenge(as, ac, 10, false), REGENT_AUTH_RETRY);
+	creds_text(ac, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_BAD);
+	regent_auth_client_free(ac);
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	assert_int_equal(challenge(as, ac, 10, false), REGENT_AUTH_RETRY);
+	/* credentials for another Request-URI */
+	regent_wbuf_init_fixed(&wb, h, sizeof(h) - 1);
+	assert_int_equal(
+	    regent_auth_client_headers(ac, &wb, "REGISTER", "sip:other.org", NULL, 0, "c1"), 0);
+	h[wb.len] = '\0';
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_BAD);
+	/* a tampered nonce (time moved forward, MAC kept) */
+	creds_text(ac, h, sizeof(h));
+	p = strstr(h, "nonce=\"") + 7;
+	p[14] = p[14] == '0' ? '1' : '0';
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_BAD);
+	/* realm of someone else: not ours, so missing */
+	creds_text(ac, h, sizeof(h));
+	p = strstr(h, "realm=\"example.com\"");
+	memcpy(p, "realm=\"examplx.com\"", 19);
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_MISSING);
+	/* after a rekey (restart) nothing old is valid */
+	creds_text(ac, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_OK);
+	creds_text(ac, h, sizeof(h));
+	assert_int_equal(regent_auth_server_rekey(as, (const unsigned char *)"other", 5), 0);
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_BAD);
+	/* malformed Authorization */
+	req(&pm, RURI, "Authorization: Digest realm=\"example.com\"\r\n");
+	assert_int_equal(regent_auth_server_check(as, pm.m, 10, NULL), REGENT_AUTH_BAD);
+	pmsg_free(&pm);
+	regent_auth_client_free(ac);
+	regent_auth_server_free(as);
+}
+
+/* With 2 tracking slots, a nonce whose slot was reused is answered stale,
+ * never accepted unchecked: memory is bounded, replay protection is not lost. */
+static void nc_tracking_is_bounded(void **state)
+{
+	struct regent_auth_server *as = server(REGENT_DIGEST_MD5, 2);
+	struct regent_auth_client *a, *b, *c;
+	char h[1024];
+
+	assert_int_equal(regent_auth_client_alloc(&a, &alice), 0);
+	assert_int_equal(regent_auth_client_alloc(&b, &alice), 0);
+	assert_int_equal(regent_auth_client_alloc(&c, &alice), 0);
+	assert_int_equal(challenge(as, a, 10, false), REGENT_AUTH_RETRY); /* seq 1 */
+	assert_int_equal(challenge(as, b, 10, false), REGENT_AUTH_RETRY); /* seq 2 */
+	assert_int_equal(challenge(as, c, 10, false), REGENT_AUTH_RETRY); /* seq 3 */
+	creds_text(c, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_OK); /* takes slot 1 */
+	creds_text(a, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_STALE);
+	creds_text(b, h, sizeof(h));
+	assert_int_equal(check(as, h, 10), REGENT_AUTH_OK);
+	regent_auth_client_free(a);
+	regent_auth_client_free(b);
+	regent_auth_client_free(c);
+	regent_auth_server_free(as);
+}
+
+/* Heap held by one client with one cached challenge (Kamailio-sized nonce). */
+static void client_memory_is_small(void **state)
+{
+	struct regent_auth_client *ac;
+	size_t idle, cached;
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	idle = regent_auth_client_memory(ac);
+	assert_int_equal(feed(ac, 401,
+			      "WWW-Authenticate: Digest realm=\"127.0.0.1\", "
+			      "nonce=\"awqoUWsKpyUbLFLPOizJGL5KpzvCtMMw\", qop=\"auth\"\r\n",
+			      NULL, 0),
+			 REGENT_AUTH_RETRY);
+	cached = regent_auth_client_memory(ac);
+	print_message("auth client heap: %zu bytes idle, %zu with one cached challenge\n", idle,
+		      cached);
+	assert_true(cached > idle);
+	assert_true(cached <= 256);
+	regent_auth_client_free(ac);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(strongest_supported_challenge_wins),
+	    cmocka_unit_test(nc_counts_per_nonce),
+	    cmocka_unit_test(exchange_sequences_are_bounded),
+	    cmocka_unit_test(proxy_and_www_both_sent),
+	    cmocka_unit_test(ha1_option_gives_password_response),
+	    cmocka_unit_test(round_trip_every_algorithm),
+	    cmocka_unit_test(server_refuses_bad_credentials),
+	    cmocka_unit_test(nc_tracking_is_bounded),
+	    cmocka_unit_test(client_memory_is_small),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
