@@ -104,6 +104,8 @@ static int setup(void **state)
 			a[2],
 			a[3],
 			a[4],
+			a[5],
+			a[6],
 			"--host-record=bad.fo.test,127.0.0.1",
 			"--host-record=good.fo.test,127.0.0.1",
 			NULL};
@@ -246,6 +248,11 @@ static void run(struct regent_ua *ua, struct world *w, struct ev *v, int rounds)
 	}
 }
 
+static void on_log(enum regent_log_level level, const char *line, void *arg)
+{
+	fprintf(stderr, "[regent %d] %s\n", level, line);
+}
+
 static void register_via(const char *uri, enum regent_transport tp, struct world *w, struct ev *v)
 {
 	struct regent_ua_options o;
@@ -253,6 +260,11 @@ static void register_via(const char *uri, enum regent_transport tp, struct world
 	o.uri = uri;
 	o.transport = tp;
 	o.dns_server = dns_server;
+	o.t1_ms = 10; /* timer F = 640 ms: the timeout case stays short */
+	if (getenv("REGENT_TEST_LOG")) {
+		o.log_h = on_log;
+		o.log_level = REGENT_LOG_DEBUG;
+	}
 	struct regent_error err;
 	struct regent_ua *ua = NULL;
 	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
@@ -299,7 +311,8 @@ static void udp_timeout_moves_to_the_next_target(void **state)
 	struct world w = {.tcp_fd = -1};
 	struct ev v = {0};
 	register_via("sip:alice@to.test", REGENT_TP_UDP, &w, &v);
-	assert_int_equal(w.good_seen, 1);
+	/* T1 = 10 ms: a retransmission may reach it before it answers */
+	assert_true(w.good_seen >= 1);
 	assert_int_equal(v.n200, 1);
 	/* the mute target got the REGISTER (and its retransmissions) first */
 	char buf[2048];
