@@ -53,8 +53,9 @@ static void on_log(enum regent_log_level level, const char *line, void *arg)
 {
 	if (verbose || level <= REGENT_LOG_WARN)
 		fprintf(stderr, "[regent %d] %s\n", level, line);
-	/* the edge logs verification failures; remember the clear error */
-	if (strstr(line, "certificate") && strstr(line, "not accepted"))
+	/* the core logs the error the flow went down with: it must be the
+	 * clear REGENT_ETLSVERIFY, not a generic connection failure */
+	if (strstr(line, "flow down: ") && strstr(line, regent_strerror(REGENT_ETLSVERIFY)))
 		flow_err = REGENT_ETLSVERIFY;
 }
 
