@@ -427,7 +427,7 @@ static bool retryable(uint16_t status, bool has_ra)
 }
 
 static void failure(struct regent_registerer *r, enum regent_reg_xkind xk, uint16_t status,
-		    bool has_ra, uint32_t ra, const char *why)
+		    bool has_ra, uint32_t ra, const char *why, bool gone)
 {
 	uint64_t now = now_ms(r);
 
@@ -435,7 +435,7 @@ static void failure(struct regent_registerer *r, enum regent_reg_xkind xk, uint1
 		/* A failed refresh does not end a binding the registrar still
 		 * holds (defect 11), unless the flow it lives on died. */
 		bool still = r->state == REGENT_REG_REGISTERED && r->t_expire != NEVER &&
-			     r->t_expire > now && !r->flow_lost;
+			     r->t_expire > now && !r->flow_lost && !gone;
 		if (!still) {
 			if (r->state == REGENT_REG_REGISTERED) {
 				if (!lost(r, why))
@@ -474,8 +474,8 @@ static void handle_2xx(struct regent_registerer *r, enum regent_reg_xkind xk, ui
 		/* An explicit outcome, never a hang nor a tight loop (defects 1, 2). */
 		regent_ua_log(r->ua, REGENT_LOG_WARN, "registerer %s: 2xx: %s", r->call_id,
 			      regent_reg_grant_name(g));
-		r->flow_lost = true; /* do not keep a binding we cannot see */
-		failure(r, xk, 200, false, 0, regent_reg_grant_name(g));
+		/* do not keep a binding we cannot see */
+		failure(r, xk, 200, false, 0, regent_reg_grant_name(g), true);
 		return;
 	}
 	r->failures = 0;
@@ -560,7 +560,7 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 		end_exchange(r);
 		r->waiting = false;
 		ep = r->epoch;
-		failure(r, xk, status, false, 0, why);
+		failure(r, xk, status, false, 0, why, false);
 		goto done;
 	}
 	if (r->auth != NULL)
@@ -602,7 +602,7 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 			snprintf(why, sizeof(why), "%u %s", status, phrase);
 		else
 			snprintf(why, sizeof(why), "%u %.80s", status, phrase);
-		failure(r, xk, status, has_ra, has_ra ? ra.seconds : 0, why);
+		failure(r, xk, status, has_ra, has_ra ? ra.seconds : 0, why, false);
 	}
 done:
 	if (!alive(r))
@@ -769,10 +769,10 @@ void regent_reg_flow_up(struct regent_registerer *r)
 	}
 	if (r->xk != REGENT_X_NONE || !r->want_reg || r->disposing)
 		return;
-	/* RFC 5626 §4.5: re-register when the flow is back. After a single
-	 * failure do it now (plus a little jitter); repeated failures keep the
-	 * back-off they earned. */
-	if (r->t_retry != NEVER && r->failures <= 1) {
+	/* RFC 5626 §4.5: re-register when the flow is back. Failures caused by
+	 * the dead flow say nothing about the registrar: go now (plus a little
+	 * jitter). Otherwise keep the back-off the registrar earned. */
+	if (r->t_retry != NEVER && (r->flow_lost || r->failures <= 1)) {
 		now = now_ms(r);
 		uint64_t at = now + rnd16(r) % 500u;
 		if (at < r->t_retry)

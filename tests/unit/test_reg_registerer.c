@@ -760,6 +760,38 @@ static void flow_down_fails_at_once_and_flow_up_reregisters(void **state)
 	teardown(f);
 }
 
+static void register_during_outage_waits_bounded_then_goes_on_flow_up(void **state)
+{
+	struct fix *f = setup();
+	struct regent_flow_info fi;
+	uint64_t t_up;
+	long r;
+
+	(void)state;
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_int_equal(f->nsent, 0);
+	assert_true(regent_registerer_waiting(f->reg));
+	run_for(f, 32000); /* bounded: timer F worth of waiting for a flow */
+	assert_false(regent_registerer_waiting(f->reg));
+	r = find_ev(f, REGENT_EV_RESPONSE, 0);
+	assert_true(r >= 0 && f->ev[r].ev.local && f->ev[r].ev.status == 503);
+	run_for(f, 28000);
+	assert_int_equal(f->nsent, 0);
+	memset(&fi, 0, sizeof(fi));
+	fi.transport = REGENT_TP_UDP;
+	strcpy(fi.local_host, "192.0.2.10");
+	fi.local_port = 5060;
+	t_up = f->now;
+	regent_ua_flow_up(f->ua, &fi);
+	run_until_sent(f, 1, 1000);
+	assert_int_equal(f->nsent, 1);
+	assert_true(f->sent_at[0] - t_up <= 1000);
+	reply_200(f, 0, 600);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	teardown(f);
+}
+
 static void send_error_fails_transaction_at_once(void **state)
 {
 	struct fix *f = setup();
@@ -1061,6 +1093,7 @@ int main(void)
 	    cmocka_unit_test(redirect_followed_to_contact),
 	    cmocka_unit_test(refresh_due_during_inflight_request_is_deferred),
 	    cmocka_unit_test(flow_down_fails_at_once_and_flow_up_reregisters),
+	    cmocka_unit_test(register_during_outage_waits_bounded_then_goes_on_flow_up),
 	    cmocka_unit_test(send_error_fails_transaction_at_once),
 	    cmocka_unit_test(dispose_unregisters_then_terminates),
 	    cmocka_unit_test(dispose_bounded_by_deadline),
