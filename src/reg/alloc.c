@@ -121,6 +121,9 @@ static void log_configuration(struct regent_registerer *r,
 	L("  contact_params: %s", ua->contact_params ? ua->contact_params : "(transport)");
 	L("  via_host: %s", ua->via_host ? ua->via_host : "(local address)");
 	L("  user_agent_string: %s", ua->user_agent);
+	L("  display_name: %s", ua->display_name ? ua->display_name : "(none)");
+	L("  ua instance_id: %s", ua->instance_id);
+	L("  t1_ms: %u, t2_ms: %u, t4_ms: %u", ua->t1_ms, ua->t2_ms, ua->t4_ms);
 	L("  expires: %u", o->expires);
 	for (i = 0; i < o->extra_contact_header_params_count; i++)
 		L("  extra_contact_header_params[%zu]: %s", i, o->extra_contact_header_params[i]);

@@ -126,8 +126,18 @@ int regent_check_contact_param(struct regent_error *err, const char *field, cons
 	if (q == p || (*q != '\0' && *q != '='))
 		return regent_error_set(err, EINVAL, "%s: \"%.64s\" is not name or name=value",
 					field, p);
+	if (*q == '=' && q[1] == '"') {
+		/* quoted-string value: anything but an unescaped quote inside */
+		const char *v = q + 2;
+		while (*v != '\0' && *v != '"')
+			v += (*v == '\\' && v[1] != '\0') ? 2 : 1;
+		if (*v == '"' && v[1] == '\0')
+			return 0;
+		return regent_error_set(err, EINVAL, "%s: \"%.64s\" has a bad quoted value", field,
+					p);
+	}
 	for (; *q != '\0'; q++) {
-		if (*q == ';' || *q == ',' || *q == ' ')
+		if (*q == ';' || *q == ',' || *q == ' ' || *q == '"')
 			return regent_error_set(err, EINVAL, "%s: \"%.64s\" contains '%c'", field,
 						p, *q);
 	}

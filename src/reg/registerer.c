@@ -743,15 +743,21 @@ void regent_reg_process(struct regent_registerer *r, uint64_t now)
 		if (!alive(r) || r->xk != REGENT_X_NONE)
 			return;
 	}
-	if (r->t_retry <= now && r->want_reg) {
+	/* A due timer is always consumed, so a deadline in the past can never
+	 * make the host spin. */
+	if (r->t_retry <= now) {
 		r->t_retry = NEVER;
-		start_exchange(r, REGENT_X_REGISTER, REGENT_SEND_RETRY);
-		return;
+		if (r->want_reg) {
+			start_exchange(r, REGENT_X_REGISTER, REGENT_SEND_RETRY);
+			return;
+		}
 	}
-	if (r->t_refresh <= now && r->want_reg) {
+	if (r->t_refresh <= now) {
 		r->t_refresh = NEVER;
-		start_exchange(r, REGENT_X_REGISTER, REGENT_SEND_REFRESH);
-		return;
+		if (r->want_reg) {
+			start_exchange(r, REGENT_X_REGISTER, REGENT_SEND_REFRESH);
+			return;
+		}
 	}
 }
 
