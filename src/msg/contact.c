@@ -68,7 +68,7 @@ static int contact_param(void *arg, struct regent_pl n, struct regent_pl v, bool
 		if (PL_IS(n, "temp-gruu"))
 			c->temp_gruu = v;
 		break;
-	case 12:
+	case 13:
 		if (PL_IS(n, "+sip.instance"))
 			c->instance = v;
 		break;
