@@ -37,7 +37,26 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# Six consecutive ports nobody uses now (bounded search from a pid-based start).
+inuse=$(ss -Hlnut 2>/dev/null | awk '{print $5}' | sed 's/.*://' | sort -u)
 base=$((20000 + ($$ % 2000) * 8))
+tries=0
+while :; do
+	clash=0
+	for p in $base $((base + 1)) $((base + 2)) $((base + 3)) $((base + 4)) $((base + 5)); do
+		if printf '%s\n' "$inuse" | grep -qx "$p"; then
+			clash=1
+		fi
+	done
+	[ $clash = 0 ] && break
+	tries=$((tries + 1))
+	if [ $tries -ge 50 ]; then
+		echo "run-kamailio: no free port range found" >&2
+		exit 1
+	fi
+	base=$((base + 8))
+	[ $base -gt 35990 ] && base=20000
+done
 udp=$base
 tcp=$((base + 1))
 tls=$((base + 2))

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,9 +47,38 @@ static int udp_bound(unsigned port)
 	return found;
 }
 
+/* a UDP port on 127.0.0.1 nobody uses right now (the kernel picks it) */
+static unsigned free_udp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof(sa);
+	unsigned port = 0;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* dnsmasq is up: still running and its port is bound (bounded wait) */
+static int dnsmasq_ready(pid_t pid, unsigned port)
+{
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1; /* it exited: port taken or bad option */
+		if (udp_bound(port))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
 static int start_dnsmasq(void **state)
 {
-	unsigned port = 40000 + (unsigned)(getpid() % 20000);
+	unsigned port = free_udp_port();
 	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
 	snprintf(dns_tmp, sizeof(dns_tmp), "/tmp/regent-dns.XXXXXX");
 	if (!mkdtemp(dns_tmp))
@@ -76,9 +107,7 @@ static int start_dnsmasq(void **state)
 	    "--host-record=plain.test,127.0.0.5,::1", NULL};
 	if (posix_spawnp(&dns_pid, "dnsmasq", NULL, NULL, argv, environ) != 0)
 		return -1;
-	for (int i = 0; i < 100 && !udp_bound(port); i++)
-		usleep(50000);
-	return udp_bound(port) ? 0 : -1;
+	return port && dnsmasq_ready(dns_pid, port) == 0 ? 0 : -1;
 }
 
 static int stop_dnsmasq(void **state)

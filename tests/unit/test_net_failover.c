@@ -63,6 +63,35 @@ static int udp_bound(unsigned port)
 	return found;
 }
 
+/* a UDP port on 127.0.0.1 nobody uses right now (the kernel picks it) */
+static unsigned free_udp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t sl = sizeof(sa);
+	unsigned port = 0;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* dnsmasq is up: still running and its port is bound (bounded wait) */
+static int dnsmasq_ready(pid_t pid, unsigned port)
+{
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1; /* it exited: port taken or bad option */
+		if (udp_bound(port))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
 static int setup(void **state)
 {
 	udp_bad = bind_lo(SOCK_DGRAM, &p_udp_bad);
@@ -74,7 +103,7 @@ static int setup(void **state)
 	if (udp_bad < 0 || udp_good < 0 || tcp_good_l < 0)
 		return -1;
 
-	unsigned port = 40000 + (unsigned)((getpid() + 7919) % 20000);
+	unsigned port = free_udp_port();
 	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
 	char a[12][160];
 	snprintf(a[5], sizeof(a[5]), "--srv-host=_sip._udp.to.test,bad.fo.test,%u,10,0",
@@ -111,9 +140,7 @@ static int setup(void **state)
 			NULL};
 	if (posix_spawnp(&dns_pid, "dnsmasq", NULL, NULL, argv, environ) != 0)
 		return -1;
-	for (int i = 0; i < 100 && !udp_bound(port); i++)
-		usleep(50000);
-	return udp_bound(port) ? 0 : -1;
+	return port && dnsmasq_ready(dns_pid, port) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
