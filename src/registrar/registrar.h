@@ -18,15 +18,17 @@
 struct regent_registrar;
 
 struct regent_registrar_options {
-	const char *realm;      /* default "regent" */
-	uint32_t min_expires;   /* default 60; below it: 423 + Min-Expires */
-	uint32_t max_expires;   /* default 3600; above it: granted max */
-	uint32_t default_expires; /* no expires asked: default 3600 */
-	bool auth;                /* digest required (default true if users exist) */
+	const char *realm;	   /* default "regent" */
+	uint32_t min_expires;	   /* default 60; below it: 423 + Min-Expires */
+	uint32_t max_expires;	   /* default 3600; above it: granted max */
+	uint32_t default_expires;  /* no expires asked: default 3600 */
+	bool auth;		   /* digest required (default true if users exist) */
 	uint32_t nonce_lifetime_s; /* default 300 */
 	const char *digest_algs;   /* "MD5" (default), "SHA-256,MD5", ... offered in order */
-	void (*random)(void *arg, void *buf, size_t len); /* nonce secret */
+	void (*random)(void *arg, void *buf, size_t len); /* nonce secret (NULL: OpenSSL) */
 	void *random_arg;
+	uint32_t max_bindings;	       /* all AORs together (default 200000); beyond: 503 */
+	uint32_t max_bindings_per_aor; /* default 16; beyond: 403 */
 };
 
 void regent_registrar_options_init(struct regent_registrar_options *o);
@@ -36,14 +38,15 @@ int regent_registrar_add_user(struct regent_registrar *r, const char *user, cons
 
 /* Scripted faults (for tests and demos). */
 struct regent_registrar_faults {
-	uint32_t drop_percent;   /* drop this share of requests (uses the random source) */
-	uint16_t fail_status;    /* answer every REGISTER with this (e.g. 503) ... */
+	uint32_t drop_percent;	   /* drop this share of requests (uses the random source) */
+	uint16_t fail_status;	   /* answer every REGISTER with this (e.g. 503) ... */
 	uint32_t fail_retry_after; /* ... with Retry-After (0: none) ... */
-	uint64_t fail_until_ms;  /* ... until this time (0: off) */
-	bool no_contact_in_200;  /* 200 without Contact */
+	uint64_t fail_until_ms;	   /* ... until this time (0: off) */
+	bool no_contact_in_200;	   /* 200 without Contact */
 };
 
-void regent_registrar_set_faults(struct regent_registrar *r, const struct regent_registrar_faults *f);
+void regent_registrar_set_faults(struct regent_registrar *r,
+				 const struct regent_registrar_faults *f);
 
 /* Forget every binding and nonce, as a restart does. */
 void regent_registrar_restart(struct regent_registrar *r);

@@ -1,0 +1,757 @@
+/*
+ * registrar — a sans-I/O registrar core (RFC 3261 §10.3) with digest
+ * authentication (src/auth), bindings with expiry, 423 Min-Expires, Via
+ * received/rport (RFC 3581), Path (RFC 3327) and outbound (RFC 5626 §6)
+ * echoes, and scripted faults for tests. It takes bytes and `now` and
+ * writes response bytes; it never reads a clock or touches a socket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "auth/auth.h"
+#include "registrar/registrar.h"
+#include "registrar/store.h"
+
+enum {
+	REG_MAX_CONTACTS = 16, /* Contacts per REGISTER */
+	REG_GC_EVERY = 4096,   /* REGISTERs between sweeps of expired bindings */
+	REG_SECRET_LEN = 32,
+};
+
+struct regent_registrar {
+	struct regent_registrar_options o;
+	char *realm;
+	struct regent_auth_server *as;
+	size_t nusers;
+	struct reg_store st;
+	struct regent_registrar_faults f;
+	struct regent_registrar_stats stats;
+	uint32_t since_gc;
+};
+
+void regent_registrar_options_init(struct regent_registrar_options *o)
+{
+	if (!o)
+		return;
+	memset(o, 0, sizeof(*o));
+	o->realm = "regent";
+	o->min_expires = 60;
+	o->max_expires = 3600;
+	o->default_expires = 3600;
+	o->auth = true;
+	o->nonce_lifetime_s = 300;
+	o->digest_algs = "MD5";
+	o->max_bindings = 200000;
+	o->max_bindings_per_aor = 16;
+}
+
+static void rnd(struct regent_registrar *r, void *buf, size_t len)
+{
+	if (r->o.random) {
+		r->o.random(r->o.random_arg, buf, len);
+		return;
+	}
+	if (RAND_bytes(buf, (int)len) != 1)
+		memset(buf, 0,
+		       len); /* only the default source can fail; keys still differ by time */
+}
+
+/* "SHA-256,MD5" -> algs[]. EINVAL on an unknown name or more than 4. */
+static int parse_algs(const char *s, enum regent_digest_alg *algs)
+{
+	size_t n = 0;
+
+	memset(algs, 0, 4 * sizeof(*algs));
+	while (s && *s) {
+		const char *e = strchr(s, ',');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		struct regent_pl pl = {s, l};
+		enum regent_digest_alg a;
+
+		while (pl.l && (*pl.p == ' ' || *pl.p == '\t')) {
+			pl.p++;
+			pl.l--;
+		}
+		while (pl.l && (pl.p[pl.l - 1] == ' ' || pl.p[pl.l - 1] == '\t'))
+			pl.l--;
+		if (pl.l == 0)
+			return EINVAL;
+		a = regent_digest_alg_parse(pl);
+		if (a == REGENT_DIGEST_NONE || n == 4)
+			return EINVAL;
+		algs[n++] = a;
+		s = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+int regent_registrar_alloc(struct regent_registrar **rp, const struct regent_registrar_options *o)
+{
+	struct regent_auth_server_options ao;
+	unsigned char secret[REG_SECRET_LEN];
+	struct regent_registrar *r;
+	int err;
+
+	if (!rp || !o || !o->realm || regent_check_value(o->realm) || o->min_expires == 0 ||
+	    o->max_expires < o->min_expires || o->default_expires == 0)
+		return EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ENOMEM;
+	r->o = *o;
+	if (!r->o.max_bindings)
+		r->o.max_bindings = 200000;
+	if (!r->o.max_bindings_per_aor)
+		r->o.max_bindings_per_aor = 16;
+	regent_auth_server_options_init(&ao);
+	err = parse_algs(o->digest_algs ? o->digest_algs : "MD5", ao.algs);
+	if (err)
+		goto out;
+	err = ENOMEM;
+	r->realm = strdup(o->realm);
+	if (!r->realm)
+		goto out;
+	r->o.realm = r->realm;
+	r->o.digest_algs = NULL; /* not kept: the caller's string */
+	rnd(r, secret, sizeof(secret));
+	ao.realm = r->realm;
+	ao.nonce_lifetime_s = o->nonce_lifetime_s ? o->nonce_lifetime_s : 300;
+	ao.secret = secret;
+	ao.secret_len = sizeof(secret);
+	err = regent_auth_server_alloc(&r->as, &ao);
+	if (err)
+		goto out;
+	err = reg_store_init(&r->st, r->o.max_bindings, r->o.max_bindings_per_aor);
+out:
+	memset(secret, 0, sizeof(secret));
+	if (err) {
+		regent_registrar_free(r);
+		return err;
+	}
+	*rp = r;
+	return 0;
+}
+
+void regent_registrar_free(struct regent_registrar *r)
+{
+	if (!r)
+		return;
+	reg_store_free(&r->st);
+	regent_auth_server_free(r->as);
+	free(r->realm);
+	free(r);
+}
+
+int regent_registrar_add_user(struct regent_registrar *r, const char *user, const char *password)
+{
+	int err;
+
+	if (!r)
+		return EINVAL;
+	err = regent_auth_server_add_user(r->as, user, password);
+	if (!err)
+		r->nusers++;
+	return err;
+}
+
+void regent_registrar_set_faults(struct regent_registrar *r,
+				 const struct regent_registrar_faults *f)
+{
+	if (!r)
+		return;
+	if (f)
+		r->f = *f;
+	else
+		memset(&r->f, 0, sizeof(r->f));
+}
+
+void regent_registrar_restart(struct regent_registrar *r)
+{
+	unsigned char secret[REG_SECRET_LEN];
+
+	if (!r)
+		return;
+	reg_store_clear(&r->st);
+	/* A new key invalidates every nonce handed out before. */
+	rnd(r, secret, sizeof(secret));
+	regent_auth_server_rekey(r->as, secret, sizeof(secret));
+	memset(secret, 0, sizeof(secret));
+}
+
+void regent_registrar_stats(const struct regent_registrar *r, struct regent_registrar_stats *st)
+{
+	if (!st)
+		return;
+	if (r)
+		*st = r->stats;
+	else
+		memset(st, 0, sizeof(*st));
+}
+
+/* ------------------------------------------------------------ AOR keys */
+
+/* The AOR of a SIP URI: "sip:user@host" with the host in lower case
+ * (RFC 3261 §10.3 step 5: "converting ... to canonical form"). */
+static int aor_key(const struct regent_uri *u, char *out, size_t size)
+{
+	size_t n;
+
+	if (!u->is_sip || !regent_pl_isset(u->host))
+		return EINVAL;
+	n = (size_t)snprintf(out, size, "%s:%.*s%s", u->secure ? "sips" : "sip",
+			     regent_pl_isset(u->user) ? (int)u->user.l : 0,
+			     regent_pl_isset(u->user) ? u->user.p : "",
+			     regent_pl_isset(u->user) ? "@" : "");
+	if (n + u->host.l + 1 > size)
+		return ENOSPC;
+	for (size_t i = 0; i < u->host.l; i++) {
+		char c = u->host.p[i];
+
+		out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* ------------------------------------------------------------ replies */
+
+/* Copies ";a=b;c" params raw, skipping the names in `skip` (NULL-ended).
+ * Splits on ';' outside quoted strings. */
+static void copy_params(struct regent_wbuf *wb, struct regent_pl params, const char *const *skip)
+{
+	size_t i = 0;
+
+	while (i < params.l) {
+		size_t s, e, ne;
+		bool q = false, drop = false;
+
+		while (i < params.l &&
+		       (params.p[i] == ';' || params.p[i] == ' ' || params.p[i] == '\t'))
+			i++;
+		s = i;
+		for (; i < params.l; i++) {
+			if (params.p[i] == '"')
+				q = !q;
+			else if (params.p[i] == '\\' && q && i + 1 < params.l)
+				i++;
+			else if (params.p[i] == ';' && !q)
+				break;
+		}
+		e = i;
+		while (e > s && (params.p[e - 1] == ' ' || params.p[e - 1] == '\t'))
+			e--;
+		if (e == s)
+			continue;
+		for (ne = s;
+		     ne < e && params.p[ne] != '=' && params.p[ne] != ' ' && params.p[ne] != '\t';
+		     ne++)
+			;
+		for (size_t k = 0; skip && skip[k]; k++) {
+			struct regent_pl n = {params.p + s, ne - s};
+
+			drop |= regent_pl_caseeq_str(n, skip[k]);
+		}
+		if (drop)
+			continue;
+		regent_wbuf_write(wb, ";", 1);
+		regent_wbuf_write(wb, params.p + s, e - s);
+	}
+}
+
+static void write_host(struct regent_wbuf *wb, struct regent_pl host, enum regent_host_type t)
+{
+	if (t == REGENT_HOST_IPV6)
+		regent_wbuf_write(wb, "[", 1);
+	regent_wbuf_write(wb, host.p, host.l);
+	if (t == REGENT_HOST_IPV6)
+		regent_wbuf_write(wb, "]", 1);
+}
+
+/* Via headers of the request, in order; the top one gets received and
+ * rport (RFC 3261 §18.2.1, RFC 3581 §4). */
+static void write_vias(struct regent_wbuf *wb, const struct regent_msg *m, const char *src_host,
+		       uint16_t src_port)
+{
+	static const char *const skip[] = {"received", "rport", NULL};
+	struct regent_msg_iter it = {0};
+	struct regent_via v;
+	bool top = true;
+
+	while (regent_msg_via_next(m, &it, &v) == 0) {
+		regent_wbuf_puts(wb, "Via: ");
+		regent_wbuf_write(wb, v.protocol.p, v.protocol.l);
+		regent_wbuf_write(wb, "/", 1);
+		regent_wbuf_write(wb, v.version.p, v.version.l);
+		regent_wbuf_write(wb, "/", 1);
+		regent_wbuf_write(wb, v.transport.p, v.transport.l);
+		regent_wbuf_write(wb, " ", 1);
+		write_host(wb, v.host, v.host_type);
+		if (v.port)
+			regent_wbuf_printf(wb, ":%u", (unsigned)v.port);
+		if (top && src_host && *src_host && regent_check_value(src_host) == 0 &&
+		    !strpbrk(src_host, " ;,")) {
+			copy_params(wb, v.params, skip);
+			if (v.has_rport || !regent_pl_eq_str(v.host, src_host)) {
+				regent_wbuf_puts(wb, ";received=");
+				regent_wbuf_puts(wb, src_host);
+			}
+			if (v.has_rport)
+				regent_wbuf_printf(wb, ";rport=%u", (unsigned)src_port);
+		} else {
+			copy_params(wb, v.params, NULL);
+		}
+		regent_wbuf_puts(wb, "\r\n");
+		top = false;
+	}
+}
+
+/* A To tag that is the same for retransmissions of one request, so a
+ * stateless registrar answers them identically. */
+static void write_to(struct regent_wbuf *wb, const struct regent_msg *m)
+{
+	const struct regent_hdr *h = regent_msg_hdr_find(m, REGENT_HDR_TO, NULL, NULL);
+	struct regent_pl cid = regent_msg_call_id(m);
+	struct regent_addr to;
+	uint64_t x = 1469598103934665603ULL;
+
+	if (!h)
+		return;
+	regent_wbuf_puts(wb, "To: ");
+	regent_wbuf_write(wb, h->value.p, h->value.l);
+	if (regent_msg_to(m, &to) == 0 && !regent_pl_isset(to.tag)) {
+		for (size_t i = 0; i < cid.l; i++) {
+			x ^= (unsigned char)cid.p[i];
+			x *= 1099511628211ULL;
+		}
+		regent_wbuf_printf(wb, ";tag=%016llx", (unsigned long long)x);
+	}
+	regent_wbuf_puts(wb, "\r\n");
+}
+
+static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
+{
+	const struct regent_hdr *h = NULL;
+
+	while ((h = regent_msg_hdr_find(m, id, NULL, h)) != NULL) {
+		regent_wbuf_puts(wb, regent_hdr_canonical_name(id));
+		regent_wbuf_puts(wb, ": ");
+		regent_wbuf_write(wb, h->value.p, h->value.l);
+		regent_wbuf_puts(wb, "\r\n");
+	}
+}
+
+static void reply_begin(struct regent_wbuf *wb, const struct regent_msg *m, uint16_t code,
+			const char *reason, const char *src_host, uint16_t src_port)
+{
+	regent_build_status_line(wb, code, reason);
+	write_vias(wb, m, src_host, src_port);
+	write_copy(wb, m, REGENT_HDR_FROM);
+	write_to(wb, m);
+	write_copy(wb, m, REGENT_HDR_CALL_ID);
+	write_copy(wb, m, REGENT_HDR_CSEQ);
+}
+
+static int reply_simple(struct regent_registrar *r, struct regent_wbuf *wb,
+			const struct regent_msg *m, uint16_t code, const char *reason,
+			const char *src_host, uint16_t src_port, const char *extra)
+{
+	reply_begin(wb, m, code, reason, src_host, src_port);
+	if (extra)
+		regent_wbuf_puts(wb, extra);
+	if (code >= 300 && code != 401)
+		r->stats.rejected++;
+	return regent_build_finish(wb, NULL, 0);
+}
+
+/* ------------------------------------------------------------ REGISTER */
+
+struct reg_req {
+	const struct regent_msg *m;
+	const char *src_host;
+	uint16_t src_port;
+	uint64_t now_ms;
+	struct regent_pl call_id;
+	uint32_t cseq;
+	struct regent_contact c[REG_MAX_CONTACTS];
+	struct reg_binding *match[REG_MAX_CONTACTS];
+	uint32_t exp[REG_MAX_CONTACTS];
+	size_t n;
+	bool star;
+};
+
+static struct reg_binding *find_binding(struct reg_aor *a, const struct regent_uri *u)
+{
+	for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
+		struct regent_uri bu;
+
+		if (regent_uri_parse(&bu, b->uri, strlen(b->uri), NULL) == 0 &&
+		    regent_uri_equal(&bu, u))
+			return b;
+	}
+	return NULL;
+}
+
+/* "<uri>;params" without expires: the binding as the 200 lists it. */
+static int contact_text(const struct regent_contact *c, char **out)
+{
+	static const char *const skip[] = {"expires", NULL};
+	struct regent_wbuf wb;
+
+	regent_wbuf_init_dynamic(&wb, 4096);
+	regent_wbuf_puts(&wb, "<");
+	regent_wbuf_write(&wb, c->addr.uri_raw.p, c->addr.uri_raw.l);
+	regent_wbuf_puts(&wb, ">");
+	copy_params(&wb, c->addr.params, skip);
+	regent_wbuf_write(&wb, "", 1);
+	if (wb.err) {
+		regent_wbuf_release(&wb);
+		return ENOMEM;
+	}
+	*out = wb.buf;
+	return 0;
+}
+
+static bool wants_outbound(const struct reg_req *q)
+{
+	if (!regent_msg_has_token(q->m, REGENT_HDR_SUPPORTED, "outbound"))
+		return false;
+	for (size_t i = 0; i < q->n; i++) {
+		struct regent_pl inst;
+
+		/* the instance may be in the parsed field or only in params */
+		if (q->c[i].has_reg_id &&
+		    (regent_pl_isset(q->c[i].instance) ||
+		     regent_param_get(q->c[i].addr.params, "+sip.instance", &inst)))
+			return true;
+	}
+	return false;
+}
+
+static int reply_ok(struct regent_registrar *r, struct regent_wbuf *wb, const struct reg_req *q,
+		    struct reg_aor *a)
+{
+	reply_begin(wb, q->m, 200, "OK", q->src_host, q->src_port);
+	if (!r->f.no_contact_in_200) {
+		for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
+			uint64_t left = (b->expires_at_ms - q->now_ms + 999) / 1000;
+
+			regent_wbuf_printf(wb, "Contact: %s;expires=%llu\r\n", b->contact,
+					   (unsigned long long)left);
+		}
+	}
+	/* RFC 3327 §5.3: the Path is echoed to a UA that supports it. */
+	if (regent_msg_has_token(q->m, REGENT_HDR_SUPPORTED, "path"))
+		write_copy(wb, q->m, REGENT_HDR_PATH);
+	/* RFC 5626 §6: the registrar applied outbound processing. */
+	if (wants_outbound(q))
+		regent_wbuf_puts(wb, "Require: outbound\r\n");
+	r->stats.ok++;
+	return regent_build_finish(wb, NULL, 0);
+}
+
+/* Only extensions we implement may be required (RFC 3261 §8.2.2.3). */
+static int check_require(const struct regent_msg *m, char *bad, size_t size)
+{
+	struct regent_msg_iter it = {0};
+	struct regent_pl tok;
+	int err;
+
+	while ((err = regent_msg_token_next(m, REGENT_HDR_REQUIRE, &it, &tok)) == 0) {
+		if (!regent_pl_caseeq_str(tok, "path") && !regent_pl_caseeq_str(tok, "outbound")) {
+			regent_pl_strcpy(tok, bad, size);
+			return EPROTO;
+		}
+	}
+	return err == ENOENT ? 0 : EBADMSG;
+}
+
+static int do_register(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q)
+{
+	const struct regent_msg *m = q->m;
+	char key[512], bad[64], extra[160];
+	struct regent_msg_iter it = {0};
+	struct regent_addr to;
+	struct regent_pl user, method;
+	struct reg_aor *a;
+	uint32_t hexp = 0;
+	bool has_hexp;
+	size_t adds = 0;
+	int err;
+
+	r->stats.registers++;
+	if (++r->since_gc >= REG_GC_EVERY) {
+		r->since_gc = 0;
+		reg_store_gc(&r->st, q->now_ms);
+	}
+	if (r->f.fail_status && q->now_ms < r->f.fail_until_ms) {
+		extra[0] = '\0';
+		if (r->f.fail_retry_after)
+			snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+				 (unsigned)r->f.fail_retry_after);
+		return reply_simple(r, wb, m, r->f.fail_status, "Scripted Failure", q->src_host,
+				    q->src_port, extra);
+	}
+	if (r->o.auth && r->nusers > 0) {
+		enum regent_auth_check rc =
+		    regent_auth_server_check(r->as, m, q->now_ms / 1000, &user);
+
+		if (rc != REGENT_AUTH_OK) {
+			reply_begin(wb, m, 401, "Unauthorized", q->src_host, q->src_port);
+			err = regent_auth_server_challenge(r->as, wb, q->now_ms / 1000,
+							   rc == REGENT_AUTH_STALE);
+			r->stats.challenges++;
+			return err ? err : regent_build_finish(wb, NULL, 0);
+		}
+	} else {
+		user = REGENT_PL_NULL;
+	}
+	if (regent_msg_to(m, &to) || aor_key(&to.uri, key, sizeof(key)))
+		return reply_simple(r, wb, m, 404, "Not Found", q->src_host, q->src_port, NULL);
+	/* RFC 3261 §10.3 step 3: the authenticated user may change only its AOR. */
+	if (regent_pl_isset(user) && !regent_pl_eq(user, to.uri.user))
+		return reply_simple(r, wb, m, 403, "Forbidden", q->src_host, q->src_port, NULL);
+	err = check_require(m, bad, sizeof(bad));
+	if (err == EPROTO) {
+		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", bad);
+		return reply_simple(r, wb, m, 420, "Bad Extension", q->src_host, q->src_port,
+				    extra);
+	}
+	q->call_id = regent_msg_call_id(m);
+	if (err || regent_msg_cseq(m, &q->cseq, &method))
+		return reply_simple(r, wb, m, 400, "Bad Request", q->src_host, q->src_port, NULL);
+	err = regent_msg_u32(m, REGENT_HDR_EXPIRES, &hexp);
+	if (err && err != ENOENT)
+		return reply_simple(r, wb, m, 400, "Bad Expires", q->src_host, q->src_port, NULL);
+	has_hexp = err == 0;
+	for (;;) {
+		struct regent_contact c;
+
+		err = regent_msg_contact_next(m, &it, &c);
+		if (err == ENOENT)
+			break;
+		if (err)
+			return reply_simple(r, wb, m, 400, "Bad Contact", q->src_host, q->src_port,
+					    NULL);
+		if (q->n == REG_MAX_CONTACTS)
+			return reply_simple(r, wb, m, 403, "Too Many Contacts", q->src_host,
+					    q->src_port, NULL);
+		q->star |= c.star;
+		q->c[q->n++] = c;
+	}
+	a = reg_store_aor(&r->st, key, false);
+	if (a)
+		reg_aor_purge(&r->st, a, q->now_ms);
+
+	/* RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0. */
+	if (q->star) {
+		if (q->n != 1 || !has_hexp || hexp != 0)
+			return reply_simple(r, wb, m, 400, "Invalid Contact *", q->src_host,
+					    q->src_port, NULL);
+		for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
+			if (strlen(b->call_id) == q->call_id.l &&
+			    memcmp(b->call_id, q->call_id.p, q->call_id.l) == 0 &&
+			    b->cseq >= q->cseq)
+				return reply_simple(r, wb, m, 500, "Out Of Order CSeq", q->src_host,
+						    q->src_port, "Retry-After: 1\r\n");
+		}
+		while (a && a->bindings)
+			reg_binding_del(&r->st, a, a->bindings);
+		return reply_ok(r, wb, q, a);
+	}
+
+	/* Step 7, first pass: validate every Contact; change nothing yet, so
+	 * a refused request leaves the bindings as they were. */
+	for (size_t i = 0; i < q->n; i++) {
+		const struct regent_contact *c = &q->c[i];
+		uint32_t e = c->has_expires ? c->expires : has_hexp ? hexp : r->o.default_expires;
+		struct reg_binding *b;
+
+		if (e != 0 && e < r->o.min_expires) {
+			snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
+				 (unsigned)r->o.min_expires);
+			return reply_simple(r, wb, m, 423, "Interval Too Brief", q->src_host,
+					    q->src_port, extra);
+		}
+		if (e > r->o.max_expires)
+			e = r->o.max_expires;
+		q->exp[i] = e;
+		b = find_binding(a, &c->addr.uri);
+		q->match[i] = b;
+		if (b && strlen(b->call_id) == q->call_id.l &&
+		    memcmp(b->call_id, q->call_id.p, q->call_id.l) == 0 && b->cseq >= q->cseq)
+			return reply_simple(r, wb, m, 500, "Out Of Order CSeq", q->src_host,
+					    q->src_port, "Retry-After: 1\r\n");
+		for (size_t k = 0; k < i && b; k++) {
+			if (q->match[k] == b)
+				return reply_simple(r, wb, m, 400, "Duplicate Contact", q->src_host,
+						    q->src_port, NULL);
+		}
+		if (!b && e != 0)
+			adds++;
+	}
+	if (adds && (a ? a->n : 0) + adds > r->o.max_bindings_per_aor)
+		return reply_simple(r, wb, m, 403, "Too Many Bindings", q->src_host, q->src_port,
+				    NULL);
+	if (adds && r->st.nbind + adds > r->o.max_bindings) {
+		reg_store_gc(&r->st, q->now_ms);
+		a = reg_store_aor(&r->st, key, false); /* the sweep may have freed it */
+		if (a)
+			for (size_t i = 0; i < q->n; i++)
+				q->match[i] = find_binding(a, &q->c[i].addr.uri);
+		if (r->st.nbind + adds > r->o.max_bindings)
+			return reply_simple(r, wb, m, 503, "Registrar Full", q->src_host,
+					    q->src_port, "Retry-After: 60\r\n");
+	}
+
+	/* Second pass: apply. */
+	if (adds && !a) {
+		a = reg_store_aor(&r->st, key, true);
+		if (!a)
+			return reply_simple(r, wb, m, 500, "Out Of Memory", q->src_host,
+					    q->src_port, NULL);
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		char *text = NULL;
+		char *uri;
+
+		if (q->exp[i] == 0) {
+			if (q->match[i])
+				reg_binding_del(&r->st, a, q->match[i]);
+			continue;
+		}
+		uri = regent_pl_strdup(q->c[i].addr.uri_raw);
+		err = uri ? contact_text(&q->c[i], &text) : ENOMEM;
+		if (!err)
+			err = reg_binding_put(&r->st, a, q->match[i], text, uri, q->call_id,
+					      q->cseq, q->now_ms + (uint64_t)q->exp[i] * 1000);
+		free(text);
+		free(uri);
+		if (err)
+			return reply_simple(r, wb, m, 500, "Out Of Memory", q->src_host,
+					    q->src_port, NULL);
+	}
+	return reply_ok(r, wb, q, a);
+}
+
+int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t len,
+			    uint64_t now_ms, const char *src_host, uint16_t src_port,
+			    struct regent_wbuf *wb)
+{
+	struct regent_msg_error e;
+	struct regent_msg *m = NULL;
+	struct reg_req *q = NULL;
+	struct regent_pl method;
+	int err;
+
+	if (!r || !buf || !wb)
+		return EINVAL;
+	r->stats.requests++;
+	if (regent_msg_parse(&m, buf, len, NULL, &e)) {
+		r->stats.malformed++;
+		return EBADMSG;
+	}
+	if (!regent_msg_is_request(m)) {
+		err = ENOMSG;
+		goto out;
+	}
+	method = regent_msg_method(m);
+	if (regent_pl_eq_str(method, "ACK")) {
+		err = ENOMSG;
+		goto out;
+	}
+	if (r->f.drop_percent) {
+		uint32_t x;
+
+		rnd(r, &x, sizeof(x));
+		if (x % 100 < r->f.drop_percent) {
+			r->stats.dropped++;
+			err = ENOMSG;
+			goto out;
+		}
+	}
+	if (regent_pl_eq_str(method, "OPTIONS")) {
+		err = reply_simple(r, wb, m, 200, "OK", src_host, src_port,
+				   "Allow: REGISTER, OPTIONS\r\nSupported: path, outbound\r\n");
+		goto out;
+	}
+	if (!regent_pl_eq_str(method, "REGISTER")) {
+		err = reply_simple(r, wb, m, 405, "Method Not Allowed", src_host, src_port,
+				   "Allow: REGISTER, OPTIONS\r\n");
+		goto out;
+	}
+	q = calloc(1, sizeof(*q)); /* ~3 KiB: kept off the caller's stack */
+	if (!q) {
+		err = ENOMEM;
+		goto out;
+	}
+	q->m = m;
+	q->src_host = src_host;
+	q->src_port = src_port;
+	q->now_ms = now_ms;
+	err = do_register(r, wb, q);
+out:
+	free(q);
+	regent_msg_free(m);
+	return err;
+}
+
+/* ------------------------------------------------------------ inspection */
+
+static bool aor_filter(const char *aor, char *key, size_t size)
+{
+	struct regent_uri u;
+
+	if (regent_uri_parse(&u, aor, strlen(aor), NULL) == 0 && aor_key(&u, key, size) == 0)
+		return true;
+	return regent_pl_strcpy((struct regent_pl){aor, strlen(aor)}, key, size) == 0;
+}
+
+void regent_registrar_foreach(struct regent_registrar *r, uint64_t now_ms,
+			      bool (*cb)(const struct regent_registrar_binding *b, void *arg),
+			      void *arg)
+{
+	if (!r || !cb)
+		return;
+	for (size_t i = 0; i < r->st.nbuckets; i++) {
+		for (struct reg_aor *a = r->st.buckets[i]; a; a = a->next) {
+			for (struct reg_binding *b = a->bindings; b; b = b->next) {
+				struct regent_registrar_binding rb = {
+				    a->name, b->contact, b->call_id, b->cseq, b->expires_at_ms,
+				};
+
+				if (b->expires_at_ms <= now_ms)
+					continue;
+				if (!cb(&rb, arg))
+					return;
+			}
+		}
+	}
+}
+
+size_t regent_registrar_count(struct regent_registrar *r, const char *aor, uint64_t now_ms)
+{
+	char key[512];
+	size_t n = 0;
+
+	if (!r)
+		return 0;
+	if (aor) {
+		struct reg_aor *a;
+
+		if (!aor_filter(aor, key, sizeof(key)))
+			return 0;
+		a = reg_store_aor(&r->st, key, false);
+		for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next)
+			n += b->expires_at_ms > now_ms;
+		return n;
+	}
+	for (size_t i = 0; i < r->st.nbuckets; i++)
+		for (struct reg_aor *a = r->st.buckets[i]; a; a = a->next)
+			for (struct reg_binding *b = a->bindings; b; b = b->next)
+				n += b->expires_at_ms > now_ms;
+	return n;
+}
