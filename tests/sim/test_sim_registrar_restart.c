@@ -47,7 +47,7 @@ static void restart_binding_back_by_the_next_refresh(void **state)
 	SIM_ASSERT(seed, sim_registrar_holds(h), "not registered before the restart");
 
 	t_restart = sim_now(h);
-	regent_registrar_restart(h->registrar);
+	sim_registrar_restart(h);
 	SIM_ASSERT(seed, !sim_registrar_holds(h), "restart kept the binding");
 	h->tick_ms = 100;
 	h->on_tick = watch_tick;
@@ -82,7 +82,7 @@ static void restart_with_outage_binding_back_within_backoff_bound(void **state)
 	 * no state. Requests vanish; the UA sees timeouts. */
 	i0 = h->n_ev;
 	sim_net_link(h->net, SIM_UP)->partitioned = true;
-	regent_registrar_restart(h->registrar);
+	sim_registrar_restart(h);
 	SIM_RUN_FOR(h, 180000);
 	sim_net_link(h->net, SIM_UP)->partitioned = false;
 	t_heal = sim_now(h);

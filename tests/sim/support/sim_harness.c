@@ -18,6 +18,23 @@ enum { SIM_MAX_STALL = 1000 };
 /* Whole-run budget: 24 h of a healthy registration takes ~10^5 steps. */
 enum { SIM_MAX_STEPS = 20000000 };
 
+/* Server transactions remembered (a ring), and for how long: timer J,
+ * 64*T1 on unreliable transports (RFC 3261 §17.2.2). */
+enum { SIM_STX_SLOTS = 64 };
+#define SIM_STX_LIFE_MS 32000
+
+struct sim_stx_slot {
+	char key[160]; /* branch, CSeq number and method */
+	uint64_t until;
+	char *resp; /* NULL: nothing sent (dropped) */
+	size_t resp_len;
+};
+
+struct sim_stx {
+	struct sim_stx_slot slot[SIM_STX_SLOTS];
+	size_t next;
+};
+
 void sim_setup_init(struct sim_setup *s, uint64_t seed)
 {
 	memset(s, 0, sizeof(*s));
@@ -198,6 +215,11 @@ int sim_harness_alloc(struct sim_harness **hp, const struct sim_setup *s, uint64
 	sim_rng_seed(&h->ua_rng, seed);
 	sim_rng_seed(&h->registrar_rng, seed ^ 0x7265676973747261ULL);
 
+	h->stx = calloc(1, sizeof(*h->stx));
+	if (h->stx == NULL) {
+		err = ENOMEM;
+		goto out;
+	}
 	err = sim_net_alloc(&h->net, seed);
 	if (err)
 		goto out;
@@ -269,12 +291,62 @@ void sim_harness_free(struct sim_harness *h)
 	if (h->registrar != NULL)
 		regent_registrar_free(h->registrar);
 	sim_net_free(h->net);
+	if (h->stx != NULL) {
+		for (size_t i = 0; i < SIM_STX_SLOTS; i++)
+			free(h->stx->slot[i].resp);
+		free(h->stx);
+	}
 	for (size_t i = 0; i < h->n_ev; i++)
 		free(h->ev[i].msg);
 	free(h->ev);
 	free(h->min_sends);
 	free(h->min_requests);
 	free(h);
+}
+
+/* The transaction key of a request: top Via branch, CSeq number, method. */
+static bool stx_key(const struct regent_msg *req, char *key, size_t size)
+{
+	struct regent_msg_iter it = {0};
+	struct regent_via via;
+	struct regent_pl method;
+	uint32_t cseq;
+
+	if (regent_msg_via_next(req, &it, &via) != 0 || !regent_pl_isset(via.branch) ||
+	    regent_msg_cseq(req, &cseq, &method) != 0)
+		return false;
+	return snprintf(key, size, "%.*s %u %.*s", (int)via.branch.l, via.branch.p, cseq,
+			(int)method.l, method.p) < (int)size;
+}
+
+static struct sim_stx_slot *stx_find(struct sim_harness *h, const char *key)
+{
+	for (size_t i = 0; i < SIM_STX_SLOTS; i++) {
+		struct sim_stx_slot *sl = &h->stx->slot[i];
+
+		if (sl->until > h->now && strcmp(sl->key, key) == 0)
+			return sl;
+	}
+	return NULL;
+}
+
+static void stx_store(struct sim_harness *h, const char *key, const char *resp, size_t len)
+{
+	struct sim_stx_slot *sl = &h->stx->slot[h->stx->next];
+
+	h->stx->next = (h->stx->next + 1) % SIM_STX_SLOTS;
+	free(sl->resp);
+	sl->resp = NULL;
+	sl->resp_len = 0;
+	snprintf(sl->key, sizeof(sl->key), "%s", key);
+	sl->until = h->now + SIM_STX_LIFE_MS;
+	if (resp != NULL && len > 0) {
+		sl->resp = malloc(len);
+		if (sl->resp != NULL) {
+			memcpy(sl->resp, resp, len);
+			sl->resp_len = len;
+		}
+	}
 }
 
 /* One request reaches the registrar side. */
@@ -285,9 +357,30 @@ static void registrar_deliver(struct sim_harness *h, const struct sim_packet *pk
 	enum sim_script_action act = SIM_PASS;
 	const char *resp = NULL;
 	size_t resp_len = 0;
+	char key[160];
+	bool have_key = false;
 	int err;
 
 	h->requests_to_registrar++;
+	if (regent_msg_parse(&req, pk->data, pk->len, NULL, NULL) != 0)
+		req = NULL;
+	if (req != NULL && !regent_msg_is_request(req)) {
+		regent_msg_free(req);
+		req = NULL;
+	}
+	if (!h->stateless && req != NULL && stx_key(req, key, sizeof(key))) {
+		struct sim_stx_slot *sl = stx_find(h, key);
+
+		have_key = true;
+		if (sl != NULL && sl->resp != NULL) {
+			/* A retransmission: the transaction answers it again. */
+			h->n_stx_hits++;
+			(void)sim_net_send(h->net, SIM_DOWN, h->now, sl->resp, sl->resp_len);
+			regent_msg_free(req);
+			return;
+		}
+	}
+
 	regent_wbuf_init_dynamic(&wb, 65536);
 	regent_wbuf_init_dynamic(&out, 65536);
 	err = regent_registrar_handle(h->registrar, pk->data, pk->len, h->now, "127.0.0.1",
@@ -296,8 +389,7 @@ static void registrar_deliver(struct sim_harness *h, const struct sim_packet *pk
 		resp = wb.buf;
 		resp_len = wb.len;
 	}
-	if (h->script != NULL && regent_msg_parse(&req, pk->data, pk->len, NULL, NULL) == 0 &&
-	    regent_msg_is_request(req))
+	if (h->script != NULL && req != NULL)
 		act = h->script(h, req, resp, resp_len, &out, h->script_arg);
 	if (act == SIM_REPLACE) {
 		resp = out.err == REGENT_MSG_OK ? out.buf : NULL;
@@ -305,8 +397,11 @@ static void registrar_deliver(struct sim_harness *h, const struct sim_packet *pk
 	} else if (act == SIM_DROP) {
 		resp = NULL;
 	}
-	if (resp != NULL && resp_len > 0)
+	if (resp != NULL && resp_len > 0) {
+		if (have_key)
+			stx_store(h, key, resp, resp_len);
 		(void)sim_net_send(h->net, SIM_DOWN, h->now, resp, resp_len);
+	}
 	regent_msg_free(req);
 	regent_wbuf_release(&wb);
 	regent_wbuf_release(&out);
@@ -390,6 +485,15 @@ void sim_flow_up(struct sim_harness *h)
 	sim_net_link(h->net, SIM_UP)->partitioned = false;
 	sim_net_link(h->net, SIM_DOWN)->partitioned = false;
 	regent_ua_flow_up(h->ua, &h->fi);
+}
+
+void sim_registrar_restart(struct sim_harness *h)
+{
+	regent_registrar_restart(h->registrar);
+	for (size_t i = 0; i < SIM_STX_SLOTS; i++) {
+		free(h->stx->slot[i].resp);
+		memset(&h->stx->slot[i], 0, sizeof(h->stx->slot[i]));
+	}
 }
 
 struct holds_ctx {

@@ -30,6 +30,7 @@
 #define SIM_T0_MS 1000000ULL
 
 struct sim_harness;
+struct sim_stx;
 
 /* What the script hook decides for one request. */
 enum sim_script_action {
@@ -91,6 +92,14 @@ struct sim_harness {
 	bool flow_ok;
 	struct regent_flow_info fi;
 
+	/* RFC 3261 §17.2.2 server transactions in front of the registrar core:
+	 * a retransmitted request gets the response already sent, as from a
+	 * transaction-stateful registrar. The core alone answers each copy
+	 * anew (and its nc replay check then challenges the copy). */
+	bool stateless; /* default false: absorb retransmissions */
+	struct sim_stx *stx;
+	size_t n_stx_hits;
+
 	/* hooks */
 	sim_script_h *script;
 	void *script_arg;
@@ -131,6 +140,10 @@ int sim_run_for(struct sim_harness *h, uint64_t ms);
 /* The flow breaks (partition both ways, regent_ua_flow_down) / comes back. */
 void sim_flow_down(struct sim_harness *h);
 void sim_flow_up(struct sim_harness *h);
+
+/* The registrar restarts: regent_registrar_restart() and its server
+ * transactions forgotten. */
+void sim_registrar_restart(struct sim_harness *h);
 
 /* Does the registrar hold a live binding carrying our instance id (or, if
  * the UA has none, any binding)? */
