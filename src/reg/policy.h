@@ -13,10 +13,11 @@
 #include "msg/msg.h"
 
 /* Named bounds of every loop (DESIGN.md: "Every loop has a named bound"). */
-#define REGENT_REG_MAX_AUTH_TRIES 4	 /* authenticated resends per exchange */
-#define REGENT_REG_MAX_REDIRECTS 3	 /* 3xx hops per exchange */
-#define REGENT_REG_REFRESH_FLOOR_MS 1000 /* never refresh sooner than this */
-#define REGENT_REG_RETRY_FLOOR_MS 1000	 /* never retry sooner than this */
+#define REGENT_REG_MAX_AUTH_TRIES 4	     /* authenticated resends per exchange */
+#define REGENT_REG_MAX_REDIRECTS 3	     /* 3xx hops per exchange */
+#define REGENT_REG_REFRESH_FLOOR_MS 1000     /* never refresh sooner than this */
+#define REGENT_REG_RETRY_FLOOR_MS 1000	     /* never retry sooner than this */
+#define REGENT_REG_RETRY_HELD_FLOOR_MS 10000 /* failed refresh, binding still held */
 #define REGENT_REG_MAX_EXPIRES 2147483647u
 
 /* ---------------------------------------------------- our Contact */

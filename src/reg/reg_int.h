@@ -62,11 +62,13 @@ struct regent_registerer {
 	enum regent_send_reason next_reason;
 	uint8_t auth_tries, redirects;
 	bool did_423;
-	bool queued;		/* waiting for the flow before the first send */
-	char *xruri;		/* redirect target, or NULL */
-	char *xheaders;		/* per-request extra headers, joined, or NULL */
-	struct regent_txn *txn; /* in progress */
-	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
+	bool auth_restarted;	 /* the once-per-exchange auth restart was used */
+	bool last_retransmitted; /* the txn of the last final response was retransmitted */
+	bool queued;		 /* waiting for the flow before the first send */
+	char *xruri;		 /* redirect target, or NULL */
+	char *xheaders;		 /* per-request extra headers, joined, or NULL */
+	struct regent_txn *txn;	 /* in progress */
+	struct regent_txn *old;	 /* completed, absorbing retransmissions (timer K) */
 
 	/* timers (absolute ms, UINT64_MAX off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;

@@ -144,12 +144,13 @@ static void schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra
 	r->failures++;
 	d = regent_reg_retry_ms(r->failures, r->retry_base_s, r->retry_max_s, has_ra, ra_s,
 				rnd16(r));
-	/* A binding still held on the registrar: retry well before it ends. */
+	/* A binding still held on the registrar: retry well before it ends,
+	 * but never in a rush (the floor bounds REGISTERs per minute). */
 	if (!has_ra && r->state == REGENT_REG_REGISTERED && r->t_expire != NEVER &&
 	    r->t_expire > now) {
 		uint64_t half = (r->t_expire - now) / 2;
-		if (half < REGENT_REG_RETRY_FLOOR_MS)
-			half = REGENT_REG_RETRY_FLOOR_MS;
+		if (half < REGENT_REG_RETRY_HELD_FLOOR_MS)
+			half = REGENT_REG_RETRY_HELD_FLOOR_MS;
 		if (half < d)
 			d = half;
 	}
@@ -393,6 +394,7 @@ static void start_exchange(struct regent_registerer *r, enum regent_reg_xkind xk
 	r->epoch++;
 	r->xk = xk;
 	r->did_423 = false;
+	r->auth_restarted = false;
 	r->auth_tries = 0;
 	r->redirects = 0;
 	if (xk != REGENT_X_QUERY) {
@@ -420,10 +422,12 @@ static void build_me(struct regent_registerer *r, struct regent_reg_me *me, stru
 
 static bool retryable(uint16_t status, bool has_ra)
 {
-	/* Local failures, timeouts, server trouble, temporary unavailability
-	 * and anything with a Retry-After. Not: 4xx that retrying cannot fix. */
-	return has_ra || status == 408 || status == 423 || status == 480 || status >= 500 ||
-	       (status >= 200 && status < 300);
+	/* Every failure is retried with the back-off (RFC 5626 §4.5): even a
+	 * 403 or a refused credential may be a registrar's passing trouble,
+	 * and the back-off (30 s .. 30 min) keeps it far from a storm. */
+	(void)status;
+	(void)has_ra;
+	return true;
 }
 
 static void failure(struct regent_registerer *r, enum regent_reg_xkind xk, uint16_t status,
@@ -546,12 +550,22 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 	/* 401/407: answer (bounded), RFC 3261 §22.2, RFC 7616. */
 	if ((status == 401 || status == 407) && m != NULL) {
 		snprintf(why, sizeof(why), "authentication failed");
-		if (r->auth != NULL && r->auth_tries < REGENT_REG_MAX_AUTH_TRIES &&
-		    regent_auth_client_challenge(r->auth, m, why, sizeof(why)) ==
-			REGENT_AUTH_RETRY) {
-			r->auth_tries++;
-			send_request(r, REGENT_SEND_AUTH_RETRY);
-			return;
+		if (r->auth != NULL && r->auth_tries < REGENT_REG_MAX_AUTH_TRIES) {
+			enum regent_auth_verdict v =
+			    regent_auth_client_challenge(r->auth, m, why, sizeof(why));
+			/* A challenge to a request we had to retransmit may be the
+			 * registrar refusing the replayed nc of a copy it already
+			 * accepted (its 2xx lost): start the exchange over, once. */
+			if (v == REGENT_AUTH_FAIL && r->last_retransmitted && !r->auth_restarted) {
+				r->auth_restarted = true;
+				regent_auth_client_done(r->auth, status);
+				v = regent_auth_client_challenge(r->auth, m, why, sizeof(why));
+			}
+			if (v == REGENT_AUTH_RETRY) {
+				r->auth_tries++;
+				send_request(r, REGENT_SEND_AUTH_RETRY);
+				return;
+			}
 		}
 		if (r->auth == NULL)
 			snprintf(why, sizeof(why), "challenged but no credentials configured");
@@ -637,6 +651,7 @@ bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
 	act = regent_txn_response(r->txn, status, now_ms(r));
 	if (act != REGENT_TXN_ACT_DELIVER || status < 200)
 		return true; /* 1xx: nothing to do (timer E slows down to T2) */
+	r->last_retransmitted = r->txn->retransmissions > 0;
 	regent_pl_strcpy(regent_msg_reason(m), phrase, sizeof(phrase));
 	/* the completed txn becomes `old` when the exchange ends, or is
 	 * replaced by the next request's txn */
