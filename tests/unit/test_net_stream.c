@@ -235,7 +235,7 @@ static int make_certs(void **state)
 	    " echo $san > $n.ext && "
 	    " openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
 	    "  -extfile $n.ext -out $n.pem || exit 1; "
-	    "done) >/dev/null 2>&1",
+	    "done && mkdir cadir && cp ca.pem cadir/ && openssl rehash cadir) >/dev/null 2>&1",
 	    tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -304,15 +304,18 @@ static void tls_srv_free(struct tls_srv *s)
 	SSL_CTX_free(s->ctx);
 }
 
-static void tls_case(const char *cert, const char *host, bool use_ca, bool insecure, int want_err,
+/* use_ca: 0 system store, 1 CA file, 2 CA directory (hashed) */
+static void tls_case(const char *cert, const char *host, int use_ca, bool insecure, int want_err,
 		     struct tls_srv *s, struct obs *o)
 {
 	uint16_t port;
-	char ca[128];
+	char ca[128], cadir[128];
 	snprintf(ca, sizeof(ca), "%s/ca.pem", tmpdir);
+	snprintf(cadir, sizeof(cadir), "%s/cadir", tmpdir);
 	tls_srv_init(s, cert, &port);
 	struct regent_tls *tls = NULL;
-	struct regent_tls_options to = {use_ca ? ca : NULL, NULL, insecure};
+	struct regent_tls_options to = {use_ca == 1 ? ca : NULL, use_ca == 2 ? cadir : NULL,
+					insecure};
 	struct regent_error e;
 	assert_int_equal(regent_tls_alloc(&tls, &to, &e), 0);
 	memset(o, 0, sizeof(*o));
@@ -352,16 +355,16 @@ static void tls_verified_by_name_with_sni(void **state)
 {
 	struct tls_srv s;
 	struct obs o;
-	tls_case("good", "localhost", true, false, 0, &s, &o);
+	tls_case("good", "localhost", 1, false, 0, &s, &o);
 	assert_string_equal(s.sni, "localhost");
 	tls_srv_free(&s);
 }
 
-static void tls_verified_by_ip_without_sni(void **state)
+static void tls_verified_by_ip_without_sni_with_ca_dir(void **state)
 {
 	struct tls_srv s;
 	struct obs o;
-	tls_case("good", "127.0.0.1", true, false, 0, &s, &o);
+	tls_case("good", "127.0.0.1", 2, false, 0, &s, &o);
 	assert_string_equal(s.sni, ""); /* RFC 6066 §3: no literal in SNI */
 	tls_srv_free(&s);
 }
@@ -370,7 +373,7 @@ static void tls_wrong_host_fails_verification(void **state)
 {
 	struct tls_srv s;
 	struct obs o;
-	tls_case("bad", "localhost", true, false, REGENT_ETLSVERIFY, &s, &o);
+	tls_case("bad", "localhost", 1, false, REGENT_ETLSVERIFY, &s, &o);
 	tls_srv_free(&s);
 }
 
@@ -378,7 +381,7 @@ static void tls_unknown_ca_fails_verification(void **state)
 {
 	struct tls_srv s;
 	struct obs o;
-	tls_case("good", "localhost", false, false, REGENT_ETLSVERIFY, &s, &o);
+	tls_case("good", "localhost", 0, false, REGENT_ETLSVERIFY, &s, &o);
 	tls_srv_free(&s);
 }
 
@@ -386,7 +389,7 @@ static void tls_insecure_accepts_wrong_host(void **state)
 {
 	struct tls_srv s;
 	struct obs o;
-	tls_case("bad", "localhost", false, true, 0, &s, &o);
+	tls_case("bad", "localhost", 0, true, 0, &s, &o);
 	tls_srv_free(&s);
 }
 
@@ -408,7 +411,7 @@ int main(void)
 	};
 	const struct CMUnitTest tls[] = {
 	    cmocka_unit_test(tls_verified_by_name_with_sni),
-	    cmocka_unit_test(tls_verified_by_ip_without_sni),
+	    cmocka_unit_test(tls_verified_by_ip_without_sni_with_ca_dir),
 	    cmocka_unit_test(tls_wrong_host_fails_verification),
 	    cmocka_unit_test(tls_unknown_ca_fails_verification),
 	    cmocka_unit_test(tls_insecure_accepts_wrong_host),
