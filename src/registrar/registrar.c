@@ -15,11 +15,13 @@
 #include "auth/auth.h"
 #include "registrar/registrar.h"
 #include "registrar/store.h"
+#include "registrar/txcache.h"
 
 enum {
 	REG_MAX_CONTACTS = 16, /* Contacts per REGISTER */
 	REG_GC_EVERY = 4096,   /* REGISTERs between sweeps of expired bindings */
 	REG_SECRET_LEN = 32,
+	REG_TXCACHE_SLOTS = 1024, /* responses kept for retransmissions */
 };
 
 struct regent_registrar {
@@ -28,6 +30,7 @@ struct regent_registrar {
 	struct regent_auth_server *as;
 	size_t nusers;
 	struct reg_store st;
+	struct reg_txcache *txc;
 	struct regent_registrar_faults f;
 	struct regent_registrar_stats stats;
 	uint32_t since_gc;
@@ -126,6 +129,8 @@ int regent_registrar_alloc(struct regent_registrar **rp, const struct regent_reg
 	if (err)
 		goto out;
 	err = reg_store_init(&r->st, r->o.max_bindings, r->o.max_bindings_per_aor);
+	if (!err)
+		err = reg_txcache_alloc(&r->txc, REG_TXCACHE_SLOTS);
 out:
 	memset(secret, 0, sizeof(secret));
 	if (err) {
@@ -141,6 +146,7 @@ void regent_registrar_free(struct regent_registrar *r)
 	if (!r)
 		return;
 	reg_store_free(&r->st);
+	reg_txcache_free(r->txc);
 	regent_auth_server_free(r->as);
 	free(r->realm);
 	free(r);
@@ -176,6 +182,7 @@ void regent_registrar_restart(struct regent_registrar *r)
 	if (!r)
 		return;
 	reg_store_clear(&r->st);
+	reg_txcache_clear(r->txc);
 	/* A new key invalidates every nonce handed out before. */
 	rnd(r, secret, sizeof(secret));
 	regent_auth_server_rekey(r->as, secret, sizeof(secret));
@@ -645,6 +652,9 @@ int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t 
 	struct regent_msg *m = NULL;
 	struct reg_req *q = NULL;
 	struct regent_pl method;
+	const char *cached;
+	size_t clen = 0, start;
+	uint64_t key;
 	int err;
 
 	if (!r || !buf || !wb)
@@ -683,6 +693,15 @@ int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t 
 				   "Allow: REGISTER, OPTIONS\r\n");
 		goto out;
 	}
+	/* A retransmission gets the response its first copy got. */
+	key = reg_txcache_key(m);
+	cached = reg_txcache_get(r->txc, key, now_ms, &clen);
+	if (cached) {
+		r->stats.retransmissions++;
+		regent_wbuf_write(wb, cached, clen);
+		err = wb->err ? ENOSPC : 0;
+		goto out;
+	}
 	q = calloc(1, sizeof(*q)); /* ~3 KiB: kept off the caller's stack */
 	if (!q) {
 		err = ENOMEM;
@@ -692,7 +711,10 @@ int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t 
 	q->src_host = src_host;
 	q->src_port = src_port;
 	q->now_ms = now_ms;
+	start = wb->len;
 	err = do_register(r, wb, q);
+	if (!err && !wb->err)
+		reg_txcache_put(r->txc, key, now_ms, wb->buf + start, wb->len - start);
 out:
 	free(q);
 	regent_msg_free(m);

@@ -79,6 +79,7 @@ void regent_registrar_foreach(struct regent_registrar *r, uint64_t now_ms,
 /* Counters. */
 struct regent_registrar_stats {
 	uint64_t requests, registers, challenges, ok, rejected, dropped, malformed;
+	uint64_t retransmissions; /* answered from the response cache (RFC 3261 §17.2.2) */
 };
 void regent_registrar_stats(const struct regent_registrar *r, struct regent_registrar_stats *st);
 

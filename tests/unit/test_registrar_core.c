@@ -54,10 +54,16 @@ static uint16_t reg(struct regent_registrar *r, const char *cid, unsigned cseq, 
 		    uint64_t now, struct rsp *out)
 {
 	char req[4096];
+	uint32_t h = 2166136261u;
 
+	/* The branch depends on everything: identical calls are retransmissions. */
+	for (const char *p = hdrs; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = cid; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
 	snprintf(req, sizeof(req),
 		 "REGISTER sip:example.com SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 192.168.1.2:5070;branch=z9hG4bK%u;rport\r\n"
+		 "Via: SIP/2.0/UDP 192.168.1.2:5070;branch=z9hG4bK%u.%08x;rport\r\n"
 		 "Max-Forwards: 70\r\n"
 		 "From: <sip:alice@example.com>;tag=f1\r\n"
 		 "To: <sip:alice@example.com>\r\n"
@@ -65,7 +71,7 @@ static uint16_t reg(struct regent_registrar *r, const char *cid, unsigned cseq, 
 		 "CSeq: %u REGISTER\r\n"
 		 "%s"
 		 "Content-Length: 0\r\n\r\n",
-		 cseq, cid, cseq, hdrs);
+		 cseq, (unsigned)h, cid, cseq, hdrs);
 	return send_raw(r, req, now, out);
 }
 
@@ -385,6 +391,43 @@ static void call_id_and_cseq_rules(void **state)
 	regent_registrar_free(r);
 }
 
+/* A retransmitted request (same branch, Call-ID, CSeq) gets the same bytes
+ * back, as from a server transaction, and is not taken for a replayed nc;
+ * the same credentials under a new branch are a replay and refused. */
+static void retransmission_gets_same_response(void **state)
+{
+	struct regent_registrar *r = mk(true);
+	struct regent_auth_creds cr = {"alice", "secret", NULL};
+	struct regent_auth_client *ac;
+	struct regent_registrar_stats st;
+	char auth[1024], hdrs[2048], first[8192];
+	struct rsp rs;
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &cr), 0);
+	assert_int_equal(reg(r, "c", 1, "Contact: <" C1 ">\r\n", 1000, &rs), 401);
+	answer(ac, &rs, auth, sizeof(auth));
+	rsp_free(&rs);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
+	assert_int_equal(reg(r, "c", 2, hdrs, 1000, &rs), 200);
+	strcpy(first, rs.buf);
+	rsp_free(&rs);
+	assert_int_equal(reg(r, "c", 2, hdrs, 1500, &rs), 200);
+	assert_string_equal(rs.buf, first);
+	rsp_free(&rs);
+	/* same credentials, another transaction: nc replay */
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">;expires=300\r\n%s", auth);
+	assert_int_equal(reg(r, "c", 3, hdrs, 2000, &rs), 401);
+	rsp_free(&rs);
+	/* after timer J (32 s) the copy is forgotten */
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
+	assert_int_equal(reg(r, "c", 2, hdrs, 1000 + 32000, &rs), 401);
+	rsp_free(&rs);
+	regent_registrar_stats(r, &st);
+	assert_int_equal(st.retransmissions, 1);
+	regent_auth_client_free(ac);
+	regent_registrar_free(r);
+}
+
 static void scripted_faults(void **state)
 {
 	struct regent_registrar *r = mk(false);
@@ -577,6 +620,7 @@ int main(void)
 	    cmocka_unit_test(expiry_rules),
 	    cmocka_unit_test(removal_one_and_all),
 	    cmocka_unit_test(call_id_and_cseq_rules),
+	    cmocka_unit_test(retransmission_gets_same_response),
 	    cmocka_unit_test(scripted_faults),
 	    cmocka_unit_test(restart_invalidates_nonces),
 	    cmocka_unit_test(path_and_outbound_echo),
