@@ -85,6 +85,17 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 			r->got_2xx = true;
 			r->fail_pending = false;
 			r->fail_code = 0;
+			if (r->last_reason != REGENT_SEND_UNREGISTER &&
+			    r->last_reason != REGENT_SEND_QUERY) {
+				/* a 2xx registers only if it lists our binding: until
+				 * the state says Registered, it counts as a failure */
+				r->fail_pending = true;
+				r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
+				r->fail_code = REGENT_EXIT_REJECTED;
+				snprintf(r->fail_text, sizeof(r->fail_text),
+					 "%u %s without our binding", (unsigned)ev->status,
+					 ev->phrase ? ev->phrase : "");
+			}
 			regent_loop_stop(r->loop);
 		} else if (ev->status >= 300) {
 			r->fail_pending = true;
@@ -98,10 +109,19 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		break;
 	case REGENT_EV_WILL_RETRY:
 		r->fail_pending = false;
+		if (ev->why && r->fail_code == REGENT_EXIT_REJECTED)
+			snprintf(r->fail_text, sizeof(r->fail_text), "%s", ev->why);
+		break;
+	case REGENT_EV_REFRESHED:
+		r->fail_pending = false;
+		r->fail_code = 0;
 		break;
 	case REGENT_EV_STATE_CHANGED:
-		if (ev->state == REGENT_REG_REGISTERED)
+		if (ev->state == REGENT_REG_REGISTERED) {
 			r->ever_registered = true;
+			r->fail_pending = false;
+			r->fail_code = 0;
+		}
 		regent_loop_stop(r->loop);
 		break;
 	case REGENT_EV_REGISTRATION_LOST:
@@ -155,8 +175,10 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 
 	o->ua.log_h = regent_report_log;
 	o->ua.log_arg = &r->rep;
+	/* -v: the library's TRACE level carries every message sent and received,
+	 * retransmissions included, on stderr */
 	o->ua.log_level = o->quiet     ? REGENT_LOG_ERROR
-			  : o->verbose ? REGENT_LOG_DEBUG
+			  : o->verbose ? REGENT_LOG_TRACE
 				       : REGENT_LOG_INFO;
 	o->reg.event_h = on_event;
 	o->reg.event_arg = r;

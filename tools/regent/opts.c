@@ -325,7 +325,7 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_EXPIRES:
 			err = parse_u32(cmd, "expires", optarg, 1, 2147483647u, &o->reg.expires);

@@ -119,19 +119,6 @@ static void json_end(struct regent_report *rp)
 	fflush(rp->out);
 }
 
-/* The first line of a raw message, for the trace header. */
-static void trace(struct regent_report *rp, const char *dir, const struct regent_event *ev)
-{
-	if (!rp->verbose || !ev->msg || !ev->msg_len)
-		return;
-	regent_report_clear(rp);
-	fprintf(rp->err, "----- %s at %.3f s (%zu bytes)\n", dir, elapsed(rp), ev->msg_len);
-	fwrite(ev->msg, 1, ev->msg_len, rp->err);
-	if (ev->msg[ev->msg_len - 1] != '\n')
-		fputc('\n', rp->err);
-	fflush(rp->err);
-}
-
 static const char *lower_state(enum regent_registerer_state s)
 {
 	switch (s) {
@@ -286,12 +273,10 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 	switch (ev->type) {
 	case REGENT_EV_REQUEST_SENT:
 		rp->retry_at_ms = 0;
-		trace(rp, "sent", ev);
 		break;
 	case REGENT_EV_RESPONSE:
 		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires)
 			rp->expires_at_ms = now + (uint64_t)ev->granted_expires * 1000u;
-		trace(rp, "received", ev);
 		break;
 	case REGENT_EV_WILL_RETRY:
 		rp->retry_at_ms = now + ev->retry_in_ms;
@@ -420,11 +405,29 @@ void regent_report_tick(struct regent_report *rp)
 	rp->status_shown = true;
 }
 
+/* The library logs each event at INFO too; the CLI shows events itself, so
+ * those lines are left out unless -v asked for everything. */
+static bool duplicates_an_event(const char *line)
+{
+	const char *p;
+
+	if (strncmp(line, "registerer ", 11))
+		return false;
+	p = strstr(line, ": ");
+	if (!p)
+		return false;
+	p += 2;
+	return !strncmp(p, "REGISTER sent", 13) || !strncmp(p, "state ", 6) ||
+	       !strncmp(p, "will retry", 10) || (p[0] >= '1' && p[0] <= '6' && p[3] == ' ');
+}
+
 void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 {
 	struct regent_report *rp = arg;
 	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
 
+	if (!rp->verbose && level == REGENT_LOG_INFO && duplicates_an_event(line))
+		return;
 	regent_report_clear(rp);
 	fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log", line);
 	fflush(rp->err);
