@@ -415,7 +415,7 @@ static int ws_ctx_init(struct regent_conn *c)
 static void become_up(struct regent_conn *c)
 {
 	c->st = C_UP;
-	c->deadline = c->o.keepalive_interval_s && c->stream && !c->ws
+	c->deadline = c->o.keepalive_interval_s && c->stream
 			  ? UINT64_MAX - 1 /* set by process with now */
 			  : UINT64_MAX;
 	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", tpname(c->t.tp), c->fi.local_host,
@@ -791,13 +791,22 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		if (err || c->dead)
 			goto out;
 	}
-	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS */
+	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS; on WS/WSS a ping
+	 * frame (RFC 6455 §5.5.2), which the server must answer with pong */
 	if (c->st == C_UP && c->deadline != UINT64_MAX) {
 		if (c->deadline == UINT64_MAX - 1) {
 			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
 		} else if (now >= c->deadline) {
 			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
-			err = out_append(c, "\r\n\r\n", 4);
+			if (c->ws) {
+				struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
+				err = wslay_event_queue_msg(c->wctx, &m) == 0 &&
+					      wslay_event_send(c->wctx) == 0
+					  ? 0
+					  : EPIPE;
+			} else {
+				err = out_append(c, "\r\n\r\n", 4);
+			}
 			if (!err)
 				err = flush(c);
 		}

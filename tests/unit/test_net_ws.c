@@ -75,6 +75,8 @@ static int listener(int type, uint16_t *port)
 	return fd;
 }
 
+static uint32_t ws_keepalive; /* keep-alive interval for the next open_to */
+
 static struct regent_conn *open_to(enum regent_transport tp, uint16_t port, struct obs *o,
 				   const char *path, uint64_t now)
 {
@@ -88,7 +90,8 @@ static struct regent_conn *open_to(enum regent_transport tp, uint16_t port, stru
 	t.addrlen = sizeof(*sa);
 	strcpy(t.host, "127.0.0.1");
 	strcpy(t.ws_path, path);
-	struct regent_conn_options co = {.connect_timeout_ms = 1000};
+	struct regent_conn_options co = {.connect_timeout_ms = 1000,
+					 .keepalive_interval_s = ws_keepalive};
 	struct regent_conn_handlers h = {h_up, h_recv, h_down, NULL, o};
 	struct regent_conn *c = NULL;
 	assert_int_equal(regent_conn_open(&c, &t, &co, &h, now), 0);
@@ -208,7 +211,9 @@ static void ws_full_session(void **state)
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
 	struct obs o = {0};
+	ws_keepalive = 30;
 	struct regent_conn *c = open_to(REGENT_TP_WS, port, &o, "/sip", 0);
+	ws_keepalive = 0;
 	pump(c, NULL, 5, 0); /* connect, write the upgrade */
 	int s = accept(lfd, NULL, NULL);
 	assert_true(s >= 0);
@@ -260,6 +265,14 @@ static void ws_full_session(void **state)
 	assert_true(masked);
 	assert_int_equal(l, 2);
 	assert_memory_equal(buf, "hi", 2);
+
+	/* keep-alive: a masked ping when due (virtual time), none before */
+	assert_int_equal(regent_conn_deadline(c), 30000);
+	regent_conn_process(c, 0, 29999);
+	regent_conn_process(c, 0, 30000);
+	assert_int_equal(get_frame(s, &masked, buf, sizeof(buf), &l), 9);
+	assert_true(masked);
+	assert_int_equal(regent_conn_deadline(c), 60000);
 
 	/* close handshake: the client answers close and reports the flow down */
 	put_frame(s, true, 8, "\x03\xe8", 2);
