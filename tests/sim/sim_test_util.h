@@ -13,14 +13,45 @@
 #include "sim_check.h"
 #include "sim_harness.h"
 
+/* Harnesses of the running test, freed by sim_teardown() if a failed check
+ * jumped out of the test before sim_stop(). */
+enum { SIM_LIVE_MAX = 8 };
+static struct sim_harness *sim_live[SIM_LIVE_MAX];
+
 static inline struct sim_harness *sim_start(const struct sim_setup *s, uint64_t seed)
 {
 	struct sim_harness *h = NULL;
 	int err = sim_harness_alloc(&h, s, seed);
 
 	SIM_ASSERT(seed, err == 0 && h != NULL, "sim_harness_alloc failed: %d", err);
+	for (size_t i = 0; i < SIM_LIVE_MAX; i++) {
+		if (sim_live[i] == NULL) {
+			sim_live[i] = h;
+			break;
+		}
+	}
 	return h;
 }
+
+static inline void sim_stop(struct sim_harness *h)
+{
+	for (size_t i = 0; i < SIM_LIVE_MAX; i++)
+		if (sim_live[i] == h)
+			sim_live[i] = NULL;
+	sim_harness_free(h);
+}
+
+static inline int sim_teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < SIM_LIVE_MAX; i++) {
+		sim_harness_free(sim_live[i]);
+		sim_live[i] = NULL;
+	}
+	return 0;
+}
+
+#define SIM_TEST(f) cmocka_unit_test_teardown(f, sim_teardown)
 
 /* Runs to relative time t; a 0 ms timer loop or a runaway fails the test. */
 #define SIM_RUN_UNTIL(h, t)                                                                        \

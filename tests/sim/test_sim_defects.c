@@ -110,7 +110,7 @@ static void defect01_expires_header_fallback_and_zero_expires_do_not_loop(void *
 	SIM_ASSERT(seed, n >= 4 && n <= 8, "%zu REGISTER attempts in 1000 s with a 300 s grant", n);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED, "state %s",
 		   regent_registerer_state_name(regent_registerer_state(h->reg)));
-	sim_harness_free(h);
+	sim_stop(h);
 
 	/* (b) ;expires=0 on our Contact in every 200: not a loop. */
 	c.zero = true;
@@ -128,7 +128,7 @@ static void defect01_expires_header_fallback_and_zero_expires_do_not_loop(void *
 			   t[i] - t[i - 1]);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) != REGENT_REG_REGISTERED,
 		   "expires=0 granted, yet REGISTERED");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 2 */
@@ -165,7 +165,7 @@ static void defect02_200_without_contact_clears_waiting(void **state)
 		   regent_registerer_state_name(regent_registerer_state(h->reg)));
 	SIM_ASSERT(seed, h->max_waiting_ms <= T_F + 1000, "waited %" PRIu64 " ms",
 		   h->max_waiting_ms);
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 3 */
@@ -236,7 +236,7 @@ static void defect03_manual_register_during_pending_refresh_keeps_scheduling(voi
 	for (size_t m = 0; m < h->n_min; m++)
 		SIM_ASSERT(seed, h->min_requests[m] <= 4, "minute %zu carried %u REGISTERs", m,
 			   h->min_requests[m]);
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 4 */
@@ -309,7 +309,7 @@ static void defect04_several_bindings_same_user_minimum_of_ours_by_instance(void
 		   h->ev[refresh].t - h->ev[ok].t >= 150000 &&
 		       h->ev[refresh].t - h->ev[ok].t <= 297000,
 		   "refresh %" PRIu64 " ms after a 300 s grant", h->ev[refresh].t - h->ev[ok].t);
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 5 */
@@ -369,7 +369,7 @@ static void defect05_423_retried_once_and_only_with_a_larger_min_expires(void **
 	SIM_ASSERT(seed, ok >= 0 && h->ev[ok].granted_expires == 120, "no 200 granting 120");
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered");
-	sim_harness_free(h);
+	sim_stop(h);
 
 	/* (b) A registrar that answers 423 forever: one retry per attempt, no loop. */
 	sim_setup_init(&s, seed);
@@ -388,7 +388,7 @@ static void defect05_423_retried_once_and_only_with_a_larger_min_expires(void **
 	SIM_RUN_FOR(h, 600000);
 	n = attempt_times(h, t, 64);
 	SIM_ASSERT(seed, n <= 40, "%zu REGISTERs in 10 min against an endless 423", n);
-	sim_harness_free(h);
+	sim_stop(h);
 
 	/* (c) Min-Expires not larger than asked: no 423 retry at all. */
 	sim_setup_init(&s, seed);
@@ -402,7 +402,7 @@ static void defect05_423_retried_once_and_only_with_a_larger_min_expires(void **
 	SIM_ASSERT(seed, first_status(h, 423) >= 0, "no 423 seen");
 	SIM_ASSERT(seed, sim_count_sent(h, REGENT_SEND_INTERVAL_RETRY, 0) == 0,
 		   "retried a 423 whose Min-Expires 300 is below the 600 asked");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 6 */
@@ -487,7 +487,7 @@ static void defect06_503_500_408_retried_with_retry_after_honoured_and_readable(
 	SIM_RUN_FOR(h, 1800000);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered after the registrar recovered");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 7 */
@@ -536,7 +536,7 @@ static void defect07_flow_down_fails_transaction_now_and_reregisters_on_flow_up(
 		   h->ev[sent].t - t_up);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered 10 s after flow up");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 8 */
@@ -620,7 +620,7 @@ static void defect08_options_refused_by_name_and_extra_headers_add_and_persist(v
 		   regent_registerer_state_name(regent_registerer_state(h->reg)));
 	SIM_ASSERT(seed, regent_registrar_count(h->registrar, NULL, h->now) == 0,
 		   "the registrar still holds bindings");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 9 */
@@ -658,7 +658,7 @@ static void defect09_exactly_one_sip_instance_in_every_contact(void **state)
 	}
 	SIM_ASSERT(seed, n >= 4, "only %zu REGISTERs checked", n);
 	SIM_ASSERT(seed, sim_count_sent(h, REGENT_SEND_UNREGISTER, 0) == 1, "no un-REGISTER");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 10 */
@@ -816,7 +816,7 @@ static void defect10_sha256_chosen_401_and_407_answered_nc_per_nonce_cached(void
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered");
 	(void)with_auth;
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 11 */
@@ -842,7 +842,7 @@ static void defect11_refresh_raises_an_event_and_state_does_not_flap(void **stat
 	SIM_ASSERT(seed, refreshed == refreshes, "%zu REFRESHED events for %zu refreshes",
 		   refreshed, refreshes);
 	SIM_ASSERT(seed, changes == 1, "%zu state changes on a clean network", changes);
-	sim_harness_free(h);
+	sim_stop(h);
 
 	/* (b) A slow, lossy network: refreshes in flight near expiry. Leaving
 	 * REGISTERED only happens with a REGISTRATION_LOST, and never flaps. */
@@ -871,7 +871,7 @@ static void defect11_refresh_raises_an_event_and_state_does_not_flap(void **stat
 		   changes, lost);
 	SIM_ASSERT(seed, sim_count(h, REGENT_EV_REFRESHED, 0) >= 30, "%zu refreshes succeeded",
 		   sim_count(h, REGENT_EV_REFRESHED, 0));
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 /* ------------------------------------------------------------ defect 12 */
@@ -936,24 +936,24 @@ static void defect12_first_cseq_is_1_and_branch_has_64_random_bits(void **state)
 		   h->ev[sim_nth_sent(h, 0)].cseq);
 	SIM_ASSERT(seed, sim_count_sent(h, REGENT_SEND_AUTH_RETRY, 0) >= 1,
 		   "no auth retry among the CSeqs checked");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(defect01_expires_header_fallback_and_zero_expires_do_not_loop),
-	    cmocka_unit_test(defect02_200_without_contact_clears_waiting),
-	    cmocka_unit_test(defect03_manual_register_during_pending_refresh_keeps_scheduling),
-	    cmocka_unit_test(defect04_several_bindings_same_user_minimum_of_ours_by_instance),
-	    cmocka_unit_test(defect05_423_retried_once_and_only_with_a_larger_min_expires),
-	    cmocka_unit_test(defect06_503_500_408_retried_with_retry_after_honoured_and_readable),
-	    cmocka_unit_test(defect07_flow_down_fails_transaction_now_and_reregisters_on_flow_up),
-	    cmocka_unit_test(defect08_options_refused_by_name_and_extra_headers_add_and_persist),
-	    cmocka_unit_test(defect09_exactly_one_sip_instance_in_every_contact),
-	    cmocka_unit_test(defect10_sha256_chosen_401_and_407_answered_nc_per_nonce_cached),
-	    cmocka_unit_test(defect11_refresh_raises_an_event_and_state_does_not_flap),
-	    cmocka_unit_test(defect12_first_cseq_is_1_and_branch_has_64_random_bits),
+	    SIM_TEST(defect01_expires_header_fallback_and_zero_expires_do_not_loop),
+	    SIM_TEST(defect02_200_without_contact_clears_waiting),
+	    SIM_TEST(defect03_manual_register_during_pending_refresh_keeps_scheduling),
+	    SIM_TEST(defect04_several_bindings_same_user_minimum_of_ours_by_instance),
+	    SIM_TEST(defect05_423_retried_once_and_only_with_a_larger_min_expires),
+	    SIM_TEST(defect06_503_500_408_retried_with_retry_after_honoured_and_readable),
+	    SIM_TEST(defect07_flow_down_fails_transaction_now_and_reregisters_on_flow_up),
+	    SIM_TEST(defect08_options_refused_by_name_and_extra_headers_add_and_persist),
+	    SIM_TEST(defect09_exactly_one_sip_instance_in_every_contact),
+	    SIM_TEST(defect10_sha256_chosen_401_and_407_answered_nc_per_nonce_cached),
+	    SIM_TEST(defect11_refresh_raises_an_event_and_state_does_not_flap),
+	    SIM_TEST(defect12_first_cseq_is_1_and_branch_has_64_random_bits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

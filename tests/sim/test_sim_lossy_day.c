@@ -114,13 +114,13 @@ static void lossy_day_keeps_binding_99_percent_with_few_registers_per_minute(voi
 	SIM_ASSERT(seed, d.stuck == 0, "waiting stuck for %" PRIu64 " sampled seconds", d.stuck);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered at the end of the day");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(lossy_day_keeps_binding_99_percent_with_few_registers_per_minute),
+	    SIM_TEST(lossy_day_keeps_binding_99_percent_with_few_registers_per_minute),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

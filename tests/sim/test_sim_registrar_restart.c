@@ -59,7 +59,7 @@ static void restart_binding_back_by_the_next_refresh(void **state)
 	SIM_ASSERT(seed, w.back_at - t_restart <= 60000 + 1000,
 		   "binding back %" PRIu64 " ms after the restart", w.back_at - t_restart);
 	SIM_ASSERT(seed, sim_registrar_holds(h), "binding lost again");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 static void restart_with_outage_binding_back_within_backoff_bound(void **state)
@@ -117,14 +117,14 @@ static void restart_with_outage_binding_back_within_backoff_bound(void **state)
 		   w.back_at - t_heal, bound);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(restart_binding_back_by_the_next_refresh),
-	    cmocka_unit_test(restart_with_outage_binding_back_within_backoff_bound),
+	    SIM_TEST(restart_binding_back_by_the_next_refresh),
+	    SIM_TEST(restart_with_outage_binding_back_within_backoff_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,7 @@ static void retry_after_120_for_10_min_spaces_retries_then_recovers(void **state
 	check_storm(h, 0, 0);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered 5 min after the registrar recovered");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 static void retry_after_while_registered_no_storm_then_recovers(void **state)
@@ -97,14 +97,14 @@ static void retry_after_while_registered_no_storm_then_recovers(void **state)
 	check_storm(h, i0, t0);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered 5 min after the registrar recovered");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(retry_after_120_for_10_min_spaces_retries_then_recovers),
-	    cmocka_unit_test(retry_after_while_registered_no_storm_then_recovers),
+	    SIM_TEST(retry_after_120_for_10_min_spaces_retries_then_recovers),
+	    SIM_TEST(retry_after_while_registered_no_storm_then_recovers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

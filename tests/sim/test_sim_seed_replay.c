@@ -72,7 +72,7 @@ static void run(uint64_t seed, struct trace *tr)
 		snprintf(tr->first_msg, sizeof(tr->first_msg), "%s", h->ev[sim_nth_sent(h, 0)].msg);
 	SIM_ASSERT(seed, sim_count(h, REGENT_EV_REQUEST_SENT, 0) >= 20,
 		   "too short a run to compare");
-	sim_harness_free(h);
+	sim_stop(h);
 }
 
 static void same_seed_replays_the_same_run_other_seed_differs(void **state)
@@ -97,7 +97,7 @@ static void same_seed_replays_the_same_run_other_seed_differs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(same_seed_replays_the_same_run_other_seed_differs),
+	    SIM_TEST(same_seed_replays_the_same_run_other_seed_differs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -368,7 +368,7 @@ static void registrar_deliver(struct sim_harness *h, const struct sim_packet *pk
 		regent_msg_free(req);
 		req = NULL;
 	}
-	if (!h->stateless && req != NULL && stx_key(req, key, sizeof(key))) {
+	if (h->front_txn && req != NULL && stx_key(req, key, sizeof(key))) {
 		struct sim_stx_slot *sl = stx_find(h, key);
 
 		have_key = true;

@@ -92,11 +92,11 @@ struct sim_harness {
 	bool flow_ok;
 	struct regent_flow_info fi;
 
-	/* RFC 3261 §17.2.2 server transactions in front of the registrar core:
-	 * a retransmitted request gets the response already sent, as from a
-	 * transaction-stateful registrar. The core alone answers each copy
-	 * anew (and its nc replay check then challenges the copy). */
-	bool stateless; /* default false: absorb retransmissions */
+	/* Optional RFC 3261 §17.2.2 server transactions in front of the
+	 * registrar core: a retransmitted request gets the response already
+	 * sent, before the core sees it. Off by default: the registrar core
+	 * absorbs retransmissions itself, and that is what the tests exercise. */
+	bool front_txn;
 	struct sim_stx *stx;
 	size_t n_stx_hits;
 
