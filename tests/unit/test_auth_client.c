@@ -512,6 +512,63 @@ static void nc_tracking_is_bounded(void **state)
 	regent_auth_server_free(as);
 }
 
+/* RFC 7616 §3.4.4: with userhash=true the username is H(user:realm). */
+static void userhash_hides_the_username(void **state)
+{
+	struct regent_auth_client *ac;
+	char hdrs[1024];
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	assert_int_equal(feed(ac, 401, CH("n1", ", userhash=true"), NULL, 0), REGENT_AUTH_RETRY);
+	creds_text(ac, hdrs, sizeof(hdrs));
+	/* MD5("alice:r"), computed with Python's hashlib */
+	assert_non_null(strstr(hdrs, "username=\"32f0b679bfa70edacb56cac9c62df221\""));
+	assert_non_null(strstr(hdrs, "userhash=true"));
+	assert_null(strstr(hdrs, "alice"));
+	regent_auth_client_free(ac);
+}
+
+/* qop=auth-int: the body is part of the digest; the server checks it. */
+static void auth_int_covers_the_body(void **state)
+{
+	struct regent_auth_server *as = server(REGENT_DIGEST_SHA256, 0);
+	struct regent_auth_client *ac;
+	char hdrs[1024], ch[1024], *q, body[] = "hello";
+	struct regent_wbuf wb;
+	struct pmsg pm;
+	int tamper;
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	regent_wbuf_init_fixed(&wb, ch, sizeof(ch) - 1);
+	assert_int_equal(regent_auth_server_challenge(as, &wb, 10, false), 0);
+	ch[wb.len] = '\0';
+	q = strstr(ch, "qop=\"auth\"");
+	assert_non_null(q);
+	memmove(q + 14, q + 10, strlen(q + 10) + 1);
+	memcpy(q, "qop=\"auth-int\"", 14);
+	assert_int_equal(feed(ac, 401, ch, NULL, 0), REGENT_AUTH_RETRY);
+	for (tamper = 0; tamper < 2; tamper++) {
+		regent_wbuf_init_fixed(&wb, hdrs, sizeof(hdrs) - 1);
+		assert_int_equal(
+		    regent_auth_client_headers(ac, &wb, "REGISTER", RURI, body, 5, "c9"), 0);
+		hdrs[wb.len] = '\0';
+		assert_non_null(strstr(hdrs, "qop=auth-int"));
+		snprintf(pm.buf, sizeof(pm.buf),
+			 "REGISTER " RURI " SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n"
+			 "From: <sip:alice@example.com>;tag=a\r\nTo: <sip:alice@example.com>\r\n"
+			 "Call-ID: c1\r\nCSeq: 1 REGISTER\r\n%s"
+			 "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\n%s",
+			 hdrs, tamper ? "hellO" : "hello");
+		pmsg_parse(&pm);
+		assert_int_equal(regent_auth_server_check(as, pm.m, 10, NULL),
+				 tamper ? REGENT_AUTH_BAD : REGENT_AUTH_OK);
+		pmsg_free(&pm);
+	}
+	regent_auth_client_free(ac);
+	regent_auth_server_free(as);
+}
+
 /* Heap held by one client with one cached challenge (Kamailio-sized nonce). */
 static void client_memory_is_small(void **state)
 {
@@ -544,6 +601,8 @@ int main(void)
 	    cmocka_unit_test(round_trip_every_algorithm),
 	    cmocka_unit_test(server_refuses_bad_credentials),
 	    cmocka_unit_test(nc_tracking_is_bounded),
+	    cmocka_unit_test(userhash_hides_the_username),
+	    cmocka_unit_test(auth_int_covers_the_body),
 	    cmocka_unit_test(client_memory_is_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
