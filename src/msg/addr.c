@@ -59,10 +59,8 @@ int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 	}
 	/* p at '<' */
 	us = p + 1;
-	ue = us;
-	while (ue < end && *ue != '>')
-		ue++;
-	if (ue >= end)
+	ue = memchr(us, '>', (size_t)(end - us));
+	if (!ue)
 		return perr_set(e, REGENT_MSG_EVALUE, p, "missing '>'");
 	if (regent_msgi_uri(&a->uri, us, ue, e))
 		return EBADMSG;

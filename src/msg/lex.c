@@ -140,31 +140,35 @@ static bool is_ipv4(const char *p, const char *end)
 	return p == end;
 }
 
-/* hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1): a tight
- * run over the host characters first, then the structure, dot by dot (few). */
+/* hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), in one
+ * pass: labels of alphanum and inner '-', the last one starting with ALPHA;
+ * else it must be an IPv4address. */
 static const char *host_name(const char *s, const char *end, enum regent_host_type *type)
 {
-	const char *p = regent_msgi_run(s, end, C_HOST);
-	const char *e = p, *label = s, *top = s;
+	const char *p = s, *label = s, *top = s;
 
-	if (e[-1] == '.' && e - s > 1)
-		e--; /* a trailing dot is allowed */
 	for (;;) {
-		const char *dot = memchr(label, '.', (size_t)(e - label));
-		const char *le = dot ? dot : e;
-
-		if (le == label || *label == '-' || le[-1] == '-')
+		label = p;
+		while (p < end && (ct(*p, C_ALPHA | C_DIGIT) || *p == '-'))
+			p++;
+		if (p == label || *label == '-' || p[-1] == '-') {
+			/* an empty label is only allowed as the trailing dot */
+			if (p == label && p > s && p[-1] == '.' && !(p < end && ct(*p, C_HOST)))
+				break;
 			return NULL;
+		}
 		top = label;
-		if (!dot)
-			break;
-		label = dot + 1;
+		if (p < end && *p == '.') {
+			p++;
+			continue;
+		}
+		break;
 	}
 	if (ct(*top, C_ALPHA)) {
 		*type = REGENT_HOST_NAME;
 		return p;
 	}
-	if (e == p && is_ipv4(s, p)) {
+	if (is_ipv4(s, p)) {
 		*type = REGENT_HOST_IPV4;
 		return p;
 	}
