@@ -58,12 +58,12 @@ static bool is_tls_failure(const char *text)
 
 /* Exit code a final failure response stands for. Locally synthesized
  * responses (408 timeout, 503 transport error) are network failures unless
- * their reason names TLS verification. */
-static int exit_code_for(const struct regent_event *ev)
+ * the flow went down because TLS verification failed. */
+static int exit_code_for(const struct run *r, const struct regent_event *ev)
 {
 	if (!ev->local)
 		return REGENT_EXIT_REJECTED;
-	if (is_tls_failure(ev->phrase))
+	if (r->rep.tls_verify_failed || is_tls_failure(ev->phrase))
 		return REGENT_EXIT_TLS;
 	return REGENT_EXIT_NETWORK;
 }
@@ -81,6 +81,8 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		r->got_2xx = false;
 		break;
 	case REGENT_EV_RESPONSE:
+		if (!ev->local)
+			r->rep.tls_verify_failed = false; /* a working flow since */
 		if (ev->status >= 200 && ev->status < 300) {
 			r->got_2xx = true;
 			r->fail_pending = false;
@@ -100,7 +102,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		} else if (ev->status >= 300) {
 			r->fail_pending = true;
 			r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
-			r->fail_code = exit_code_for(ev);
+			r->fail_code = exit_code_for(r, ev);
 			snprintf(r->fail_text, sizeof(r->fail_text), "%u %s%s",
 				 (unsigned)ev->status, ev->phrase ? ev->phrase : "",
 				 ev->local ? " (local)" : "");
@@ -177,9 +179,9 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 	o->ua.log_arg = &r->rep;
 	/* -v: the library's TRACE level carries every message sent and received,
 	 * retransmissions included, on stderr */
-	o->ua.log_level = o->quiet     ? REGENT_LOG_ERROR
-			  : o->verbose ? REGENT_LOG_TRACE
-				       : REGENT_LOG_INFO;
+	/* the library logs at INFO, TRACE with -v (every message sent and
+	 * received, retransmissions included); report.c applies -q */
+	o->ua.log_level = o->verbose ? REGENT_LOG_TRACE : REGENT_LOG_INFO;
 	o->reg.event_h = on_event;
 	o->reg.event_arg = r;
 	if (o->cmd != REGENT_CLI_REGISTER || o->once) {

@@ -426,6 +426,13 @@ void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 	struct regent_report *rp = arg;
 	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
 
+	const char *tls = regent_strerror(REGENT_ETLSVERIFY);
+
+	if ((tls && *tls && strstr(line, tls)) || strstr(line, "certificate verification failed"))
+		rp->tls_verify_failed = true;
+	/* the library logs at INFO (TRACE with -v); the user's level is applied here */
+	if (rp->quiet && level > REGENT_LOG_ERROR)
+		return;
 	if (!rp->verbose && level == REGENT_LOG_INFO && duplicates_an_event(line))
 		return;
 	regent_report_clear(rp);

@@ -32,6 +32,9 @@ struct regent_report {
 	uint64_t retry_at_ms;	/* a retry is scheduled for then; 0 none */
 	FILE *out;
 	FILE *err;
+	/* The library said the TLS peer failed verification. A local 503 event
+	 * carries no error code, so the log line is what tells exit code 4 from 3. */
+	bool tls_verify_failed;
 };
 
 /* Monotonic milliseconds, for the CLI's own bookkeeping. */
