@@ -5,23 +5,20 @@
 #include "msg/msg_int.h"
 
 /* Runs over chars of class cls and %HH escapes; EBADMSG on a bad escape. */
-static const char *run_esc(const char *p, const char *end, uint16_t cls, struct perr *e, bool *bad)
+static const char *run_esc(const char *p, const char *end, uint16_t cls, struct perr *e,
+			   bool *bad)
 {
-	while (p < end) {
-		if (ct(*p, cls)) {
-			p++;
-		} else if (*p == '%') {
-			if (end - p < 3 || !ct(p[1], C_HEX) || !ct(p[2], C_HEX)) {
-				*bad = true;
-				perr_set(e, REGENT_MSG_EURI, p, "bad %-escape");
-				return p;
-			}
-			p += 3;
-		} else {
-			break;
+	for (;;) {
+		p = regent_msgi_run(p, end, cls);
+		if (p >= end || *p != '%')
+			return p;
+		if (end - p < 3 || !ct(p[1], C_HEX) || !ct(p[2], C_HEX)) {
+			*bad = true;
+			perr_set(e, REGENT_MSG_EURI, p, "bad %-escape");
+			return p;
 		}
+		p += 3;
 	}
-	return p;
 }
 
 static int sip_uri(struct regent_uri *uri, const char *p, const char *end, struct perr *e)
