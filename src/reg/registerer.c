@@ -804,6 +804,7 @@ void regent_reg_flow_up(struct regent_registerer *r)
 void regent_reg_flow_down(struct regent_registerer *r, int err)
 {
 	bool was_registered;
+	char phrase[96];
 
 	if (r->dead || r->state == REGENT_REG_TERMINATED)
 		return;
@@ -813,13 +814,21 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		/* fail the pending transaction at once (defect 7) */
 		if (r->txn != NULL)
 			regent_txn_transport_error(r->txn);
-		local_failure(r, 503, "Service Unavailable (flow lost)");
+		/* the reason names the cause (e.g. TLS verification) */
+		if (err != 0)
+			snprintf(phrase, sizeof(phrase), "Service Unavailable (flow lost: %s)",
+				 regent_strerror(err));
+		else
+			snprintf(phrase, sizeof(phrase), "Service Unavailable (network changed)");
+		local_failure(r, 503, phrase);
 		return;
 	}
 	was_registered = r->state == REGENT_REG_REGISTERED;
 	if (!was_registered || !r->want_reg)
 		return;
-	if (!lost(r, err != 0 ? "flow lost" : "network changed"))
+	snprintf(phrase, sizeof(phrase), "flow lost: %s",
+		 err != 0 ? regent_strerror(err) : "network changed");
+	if (!lost(r, phrase))
 		return;
 	schedule_retry(r, false, 0, "flow lost");
 }
