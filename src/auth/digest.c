@@ -120,9 +120,12 @@ static const EVP_MD *alg_md(enum regent_digest_alg alg)
 	}
 }
 
-/* A running hash that takes ':'-separated pieces. */
+/* A running hash that takes ':'-separated pieces. One OpenSSL context
+ * serves every hash of a response: only the first init fetches the
+ * algorithm (the costly part in OpenSSL 3), later ones reuse it. */
 struct hasher {
 	EVP_MD_CTX *ctx;
+	enum regent_digest_alg alg;
 	bool ok;
 };
 
@@ -131,14 +134,25 @@ static int hasher_begin(struct hasher *h, enum regent_digest_alg alg)
 	const EVP_MD *md = alg_md(alg);
 
 	h->ok = false;
-	h->ctx = NULL;
 	if (!md)
 		return EINVAL;
-	h->ctx = EVP_MD_CTX_new();
+	if (h->ctx && h->alg == alg) {
+		h->ok = EVP_DigestInit_ex(h->ctx, NULL, NULL) == 1;
+		return h->ok ? 0 : EIO;
+	}
+	if (!h->ctx)
+		h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx)
 		return ENOMEM;
+	h->alg = alg;
 	h->ok = EVP_DigestInit_ex(h->ctx, md, NULL) == 1;
 	return h->ok ? 0 : EIO;
+}
+
+static void hasher_free(struct hasher *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
 }
 
 static void hasher_add(struct hasher *h, const void *p, size_t l)
@@ -163,37 +177,38 @@ static int hasher_end(struct hasher *h, char *out)
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	int err = 0;
 
-	if (!h->ok || EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen > 64) {
-		err = EIO;
-		goto out;
-	}
+	if (!h->ok || EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1 || mdlen > 64)
+		return EIO;
 	for (unsigned int i = 0; i < mdlen; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	out[2 * mdlen] = '\0';
-out:
-	EVP_MD_CTX_free(h->ctx);
-	h->ctx = NULL;
-	return err;
+	return 0;
+}
+
+static int hash_into(struct hasher *h, enum regent_digest_alg alg, const void *data, size_t len,
+		     char *out)
+{
+	int err = hasher_begin(h, alg);
+
+	if (err)
+		return err;
+	hasher_add(h, data, len);
+	return hasher_end(h, out);
 }
 
 int regent_digest_hash_hex(enum regent_digest_alg alg, const void *data, size_t len, char *out)
 {
-	struct hasher h;
+	struct hasher h = {0};
 	int err;
 
 	if (!out || (!data && len))
 		return EINVAL;
-	err = hasher_begin(&h, alg);
-	if (err) {
-		EVP_MD_CTX_free(h.ctx);
-		return err;
-	}
-	hasher_add(&h, data, len);
-	return hasher_end(&h, out);
+	err = hash_into(&h, alg, data, len, out);
+	hasher_free(&h);
+	return err;
 }
 
 static bool is_hex(const char *s, size_t n)
@@ -207,26 +222,33 @@ static bool is_hex(const char *s, size_t n)
 	return s[n] == '\0';
 }
 
-int regent_digest_ha1(enum regent_digest_alg alg, const char *username, const char *realm,
-		      const char *password, char *out)
+static int ha1_into(struct hasher *h, enum regent_digest_alg alg, const char *username,
+		    const char *realm, const char *password, char *out)
 {
-	struct hasher h;
 	int err;
 
 	if (!username || !realm || !password || !out)
 		return EINVAL;
 	/* RFC 7616 §3.4.2: A1 = unq(username) ":" unq(realm) ":" passwd */
-	err = hasher_begin(&h, alg);
-	if (err) {
-		EVP_MD_CTX_free(h.ctx);
+	err = hasher_begin(h, alg);
+	if (err)
 		return err;
-	}
-	hasher_adds(&h, username);
-	hasher_sep(&h);
-	hasher_adds(&h, realm);
-	hasher_sep(&h);
-	hasher_adds(&h, password);
-	return hasher_end(&h, out);
+	hasher_adds(h, username);
+	hasher_sep(h);
+	hasher_adds(h, realm);
+	hasher_sep(h);
+	hasher_adds(h, password);
+	return hasher_end(h, out);
+}
+
+int regent_digest_ha1(enum regent_digest_alg alg, const char *username, const char *realm,
+		      const char *password, char *out)
+{
+	struct hasher h = {0};
+	int err = ha1_into(&h, alg, username, realm, password, out);
+
+	hasher_free(&h);
+	return err;
 }
 
 int regent_digest_response(const struct regent_digest_input *in, char *out)
@@ -261,15 +283,17 @@ int regent_digest_response(const struct regent_digest_input *in, char *out)
 			ha1[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
 		}
 	} else {
-		err = regent_digest_ha1(in->alg, in->username, in->realm, in->password, ha1);
+		err = ha1_into(&h, in->alg, in->username, in->realm, in->password, ha1);
 		if (err)
-			return err;
+			goto out;
 	}
 
 	/* -sess (RFC 7616 §3.4.2): A1 = H(user:realm:pass) ":" nonce ":" cnonce */
 	if (regent_digest_alg_is_sess(in->alg)) {
-		if (!in->cnonce)
-			return EINVAL;
+		if (!in->cnonce) {
+			err = EINVAL;
+			goto out;
+		}
 		err = hasher_begin(&h, in->alg);
 		if (err)
 			goto out;
@@ -285,8 +309,8 @@ int regent_digest_response(const struct regent_digest_input *in, char *out)
 
 	/* auth-int (RFC 7616 §3.4.3): A2 = method ":" uri ":" H(entity-body) */
 	if (auth_int) {
-		err = regent_digest_hash_hex(in->alg, in->body ? in->body : "",
-					     in->body ? in->body_len : 0, hbody);
+		err = hash_into(&h, in->alg, in->body ? in->body : "", in->body ? in->body_len : 0,
+				hbody);
 		if (err)
 			goto out;
 	}
@@ -327,8 +351,7 @@ int regent_digest_response(const struct regent_digest_input *in, char *out)
 	hasher_adds(&h, ha2);
 	err = hasher_end(&h, out);
 out:
-	if (h.ctx)
-		EVP_MD_CTX_free(h.ctx);
+	hasher_free(&h);
 	OPENSSL_cleanse(ha1, sizeof(ha1));
 	return err;
 }

@@ -606,9 +606,8 @@ static int do_register(struct regent_registrar *r, struct regent_wbuf *wb, struc
 	if (adds && r->st.nbind + adds > r->o.max_bindings) {
 		reg_store_gc(&r->st, q->now_ms);
 		a = reg_store_aor(&r->st, key, false); /* the sweep may have freed it */
-		if (a)
-			for (size_t i = 0; i < q->n; i++)
-				q->match[i] = find_binding(a, &q->c[i].addr.uri);
+		for (size_t i = 0; i < q->n; i++)
+			q->match[i] = find_binding(a, &q->c[i].addr.uri);
 		if (r->st.nbind + adds > r->o.max_bindings)
 			return reply_simple(r, wb, m, 503, "Registrar Full", q->src_host,
 					    q->src_port, "Retry-After: 60\r\n");
