@@ -108,6 +108,9 @@ void regent_msgi_errorf(struct regent_msg_error *err, enum regent_msg_errc code,
 /* Skips linear white space: SP, HT and folds (CRLF followed by SP/HT). */
 static inline const char *regent_msgi_lws(const char *p, const char *end)
 {
+	/* the common case first: no white space here at all */
+	if (p >= end || (unsigned char)*p > ' ')
+		return p;
 	for (;;) {
 		if (p < end && (*p == ' ' || *p == '\t')) {
 			p++;
