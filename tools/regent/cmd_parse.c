@@ -342,8 +342,11 @@ static int parse_file(FILE *o, const char *file, bool json)
 		return 1;
 	}
 	out.o = t;
-	rc = one_message(&out, buf, len, 0, &used);
-	off = used;
+	/* RFC 3261 §7.5: CRLFs before a start line are ignored */
+	while (len - off >= 2 && buf[off] == '\r' && buf[off + 1] == '\n')
+		off += 2;
+	rc = one_message(&out, buf + off, len - off, off, &used);
+	off += used;
 	while (!rc && out.nmsg < MAX_MSGS) {
 		size_t skip = 0, mlen = 0;
 		bool pong;
