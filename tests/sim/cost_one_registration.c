@@ -2,7 +2,8 @@
  * cost_one_registration — what one complete authenticated registration
  * costs the client side, for BENCHMARKS.md. Not a test: run it by hand.
  *
- *   valgrind --tool=callgrind --collect-atstart=no ./cost_one_registration [MD5|SHA-256]
+ *   valgrind --tool=callgrind --collect-atstart=no ./cost_one_registration \
+ *            [MD5|SHA-256] [N=1000] [warm|cold]
  *   callgrind_annotate callgrind.out.<pid> | head
  *
  * Instructions are collected only around the client's calls
@@ -10,7 +11,9 @@
  * the digest and build the authorised REGISTER, parse the 200. The registrar
  * core runs between them uncollected. One registration first warms up
  * OpenSSL's lazy algorithm fetching, which a long-running process pays once;
- * the second, on a fresh UA and Registerer, is the one measured.
+ * the second, on a fresh UA and Registerer, is the one measured (third
+ * argument "cold": the first instead). Each phase ends with a callgrind dump,
+ * so callgrind writes one part per phase.
  *
  * It then keeps N (default 1000) UAs, each with one idle, registered
  * Registerer holding cached credentials, and reports the heap they hold:
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <valgrind/callgrind.h>
 
@@ -160,6 +164,29 @@ struct reg_state {
 	bool ok;
 };
 
+/* Heap by phase, summed over the N pairs (client side only). */
+struct heap_acc {
+	long long ua, reg, done;       /* live bytes (usable size) */
+	long long ua_m, reg_m, done_m; /* mallinfo2 in-use bytes */
+	long long blocks;
+};
+
+/* Wall time spent in the client's calls (nanoseconds), summed. */
+static long long client_ns;
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long inuse(void)
+{
+	return (long long)mallinfo2().uordblks;
+}
+
 static void ev_h(struct regent_registerer *r, const struct regent_event *ev, void *arg)
 {
 	struct reg_state *st = arg;
@@ -172,8 +199,12 @@ static void ev_h(struct regent_registerer *r, const struct regent_event *ev, voi
  * around the client's calls when `measure`. Leaves them allocated. */
 static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf *wb,
 	       struct registrar_cost *rc, bool measure, struct regent_ua **uap,
-	       struct regent_registerer **rp, struct reg_state *st, unsigned idx)
+	       struct regent_registerer **rp, struct reg_state *st, unsigned idx,
+	       struct heap_acc *acc)
 {
+	long long l0 = live_bytes, m0 = inuse(), b0 = live_blocks, l1, m1, l2, m2;
+	struct registrar_cost rc0 = *rc;
+	long long t0;
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
 	struct regent_env env = {now_ms, rnd, c};
@@ -181,14 +212,16 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	struct regent_flow_info fi = {
 	    .transport = REGENT_TP_UDP, .local_port = 5070, .peer_port = 5060};
 	struct regent_error e;
-	char contact[32];
+	char contact[32], uri[64];
 	int err;
 
 	snprintf(fi.local_host, sizeof(fi.local_host), "127.0.0.1");
 	snprintf(fi.peer_host, sizeof(fi.peer_host), "127.0.0.1");
+	/* One AOR per UA, as in a load test (a registrar caps bindings per AOR). */
 	snprintf(contact, sizeof(contact), "c%u", idx);
+	snprintf(uri, sizeof(uri), "sip:u%u@example.com", idx);
 	regent_ua_options_init(&uo);
-	uo.uri = "sip:alice@example.com";
+	uo.uri = uri;
 	uo.authorization_password = "secret";
 	uo.contact_name = contact;
 	err = regent_ua_alloc_core(uap, &uo, &env, &snd, &e);
@@ -197,6 +230,8 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 		return err;
 	}
 	regent_ua_flow_up(*uap, &fi);
+	l1 = live_bytes;
+	m1 = inuse();
 	regent_registerer_options_init(&ro);
 	ro.log_configuration = false;
 	ro.event_h = ev_h;
@@ -206,13 +241,19 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 		fprintf(stderr, "registerer: %s\n", e.text);
 		return err;
 	}
+	l2 = live_bytes;
+	m2 = inuse();
 
 	/* 1. build and send the REGISTER */
 	if (measure)
 		CALLGRIND_TOGGLE_COLLECT;
+	t0 = mono_ns();
 	err = regent_registerer_register(*rp, NULL);
-	if (measure)
+	client_ns += mono_ns() - t0;
+	if (measure) {
 		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_DUMP_STATS_AT("1 build and send REGISTER");
+	}
 	if (err || c->sent == 0)
 		return err ? err : EPROTO;
 	c->now += 1;
@@ -225,9 +266,13 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	c->now += 1;
 	if (measure)
 		CALLGRIND_TOGGLE_COLLECT;
+	t0 = mono_ns();
 	regent_ua_recv(*uap, wb->buf, wb->len);
-	if (measure)
+	client_ns += mono_ns() - t0;
+	if (measure) {
 		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_DUMP_STATS_AT("2 parse 401, digest, build and send authorised REGISTER");
+	}
 	if (c->sent == 0) {
 		fprintf(stderr, "no authorised REGISTER\n");
 		return EPROTO;
@@ -241,12 +286,25 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	c->now += 1;
 	if (measure)
 		CALLGRIND_TOGGLE_COLLECT;
+	t0 = mono_ns();
 	regent_ua_recv(*uap, wb->buf, wb->len);
-	if (measure)
+	client_ns += mono_ns() - t0;
+	if (measure) {
 		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_DUMP_STATS_AT("3 parse 200");
+	}
 	if (!st->ok || regent_registerer_state(*rp) != REGENT_REG_REGISTERED) {
 		fprintf(stderr, "not registered\n");
 		return EPROTO;
+	}
+	if (acc != NULL) {
+		acc->ua += l1 - l0;
+		acc->ua_m += m1 - m0;
+		acc->reg += l2 - l1;
+		acc->reg_m += m2 - m1;
+		acc->done += live_bytes - l2 - (rc->live - rc0.live);
+		acc->done_m += inuse() - m2 - (rc->heap - rc0.heap);
+		acc->blocks += live_blocks - b0;
 	}
 	return 0;
 }
@@ -255,6 +313,7 @@ int main(int argc, char **argv)
 {
 	const char *alg = argc > 1 ? argv[1] : "MD5";
 	unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000;
+	bool cold = argc > 3 && strcmp(argv[3], "cold") == 0;
 	struct regent_registrar_options rgo;
 	struct regent_registrar *rg = NULL;
 	struct regent_wbuf wb;
@@ -263,6 +322,7 @@ int main(int argc, char **argv)
 	struct regent_registerer **regs = calloc(n + 2, sizeof(*regs));
 	struct reg_state *sts = calloc(n + 2, sizeof(*sts));
 	struct registrar_cost rc = {0, 0};
+	struct heap_acc acc = {0};
 	struct sim_rng rrng;
 	long long heap0, live0, heap1, live1;
 	int err = ENOMEM;
@@ -282,26 +342,34 @@ int main(int argc, char **argv)
 	err = regent_registrar_alloc(&rg, &rgo);
 	if (err)
 		goto out;
-	err = regent_registrar_add_user(rg, "alice", "secret");
-	if (err)
-		goto out;
+	for (unsigned i = 0; i < n + 2; i++) {
+		char user[32];
+
+		snprintf(user, sizeof(user), "u%u", i);
+		err = regent_registrar_add_user(rg, user, "secret");
+		if (err)
+			goto out;
+	}
 
 	/* Warm-up, then the measured registration. */
-	err = one(rg, c, &wb, &rc, false, &uas[n], &regs[n], &sts[n], n);
+	err = one(rg, c, &wb, &rc, cold, &uas[n], &regs[n], &sts[n], n, NULL);
 	if (!err)
-		err = one(rg, c, &wb, &rc, true, &uas[n + 1], &regs[n + 1], &sts[n + 1], n + 1);
+		err = one(rg, c, &wb, &rc, !cold, &uas[n + 1], &regs[n + 1], &sts[n + 1], n + 1,
+			  NULL);
 	if (err)
 		goto out;
 	printf("cost: one authenticated registration (%s) done; instructions: see callgrind "
 	       "(collected only around the client calls)\n",
 	       alg);
+	fflush(stdout);
 
 	/* Heap per idle registered UA + Registerer. */
 	rc.heap = rc.live = 0;
+	client_ns = 0;
 	heap0 = (long long)mallinfo2().uordblks;
 	live0 = live_bytes;
 	for (unsigned i = 0; i < n; i++) {
-		err = one(rg, c, &wb, &rc, false, &uas[i], &regs[i], &sts[i], i);
+		err = one(rg, c, &wb, &rc, false, &uas[i], &regs[i], &sts[i], i, &acc);
 		if (err)
 			goto out;
 	}
@@ -314,6 +382,14 @@ int main(int argc, char **argv)
 	    "bytes each excluded\n",
 	    n, alg, (double)(heap1 - heap0 - rc.heap) / n, (double)(live1 - live0 - rc.live) / n,
 	    (double)rc.heap / n, (double)rc.live / n);
+	printf("time: %.2f us of wall time per registration in the client calls (build REGISTER, "
+	       "401 → authorised REGISTER, 200; no sockets), mean of %u\n",
+	       (double)client_ns / 1000.0 / n, n);
+	printf("heap by phase, per pair (usable / in use): UA after flow up %.0f / %.0f, "
+	       "Registerer allocated %.0f / %.0f, registration done (cached credentials, bindings, "
+	       "timers) %.0f / %.0f; %.1f blocks per pair\n",
+	       (double)acc.ua / n, (double)acc.ua_m / n, (double)acc.reg / n, (double)acc.reg_m / n,
+	       (double)acc.done / n, (double)acc.done_m / n, (double)acc.blocks / n);
 	err = 0;
 out:
 	if (err)
