@@ -64,7 +64,10 @@ struct regent_auth_client; /* credentials + per-realm cache */
 struct regent_auth_creds {
 	const char *username;
 	const char *password;
-	const char *ha1; /* wins over password (SIP.js authorizationHa1) */
+	/* Wins over password (SIP.js authorizationHa1). Hex of H(user:realm:pass):
+	 * 32 digits answer MD5 challenges, 64 digits SHA-256 ones (SHA-512-256
+	 * has the same length and is not answered with an HA1). */
+	const char *ha1;
 };
 
 int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regent_auth_creds *c);
@@ -87,8 +90,8 @@ enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client 
 						      size_t why_len);
 
 /* Appends the Authorization / Proxy-Authorization headers for a new request
- * (next nc for each cached nonce; pre-emptive on refreshes). random_hex is a
- * fresh random string used as cnonce. Returns 0 or errno. */
+ * (next nc for each cached nonce; pre-emptive on refreshes). cnonce is a
+ * fresh random string (required when a qop or -sess is in use). Returns 0 or errno. */
 int regent_auth_client_headers(struct regent_auth_client *ac, struct regent_wbuf *wb,
 			       const char *method, const char *ruri, const char *body,
 			       size_t body_len, const char *cnonce);

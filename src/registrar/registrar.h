@@ -54,8 +54,11 @@ void regent_registrar_restart(struct regent_registrar *r);
 /* Handles one received request at time now_ms. Writes the response into wb
  * and returns 0, or returns ENOMSG when nothing is to be sent (drop, or a
  * response/ACK received), EBADMSG when the bytes do not parse as a request
- * (a 400 is written to wb when possible). `source` ("udp:127.0.0.1:5060") is
- * used for Via received/rport. */
+ * (nothing is written: a request that does not parse has no Via to answer
+ * to). src_host/src_port, the packet's source, give Via received/rport
+ * (RFC 3581). A retransmission (same top Via branch, Call-ID and CSeq,
+ * within 32 s) gets the bytes of the first response again, as a server
+ * transaction would send them (RFC 3261 §17.2.2). */
 int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t len,
 			    uint64_t now_ms, const char *src_host, uint16_t src_port,
 			    struct regent_wbuf *wb);
