@@ -792,6 +792,26 @@ static void register_during_outage_waits_bounded_then_goes_on_flow_up(void **sta
 	teardown(f);
 }
 
+static void network_changed_reregisters_at_once(void **state)
+{
+	struct fix *f = setup();
+	long r;
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, 600);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	regent_ua_network_changed(f->ua);
+	r = find_ev(f, REGENT_EV_REGISTRATION_LOST, 0);
+	assert_true(r >= 0);
+	run_until_sent(f, 2, 1000);
+	assert_int_equal(f->nsent, 2);
+	assert_true(f->sent_at[1] - f->ev[r].t <= 1000);
+	reply_200(f, 1, 600);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	teardown(f);
+}
+
 static void send_error_fails_transaction_at_once(void **state)
 {
 	struct fix *f = setup();
@@ -1094,6 +1114,7 @@ int main(void)
 	    cmocka_unit_test(refresh_due_during_inflight_request_is_deferred),
 	    cmocka_unit_test(flow_down_fails_at_once_and_flow_up_reregisters),
 	    cmocka_unit_test(register_during_outage_waits_bounded_then_goes_on_flow_up),
+	    cmocka_unit_test(network_changed_reregisters_at_once),
 	    cmocka_unit_test(send_error_fails_transaction_at_once),
 	    cmocka_unit_test(dispose_unregisters_then_terminates),
 	    cmocka_unit_test(dispose_bounded_by_deadline),
