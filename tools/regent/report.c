@@ -157,6 +157,12 @@ static const char *lower_reason(enum regent_send_reason r)
 	return "unknown";
 }
 
+/* REFRESHED may leave granted_expires to the RESPONSE event before it. */
+static uint32_t granted(const struct regent_report *rp, const struct regent_event *ev)
+{
+	return ev->granted_expires ? ev->granted_expires : rp->last_granted;
+}
+
 static void event_json(struct regent_report *rp, const struct regent_event *ev)
 {
 	switch (ev->type) {
@@ -189,7 +195,7 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_REFRESHED:
 		json_begin(rp, "refreshed");
-		fprintf(rp->out, ",\"expires\":%" PRIu32, ev->granted_expires);
+		fprintf(rp->out, ",\"expires\":%" PRIu32, granted(rp, ev));
 		break;
 	case REGENT_EV_REGISTRATION_LOST:
 		json_begin(rp, "lost");
@@ -275,8 +281,10 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		rp->retry_at_ms = 0;
 		break;
 	case REGENT_EV_RESPONSE:
-		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires)
+		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
 			rp->expires_at_ms = now + (uint64_t)ev->granted_expires * 1000u;
+			rp->last_granted = ev->granted_expires;
+		}
 		break;
 	case REGENT_EV_WILL_RETRY:
 		rp->retry_at_ms = now + ev->retry_in_ms;

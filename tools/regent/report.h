@@ -30,6 +30,7 @@ struct regent_report {
 	bool waiting;
 	uint64_t expires_at_ms; /* binding expiry as granted; 0 unknown */
 	uint64_t retry_at_ms;	/* a retry is scheduled for then; 0 none */
+	uint32_t last_granted;	/* expiry of the last 2xx, for REFRESHED */
 	FILE *out;
 	FILE *err;
 	/* The library said the TLS peer failed verification. A local 503 event
