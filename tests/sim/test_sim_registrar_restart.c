@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -54,6 +55,8 @@ static void restart_binding_back_by_the_next_refresh(void **state)
 	h->on_tick_arg = &w;
 	SIM_RUN_FOR(h, 300000);
 	SIM_ASSERT(seed, w.back_at != 0, "binding never came back");
+	printf("sim restart: seed=%" PRIu64 " binding back %" PRIu64 " ms after the restart\n",
+	       seed, w.back_at - t_restart);
 	/* The next refresh is due within expires (60 s); it meets an unknown
 	 * nonce, is challenged once and succeeds. */
 	SIM_ASSERT(seed, w.back_at - t_restart <= 60000 + 1000,
@@ -112,6 +115,9 @@ static void restart_with_outage_binding_back_within_backoff_bound(void **state)
 	w.gone_at = 1; /* already gone */
 	SIM_RUN_FOR(h, bound + 60000);
 	SIM_ASSERT(seed, w.back_at != 0, "binding never came back");
+	printf("sim restart+outage: seed=%" PRIu64 " %zu failures, longest back-off %" PRIu64
+	       " ms, binding back %" PRIu64 " ms after the outage (bound %" PRIu64 " ms)\n",
+	       seed, failures, max_retry, w.back_at - t_heal, bound);
 	SIM_ASSERT(seed, w.back_at - t_heal <= bound,
 		   "binding back %" PRIu64 " ms after the outage ended, bound %" PRIu64 " ms",
 		   w.back_at - t_heal, bound);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -37,6 +38,8 @@ static void check_storm(struct sim_harness *h, size_t from, uint64_t t_fail_star
 		prev = e->t;
 		attempts++;
 	}
+	printf("sim 503 storm: seed=%" PRIu64 " %zu attempts and %zu 503s in the 10 min outage\n",
+	       seed, attempts, n503);
 	SIM_ASSERT(seed, n503 >= 3, "only %zu 503s seen in the outage", n503);
 	/* 10 min at >= 120 s apart: at most 6 attempts (plus the first). */
 	SIM_ASSERT(seed, attempts <= 7, "%zu attempts in 10 min", attempts);
@@ -68,6 +71,20 @@ static void retry_after_120_for_10_min_spaces_retries_then_recovers(void **state
 	check_storm(h, 0, 0);
 	SIM_ASSERT(seed, regent_registerer_state(h->reg) == REGENT_REG_REGISTERED,
 		   "not registered 5 min after the registrar recovered");
+	{
+		long ok = -1;
+
+		for (size_t i = 0; i < h->n_ev && ok < 0; i++)
+			if (h->ev[i].type == REGENT_EV_RESPONSE && h->ev[i].status == 200)
+				ok = (long)i;
+		SIM_ASSERT(seed, ok >= 0, "no 200");
+		printf("sim 503 storm: registered %" PRIu64 " ms after the registrar recovered\n",
+		       (uint64_t)(h->ev[ok].t - FAIL_MS));
+		/* The first retry after the outage is at most one Retry-After away. */
+		SIM_ASSERT(seed, h->ev[ok].t <= FAIL_MS + 120000 + 60000,
+			   "recovered only %" PRIu64 " ms after the registrar",
+			   (uint64_t)(h->ev[ok].t - FAIL_MS));
+	}
 	sim_stop(h);
 }
 
