@@ -6,7 +6,11 @@ include(CMakePackageConfigHelpers)
 
 install(FILES ${CMAKE_SOURCE_DIR}/docs/regent.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
-# pkg-config: absolute paths unless the install dirs are already absolute.
+# pkg-config: relocatable (prefix found from the .pc file's own place, so
+# `cmake --install --prefix DIR` works), unless the install dirs are absolute.
+file(RELATIVE_PATH REGENT_PC_UP "/r/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/r")
+string(REGEX REPLACE "/$" "" REGENT_PC_UP "${REGENT_PC_UP}")
+set(REGENT_PC_PREFIX "\${pcfiledir}/${REGENT_PC_UP}")
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
 	set(REGENT_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
 else()
