@@ -391,6 +391,14 @@ enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client 
 		}
 		if (slot == AUTH_MAX_ENTRIES)
 			slot = free_slot;
+		/* Full: a realm not answered in this exchange is an old one the
+		 * server no longer asks for; it makes room. */
+		for (size_t i = 0; slot == AUTH_MAX_ENTRIES && i < AUTH_MAX_ENTRIES; i++) {
+			if (!ac->e[i]->answered) {
+				entry_drop(ac, i);
+				slot = i;
+			}
+		}
 		if (slot == AUTH_MAX_ENTRIES) {
 			set_why(why, why_len, "%s", "too many realms");
 			goto fail;

@@ -569,6 +569,34 @@ static void auth_int_covers_the_body(void **state)
 	regent_auth_server_free(as);
 }
 
+/* The cache holds a few realms; old ones make room for new ones, and only
+ * more realms than that in one exchange is a failure. */
+static void realm_cache_is_bounded(void **state)
+{
+	static const char *const realms[] = {"a", "b", "c", "d", "e", "f"};
+	struct regent_auth_client *ac;
+	char hdrs[256], why[64];
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(hdrs, sizeof(hdrs),
+			 "WWW-Authenticate: Digest realm=\"%s\", nonce=\"n\"\r\n", realms[i]);
+		assert_int_equal(feed(ac, 401, hdrs, NULL, 0), REGENT_AUTH_RETRY);
+		regent_auth_client_done(ac, 200);
+		assert_true(regent_auth_client_cached(ac) <= 4);
+	}
+	/* five realms within one exchange: the fifth does not fit */
+	regent_auth_client_reset(ac);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(hdrs, sizeof(hdrs),
+			 "WWW-Authenticate: Digest realm=\"%s\", nonce=\"n\"\r\n", realms[i]);
+		assert_int_equal(feed(ac, 401, hdrs, why, sizeof(why)),
+				 i < 4 ? REGENT_AUTH_RETRY : REGENT_AUTH_FAIL);
+	}
+	assert_string_equal(why, "too many realms");
+	regent_auth_client_free(ac);
+}
+
 /* Heap held by one client with one cached challenge (Kamailio-sized nonce). */
 static void client_memory_is_small(void **state)
 {
@@ -603,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(nc_tracking_is_bounded),
 	    cmocka_unit_test(userhash_hides_the_username),
 	    cmocka_unit_test(auth_int_covers_the_body),
+	    cmocka_unit_test(realm_cache_is_bounded),
 	    cmocka_unit_test(client_memory_is_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
