@@ -254,8 +254,7 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_REFRESHED:
 		if (text_begin(rp)) {
-			fprintf(rp->out, "refreshed: expires in %" PRIu32 " s",
-				ev->granted_expires);
+			fprintf(rp->out, "refreshed: expires in %" PRIu32 " s", granted(rp, ev));
 			text_end(rp);
 		}
 		break;
