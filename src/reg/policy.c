@@ -6,6 +6,15 @@
 
 #include "reg/policy.h"
 
+static bool plain_user_may_match(struct regent_pl a, struct regent_pl b)
+{
+	if (!regent_pl_isset(a) || !regent_pl_isset(b))
+		return regent_pl_isset(a) == regent_pl_isset(b);
+	if (memchr(a.p, '%', a.l) != NULL || memchr(b.p, '%', b.l) != NULL)
+		return true; /* escapes: let the full comparison decide */
+	return regent_pl_eq(a, b);
+}
+
 enum regent_reg_match regent_reg_contact_match(const struct regent_contact *c,
 					       const struct regent_reg_me *me)
 {
@@ -25,9 +34,13 @@ enum regent_reg_match regent_reg_contact_match(const struct regent_contact *c,
 		    (me->reg_id != 0 && c->has_reg_id && c->reg_id == me->reg_id))
 			return REGENT_REG_MATCH_INSTANCE;
 	}
-	if (me->contact == NULL)
+	if (me->contact == NULL || !c->addr.uri.is_sip)
 		return REGENT_REG_MATCH_NONE;
-	if (c->addr.uri.is_sip && regent_uri_equal(&c->addr.uri, me->contact))
+	/* Both the URI and the user level need the same user part: a plain
+	 * (unescaped) mismatch rules both out without the costly comparison. */
+	if (!plain_user_may_match(c->addr.uri.user, me->contact->user))
+		return REGENT_REG_MATCH_NONE;
+	if (regent_uri_equal(&c->addr.uri, me->contact))
 		return REGENT_REG_MATCH_URI;
 	/* Last resort (a registrar that rewrites host/port): the user part, which
 	 * is random unless configured. */
@@ -48,50 +61,63 @@ uint32_t regent_reg_binding_expires(bool has_param, uint32_t param, bool has_hdr
 	return asked;
 }
 
-enum regent_reg_grant regent_reg_granted(const struct regent_msg *resp,
-					 const struct regent_reg_me *me, uint32_t asked,
-					 uint32_t *granted)
+enum regent_reg_grant regent_reg_granted_levels(const struct regent_msg *resp,
+						const struct regent_reg_me *me, uint32_t asked,
+						uint32_t *granted, uint8_t *levels, size_t cap,
+						size_t *n)
 {
 	struct regent_msg_iter it;
 	struct regent_contact c;
 	enum regent_reg_match best = REGENT_REG_MATCH_NONE, m;
-	uint32_t hdr = 0, minexp = UINT32_MAX;
-	bool has_hdr, any = false;
+	uint32_t hdr = 0, minexp[REGENT_REG_MATCH_INSTANCE + 1];
+	bool has_hdr;
+	size_t i = 0;
 	int err;
 
 	*granted = 0;
+	if (n != NULL)
+		*n = 0;
 	has_hdr = regent_msg_u32(resp, REGENT_HDR_EXPIRES, &hdr) == 0;
+	for (size_t k = 0; k <= REGENT_REG_MATCH_INSTANCE; k++)
+		minexp[k] = UINT32_MAX;
 
-	/* Pass 1: the strongest match level present. */
+	/* One pass: each binding matched once (URI equivalence is the costly
+	 * part); the minimum expiry kept per match level. */
 	memset(&it, 0, sizeof(it));
 	while ((err = regent_msg_contact_next(resp, &it, &c)) == 0) {
-		any = true;
+		uint32_t e;
+
 		m = regent_reg_contact_match(&c, me);
+		if (levels != NULL && i < cap)
+			levels[i] = (uint8_t)m;
+		i++;
+		if (m == REGENT_REG_MATCH_NONE)
+			continue;
 		if (m > best)
 			best = m;
+		e = regent_reg_binding_expires(c.has_expires, c.expires, has_hdr, hdr, asked);
+		if (e < minexp[m])
+			minexp[m] = e;
 	}
+	if (n != NULL)
+		*n = i;
 	if (err != ENOENT)
 		return REGENT_REG_BAD;
-	if (!any)
+	if (i == 0)
 		return REGENT_REG_NO_CONTACT;
 	if (best == REGENT_REG_MATCH_NONE)
 		return REGENT_REG_NOT_OURS;
+	/* the minimum over our bindings at the strongest level (SIP.js took the
+	 * last one: #868) */
+	*granted = minexp[best] > REGENT_REG_MAX_EXPIRES ? REGENT_REG_MAX_EXPIRES : minexp[best];
+	return *granted == 0 ? REGENT_REG_REMOVED : REGENT_REG_GRANTED;
+}
 
-	/* Pass 2: the minimum over our bindings (SIP.js took the last: #868). */
-	memset(&it, 0, sizeof(it));
-	while (regent_msg_contact_next(resp, &it, &c) == 0) {
-		uint32_t e;
-
-		if (regent_reg_contact_match(&c, me) != best)
-			continue;
-		e = regent_reg_binding_expires(c.has_expires, c.expires, has_hdr, hdr, asked);
-		if (e < minexp)
-			minexp = e;
-	}
-	if (minexp > REGENT_REG_MAX_EXPIRES)
-		minexp = REGENT_REG_MAX_EXPIRES;
-	*granted = minexp;
-	return minexp == 0 ? REGENT_REG_REMOVED : REGENT_REG_GRANTED;
+enum regent_reg_grant regent_reg_granted(const struct regent_msg *resp,
+					 const struct regent_reg_me *me, uint32_t asked,
+					 uint32_t *granted)
+{
+	return regent_reg_granted_levels(resp, me, asked, granted, NULL, 0, NULL);
 }
 
 const char *regent_reg_grant_name(enum regent_reg_grant g)

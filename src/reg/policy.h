@@ -61,6 +61,13 @@ enum regent_reg_grant regent_reg_granted(const struct regent_msg *resp,
 					 const struct regent_reg_me *me, uint32_t asked,
 					 uint32_t *granted);
 
+/* The same, also writing each Contact's match level (in order, up to `cap`)
+ * into levels[] and their count into *n, so the caller need not match again. */
+enum regent_reg_grant regent_reg_granted_levels(const struct regent_msg *resp,
+						const struct regent_reg_me *me, uint32_t asked,
+						uint32_t *granted, uint8_t *levels, size_t cap,
+						size_t *n);
+
 const char *regent_reg_grant_name(enum regent_reg_grant g);
 
 /* ---------------------------------------------------- timing */

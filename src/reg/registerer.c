@@ -192,12 +192,12 @@ static void dispose_continue(struct regent_registerer *r)
 /* Copies the Contacts of a 2xx into one block (strings valid until the next
  * response, as regent.h says). */
 static void store_bindings(struct regent_registerer *r, const struct regent_msg *m,
-			   const struct regent_reg_me *me, uint32_t asked)
+			   const uint8_t *levels, size_t nlevels, uint32_t asked)
 {
 	struct regent_msg_iter it;
 	struct regent_contact c;
-	enum regent_reg_match best = REGENT_REG_MATCH_NONE;
-	size_t n = 0, bytes = 0, i = 0;
+	uint8_t best = REGENT_REG_MATCH_NONE;
+	size_t n = 0, bytes = 0, i = 0, ci = 0;
 	uint32_t hdr = 0;
 	bool has_hdr = regent_msg_u32(m, REGENT_HDR_EXPIRES, &hdr) == 0;
 	const struct regent_hdr *sr;
@@ -209,14 +209,13 @@ static void store_bindings(struct regent_registerer *r, const struct regent_msg 
 	free(r->service_route);
 	r->service_route = NULL;
 
+	for (size_t k = 0; k < nlevels; k++)
+		if (levels[k] > best)
+			best = levels[k];
 	memset(&it, 0, sizeof(it));
 	while (regent_msg_contact_next(m, &it, &c) == 0) {
-		enum regent_reg_match k;
 		if (c.star)
 			continue;
-		k = regent_reg_contact_match(&c, me);
-		if (k > best)
-			best = k;
 		n++;
 		bytes += c.addr.uri.raw.l + 1 +
 			 (regent_pl_isset(c.addr.params) ? c.addr.params.l : 0) + 1 + c.pub_gruu.l +
@@ -234,6 +233,7 @@ static void store_bindings(struct regent_registerer *r, const struct regent_msg 
 		while (i < n && regent_msg_contact_next(m, &it, &c) == 0) {
 			struct regent_binding *b = &r->bindings[i];
 			struct regent_pl pr = c.addr.params;
+			size_t li = ci++;
 			if (c.star)
 				continue;
 			b->uri = s;
@@ -267,8 +267,8 @@ static void store_bindings(struct regent_registerer *r, const struct regent_msg 
 			*s++ = '\0';
 			b->expires = regent_reg_binding_expires(c.has_expires, c.expires, has_hdr,
 								hdr, asked);
-			b->ours = best != REGENT_REG_MATCH_NONE &&
-				  regent_reg_contact_match(&c, me) == best;
+			b->ours =
+			    best != REGENT_REG_MATCH_NONE && li < nlevels && levels[li] == best;
 			i++;
 		}
 		r->nbindings = i;
@@ -523,11 +523,18 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 	/* readable until the next final response (defect 6) */
 	r->retry_after = has_ra ? (int64_t)ra.seconds : -1;
 
-	build_me(r, &me, &cu, cbuf, sizeof(cbuf));
 	if (status >= 200 && status < 300 && m != NULL) {
+		uint8_t levels[64];
+		size_t nlev = 0;
+		enum regent_reg_grant g2;
+
+		build_me(r, &me, &cu, cbuf, sizeof(cbuf));
+		g2 = regent_reg_granted_levels(m, &me, r->asked_expires, &granted, levels,
+					       sizeof(levels), &nlev);
 		if (xk == REGENT_X_REGISTER)
-			g = regent_reg_granted(m, &me, r->asked_expires, &granted);
-		store_bindings(r, m, &me, r->asked_expires);
+			g = g2;
+		store_bindings(r, m, levels, nlev < sizeof(levels) ? nlev : sizeof(levels),
+			       r->asked_expires);
 	}
 
 	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: %u %s%s", r->call_id, status, phrase,
