@@ -43,6 +43,7 @@ struct fix {
 	bool free_on_response;
 	bool dispose_on_response;
 	bool register_on_waiting_false;
+	bool free_ua_on_response;
 	int reentrant_rc;
 	char log[8192];
 	size_t loglen;
@@ -106,6 +107,12 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	if (ev->type == REGENT_EV_RESPONSE && f->free_on_response) {
 		regent_registerer_free(r);
 		f->reg = NULL;
+	}
+	if (ev->type == REGENT_EV_RESPONSE && f->free_ua_on_response) {
+		regent_ua_free(f->ua);
+		f->ua = NULL;
+		f->reg = NULL;
+		return;
 	}
 	if (ev->type == REGENT_EV_RESPONSE && f->dispose_on_response)
 		f->reentrant_rc = regent_registerer_dispose(r, 0);
@@ -176,7 +183,8 @@ static void teardown(struct fix *f)
 {
 	if (f->reg != NULL)
 		regent_registerer_free(f->reg);
-	regent_ua_free(f->ua);
+	if (f->ua != NULL)
+		regent_ua_free(f->ua);
 	for (size_t i = 0; i < f->nsent; i++)
 		free(f->sent[i]);
 	free(f);
@@ -884,6 +892,13 @@ static void free_and_dispose_from_callback_are_safe(void **state)
 	f->dispose_on_response = false;
 	reply(f, 1, 200, "OK", NULL);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_TERMINATED);
+	teardown(f);
+
+	f = setup();
+	f->free_ua_on_response = true;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply(f, 0, 401, "Unauthorized", NULL); /* the UA goes inside the callback */
+	assert_null(f->ua);
 	teardown(f);
 
 	f = setup();
