@@ -175,6 +175,9 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 	regent_report_init(&r->rep, o->json ? REGENT_REPORT_JSON : REGENT_REPORT_TEXT, o->verbose,
 			   o->quiet);
 
+	r->rep.refresh_hint = o->cmd == REGENT_CLI_REGISTER && !o->once;
+	r->rep.refresh_pct = o->reg.refresh_frequency;
+	r->rep.t1_ms = o->ua.t1_ms;
 	o->ua.log_h = regent_report_log;
 	o->ua.log_arg = &r->rep;
 	/* -v: the library's TRACE level carries every message sent and received,

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reg/policy.h"
 #include "report.h"
 
 uint64_t regent_report_now_ms(void)
@@ -211,6 +212,31 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 	json_end(rp);
 }
 
+/* ", next refresh in 2.9-3.0 s": the policy's window (jitter extremes). */
+static void refresh_hint(struct regent_report *rp, uint32_t expires)
+{
+	uint32_t margin;
+	uint64_t a, b;
+
+	if (!rp->refresh_hint || rp->last_reason == REGENT_SEND_UNREGISTER ||
+	    rp->last_reason == REGENT_SEND_QUERY)
+		return;
+	margin = regent_reg_refresh_margin_ms(rp->reliable, rp->t1_ms);
+	a = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 0);
+	b = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 65535);
+	if (a > b) {
+		uint64_t t = a;
+
+		a = b;
+		b = t;
+	}
+	if (b - a < 100)
+		fprintf(rp->out, ", next refresh in %.1f s", (double)b / 1000.0);
+	else
+		fprintf(rp->out, ", next refresh in %.1f-%.1f s", (double)a / 1000.0,
+			(double)b / 1000.0);
+}
+
 static void event_text(struct regent_report *rp, const struct regent_event *ev)
 {
 	switch (ev->type) {
@@ -240,8 +266,10 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 		if (text_begin(rp)) {
 			fprintf(rp->out, "<- %u %s%s", (unsigned)ev->status,
 				ev->phrase ? ev->phrase : "", ev->local ? " (local)" : "");
-			if (ev->status >= 200 && ev->status < 300 && ev->granted_expires)
+			if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
 				fprintf(rp->out, ", expires in %" PRIu32 " s", ev->granted_expires);
+				refresh_hint(rp, ev->granted_expires);
+			}
 			text_end(rp);
 		}
 		break;
@@ -278,6 +306,7 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 	switch (ev->type) {
 	case REGENT_EV_REQUEST_SENT:
 		rp->retry_at_ms = 0;
+		rp->last_reason = ev->reason;
 		break;
 	case REGENT_EV_RESPONSE:
 		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
@@ -437,6 +466,8 @@ void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 
 	if ((tls && *tls && strstr(line, tls)) || strstr(line, "certificate verification failed"))
 		rp->tls_verify_failed = true;
+	if (!strncmp(line, "flow up: ", 9))
+		rp->reliable = strncmp(line + 9, "UDP ", 4) != 0;
 	/* the library logs at INFO (TRACE with -v); the user's level is applied here */
 	if (rp->quiet && level > REGENT_LOG_ERROR)
 		return;
