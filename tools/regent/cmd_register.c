@@ -72,7 +72,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 {
 	struct run *r = arg;
 
-	(void)reg;
+	r->rep.retry_after = regent_registerer_retry_after(reg);
 	regent_report_event(&r->rep, ev);
 	switch (ev->type) {
 	case REGENT_EV_REQUEST_SENT:

@@ -35,6 +35,7 @@ void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, 
 	rp->live = mode == REGENT_REPORT_TEXT && !quiet && isatty(STDOUT_FILENO);
 	rp->t0_ms = regent_report_now_ms();
 	rp->state = REGENT_REG_INITIAL;
+	rp->retry_after = -1;
 }
 
 void regent_json_string(FILE *f, const char *s, size_t len)
@@ -193,6 +194,8 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		json_begin(rp, "will_retry");
 		fprintf(rp->out, ",\"retry_in_ms\":%" PRIu64 ",\"why\":", ev->retry_in_ms);
 		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		if (rp->retry_after >= 0)
+			fprintf(rp->out, ",\"retry_after\":%lld", (long long)rp->retry_after);
 		break;
 	case REGENT_EV_REFRESHED:
 		json_begin(rp, "refreshed");
@@ -275,8 +278,12 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_WILL_RETRY:
 		if (text_begin(rp)) {
-			fprintf(rp->out, "will retry in %.1f s (%s)",
+			fprintf(rp->out, "will retry in %.1f s (%s",
 				(double)ev->retry_in_ms / 1000.0, ev->why ? ev->why : "failure");
+			if (rp->retry_after >= 0)
+				fprintf(rp->out, ", Retry-After %lld s",
+					(long long)rp->retry_after);
+			fputc(')', rp->out);
 			text_end(rp);
 		}
 		break;

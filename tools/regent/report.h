@@ -42,6 +42,7 @@ struct regent_report {
 	uint32_t refresh_pct, t1_ms;
 	bool reliable;
 	enum regent_send_reason last_reason; /* of the last REGISTER sent */
+	int64_t retry_after; /* Retry-After of the last failure (s), -1 none; set by the caller */
 };
 
 /* Monotonic milliseconds, for the CLI's own bookkeeping. */
