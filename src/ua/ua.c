@@ -101,15 +101,23 @@ bool regent_transport_reliable(enum regent_transport tp)
 
 void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, const char *fmt, ...)
 {
-	char line[512];
+	char line[512], *big = NULL;
 	va_list ap;
+	int n;
 
 	if (ua == NULL || ua->log_h == NULL || level > ua->log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	ua->log_h(level, line, ua->log_arg);
+	/* whole messages at TRACE: a longer line gets its own buffer */
+	if (n >= (int)sizeof(line) && n < 70000 && (big = malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	ua->log_h(level, big != NULL ? big : line, ua->log_arg);
+	free(big);
 }
 
 uint64_t regent_ua_now(const struct regent_ua *ua)
