@@ -354,6 +354,10 @@ int main(int argc, char **argv)
 	const char *alg = argc > 1 ? argv[1] : "MD5";
 	unsigned n = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000;
 	bool cold = argc > 3 && strcmp(argv[3], "cold") == 0;
+	/* "none": no client requests, for a flat profile with
+	 * --toggle-collect=regent_registerer_register --toggle-collect=regent_ua_recv
+	 * --toggle-collect=regent_ua_process */
+	bool none = argc > 3 && strcmp(argv[3], "none") == 0;
 	struct regent_registrar_options rgo;
 	struct regent_registrar *rg = NULL;
 	struct regent_wbuf wb;
@@ -393,12 +397,12 @@ int main(int argc, char **argv)
 	}
 
 	/* Warm-up, then the measured registration. */
-	err = one(rg, c, &wb, &rc, cold, &uas[n], &regs[n], &sts[n], n, NULL);
+	err = one(rg, c, &wb, &rc, cold && !none, &uas[n], &regs[n], &sts[n], n, NULL);
 	if (!err)
-		err = one(rg, c, &wb, &rc, !cold, &uas[n + 1], &regs[n + 1], &sts[n + 1], n + 1,
-			  NULL);
+		err = one(rg, c, &wb, &rc, !cold && !none, &uas[n + 1], &regs[n + 1], &sts[n + 1],
+			  n + 1, NULL);
 	if (!err)
-		err = refresh(rg, c, &wb, &rc, uas[n + 1], !cold);
+		err = refresh(rg, c, &wb, &rc, uas[n + 1], !cold && !none);
 	if (err)
 		goto out;
 	printf("cost: one authenticated registration (%s) done; instructions: see callgrind "
