@@ -41,7 +41,8 @@ struct regent_report {
 	bool refresh_hint;
 	uint32_t refresh_pct, t1_ms;
 	bool reliable;
-	enum regent_send_reason last_reason; /* of the last REGISTER sent */
+	enum regent_send_reason last_reason;	 /* of the last REGISTER sent */
+	uint64_t last_trace_hash, last_trace_ms; /* -v: drop a line two layers both log */
 	int64_t retry_after; /* Retry-After of the last failure (s), -1 none; set by the caller */
 };
 
