@@ -43,7 +43,20 @@ struct run {
 	char fail_text[192];
 	bool got_2xx; /* a 2xx arrived since the last REGISTER was sent */
 	bool ever_registered;
+	uint16_t last_status; /* of the last final response */
+	bool give_up;	      /* rejected before ever registering: retrying will not help */
 };
+
+/* Before the first success, an answer that says "not you, not like this"
+ * (4xx other than 408 timeout and 429 overload, or 6xx) ends the command:
+ * an operator's typo should not back off for ever. Once registered, the
+ * agent keeps retrying like a device would. */
+static bool rejects_for_good(uint16_t status)
+{
+	if (status >= 600)
+		return true;
+	return status >= 400 && status < 500 && status != 408 && status != 429;
+}
 
 static bool is_tls_failure(const char *text)
 {
@@ -81,6 +94,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		r->got_2xx = false;
 		break;
 	case REGENT_EV_RESPONSE:
+		r->last_status = ev->status;
 		if (!ev->local)
 			r->rep.tls_verify_failed = false; /* a working flow since */
 		if (ev->status >= 200 && ev->status < 300) {
@@ -113,6 +127,11 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		r->fail_pending = false;
 		if (ev->why && r->fail_code == REGENT_EXIT_REJECTED)
 			snprintf(r->fail_text, sizeof(r->fail_text), "%s", ev->why);
+		if (!r->ever_registered && r->fail_code == REGENT_EXIT_REJECTED &&
+		    rejects_for_good(r->last_status)) {
+			r->give_up = true;
+			regent_loop_stop(r->loop);
+		}
 		break;
 	case REGENT_EV_REFRESHED:
 		r->fail_pending = false;
@@ -340,6 +359,8 @@ static int run_register(struct run *r)
 			return finish(r, REGENT_EXIT_OK,
 				      "registered (--once: binding left in place)");
 		}
+		if (r->give_up)
+			return finish(r, r->fail_code, r->fail_text);
 		if (failed_for_good(r, now))
 			return finish(r, r->fail_code, r->fail_text);
 		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED)
