@@ -159,6 +159,39 @@ static const char *lower_reason(enum regent_send_reason r)
 	return "unknown";
 }
 
+/* When the next refresh comes after a 2xx granting `expires`: the refresh
+ * policy's window between its jitter extremes. False when no refresh follows. */
+static bool refresh_window(const struct regent_report *rp, uint32_t expires, uint64_t *lo,
+			   uint64_t *hi)
+{
+	uint32_t margin;
+	uint64_t a, b;
+
+	if (!rp->refresh_hint || !expires || rp->last_reason == REGENT_SEND_UNREGISTER ||
+	    rp->last_reason == REGENT_SEND_QUERY)
+		return false;
+	margin = regent_reg_refresh_margin_ms(rp->reliable, rp->t1_ms);
+	a = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 0);
+	b = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 65535);
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+	return true;
+}
+
+/* ", next refresh in 2.9-3.0 s" */
+static void refresh_hint(struct regent_report *rp, uint32_t expires)
+{
+	uint64_t a, b;
+
+	if (!refresh_window(rp, expires, &a, &b))
+		return;
+	if (b - a < 100)
+		fprintf(rp->out, ", next refresh in %.1f s", (double)b / 1000.0);
+	else
+		fprintf(rp->out, ", next refresh in %.1f-%.1f s", (double)a / 1000.0,
+			(double)b / 1000.0);
+}
+
 /* REFRESHED may leave granted_expires to the RESPONSE event before it. */
 static uint32_t granted(const struct regent_report *rp, const struct regent_event *ev)
 {
@@ -187,8 +220,14 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		fprintf(rp->out, ",\"status\":%u,\"phrase\":", (unsigned)ev->status);
 		regent_json_string(rp->out, ev->phrase ? ev->phrase : "", (size_t)-1);
 		fprintf(rp->out, ",\"local\":%s", ev->local ? "true" : "false");
-		if (ev->status >= 200 && ev->status < 300)
+		if (ev->status >= 200 && ev->status < 300) {
+			uint64_t a, b;
+
 			fprintf(rp->out, ",\"expires\":%" PRIu32, ev->granted_expires);
+			if (refresh_window(rp, ev->granted_expires, &a, &b))
+				fprintf(rp->out, ",\"next_refresh_ms\":[%" PRIu64 ",%" PRIu64 "]",
+					a, b);
+		}
 		break;
 	case REGENT_EV_WILL_RETRY:
 		json_begin(rp, "will_retry");
@@ -213,31 +252,6 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 	}
 	fprintf(rp->out, ",\"registerer_state\":\"%s\"", lower_state(ev->state));
 	json_end(rp);
-}
-
-/* ", next refresh in 2.9-3.0 s": the policy's window (jitter extremes). */
-static void refresh_hint(struct regent_report *rp, uint32_t expires)
-{
-	uint32_t margin;
-	uint64_t a, b;
-
-	if (!rp->refresh_hint || rp->last_reason == REGENT_SEND_UNREGISTER ||
-	    rp->last_reason == REGENT_SEND_QUERY)
-		return;
-	margin = regent_reg_refresh_margin_ms(rp->reliable, rp->t1_ms);
-	a = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 0);
-	b = regent_reg_refresh_ms(expires, rp->refresh_pct, margin, 65535);
-	if (a > b) {
-		uint64_t t = a;
-
-		a = b;
-		b = t;
-	}
-	if (b - a < 100)
-		fprintf(rp->out, ", next refresh in %.1f s", (double)b / 1000.0);
-	else
-		fprintf(rp->out, ", next refresh in %.1f-%.1f s", (double)a / 1000.0,
-			(double)b / 1000.0);
 }
 
 static void event_text(struct regent_report *rp, const struct regent_event *ev)
