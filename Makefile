@@ -20,17 +20,18 @@ asan: deps
 	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DREGENT_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
 
-# Release and ASan+UBSan builds, every CTest test on both, then each fuzz target briefly.
+# Release and ASan+UBSan builds, each fuzz target briefly (libFuzzer, clang), then every CTest
+# test on both builds (CTest's summary is the last thing printed).
 test: release asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cd $(REL) && ctest --output-on-failure -j$(JOBS)
 	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 demo: release
 	@scripts/demo $(REL)
 
 fuzz: deps
-	@CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DREGENT_FUZZ=ON >/dev/null
+	@CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DREGENT_FUZZ=ON -DREGENT_SUBDIRS=fuzz >/dev/null
 	@cmake --build $(FUZZ) -j$(JOBS)
 	@scripts/run-fuzz $(FUZZ) $(FUZZ_SECONDS)
 

@@ -98,10 +98,14 @@ int regent_addr_parse(struct regent_addr *addr, const char *p, size_t l,
 		      struct regent_msg_error *err)
 {
 	struct perr pe = {0};
-	const char *q = p, *end = p + l;
+	const char *q, *end;
 
 	if (!addr || (!p && l))
 		return EINVAL;
+	if (!p)
+		p = ""; /* NULL + 0 is undefined (C11 §6.5.6) */
+	q = p;
+	end = p + l;
 	if (regent_msgi_addr(addr, &q, end, NULL, NULL, &pe))
 		goto bad;
 	q = regent_msgi_lws(q, end);

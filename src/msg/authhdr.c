@@ -100,6 +100,8 @@ int regent_challenge_parse(struct regent_challenge *ch, const char *p, size_t l)
 {
 	if (!ch || (!p && l))
 		return EINVAL;
+	if (!p)
+		p = ""; /* NULL + 0 is undefined (C11 §6.5.6) */
 	return regent_msgi_challenge(ch, p, p + l, NULL) ? EBADMSG : 0;
 }
 
@@ -143,6 +145,8 @@ int regent_credentials_parse(struct regent_credentials *cr, const char *p, size_
 {
 	if (!cr || (!p && l))
 		return EINVAL;
+	if (!p)
+		p = ""; /* NULL + 0 is undefined (C11 §6.5.6) */
 	return regent_msgi_credentials(cr, p, p + l, NULL) ? EBADMSG : 0;
 }
 

@@ -7,11 +7,12 @@
 bool regent_param_next(struct regent_pl params, size_t *pos, struct regent_pl *name,
 		       struct regent_pl *val)
 {
-	const char *end = params.p + params.l;
-	const char *p;
+	const char *end, *p;
 
+	/* computed only once p is known non-NULL: NULL + 0 is undefined (C11 §6.5.6) */
 	if (!params.p || *pos >= params.l)
 		return false;
+	end = params.p + params.l;
 	p = params.p + *pos;
 	for (;;) {
 		p = regent_msgi_lws(p, end);

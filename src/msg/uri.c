@@ -5,8 +5,7 @@
 #include "msg/msg_int.h"
 
 /* Runs over chars of class cls and %HH escapes; EBADMSG on a bad escape. */
-static const char *run_esc(const char *p, const char *end, uint16_t cls, struct perr *e,
-			   bool *bad)
+static const char *run_esc(const char *p, const char *end, uint16_t cls, struct perr *e, bool *bad)
 {
 	for (;;) {
 		p = regent_msgi_run(p, end, cls);
@@ -141,9 +140,16 @@ int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, stru
 		return perr_set(e, REGENT_MSG_EURI, p, "empty URI");
 	uri->opaque.p = p;
 	uri->opaque.l = (size_t)(end - p);
+	/* uric includes escaped = "%" HEX HEX (RFC 2396 §2.4.1): a bare or
+	 * cut-off '%' is refused, so §19.1.4 comparison never meets one. */
 	for (; p < end; p++) {
 		if (!ct(*p, C_URIC))
 			return perr_set(e, REGENT_MSG_EURI, p, "bad character in URI");
+		if (*p == '%') {
+			if (end - p < 3 || !ct(p[1], C_HEX) || !ct(p[2], C_HEX))
+				return perr_set(e, REGENT_MSG_EURI, p, "bad %-escape");
+			p += 2;
+		}
 	}
 	return 0;
 }
@@ -154,6 +160,8 @@ int regent_uri_parse(struct regent_uri *uri, const char *p, size_t l, struct reg
 
 	if (!uri || (!p && l))
 		return EINVAL;
+	if (!p)
+		p = ""; /* NULL + 0 is undefined (C11 §6.5.6) */
 	if (regent_msgi_uri(uri, p, p + l, &pe)) {
 		regent_msgi_error(err, &pe, p, "URI");
 		return EINVAL;
@@ -199,11 +207,12 @@ static bool is_reserved(unsigned char c)
  * its escaped form are not equivalent (RFC 3261 §19.1.4). */
 static bool esc_eq(struct regent_pl a, struct regent_pl b, bool icase)
 {
-	const char *pa = a.p, *ea = a.p + a.l;
-	const char *pb = b.p, *eb = b.p + b.l;
+	const char *pa = a.p, *ea, *pb = b.p, *eb;
 
 	if (!a.p || !b.p)
 		return !a.p && !b.p;
+	ea = a.p + a.l;
+	eb = b.p + b.l;
 	while (pa < ea && pb < eb) {
 		bool xa, xb;
 		unsigned char ca, cb;
@@ -224,18 +233,39 @@ static bool esc_eq(struct regent_pl a, struct regent_pl b, bool icase)
 	return pa == ea && pb == eb;
 }
 
-static bool find_param(struct regent_pl params, struct regent_pl name, struct regent_pl *val)
+/* The k-th (from 0) parameter named name, names compared unescaped and
+ * case-insensitively. */
+static bool find_param_nth(struct regent_pl params, struct regent_pl name, size_t k,
+			   struct regent_pl *val)
 {
 	struct regent_pl n, v;
 	size_t pos = 0;
 
 	while (regent_param_next(params, &pos, &n, &v)) {
-		if (esc_eq(n, name, true)) {
+		if (esc_eq(n, name, true) && k-- == 0) {
 			*val = v;
 			return true;
 		}
 	}
 	return false;
+}
+
+static bool find_param(struct regent_pl params, struct regent_pl name, struct regent_pl *val)
+{
+	return find_param_nth(params, name, 0, val);
+}
+
+/* How many parameters before byte offset end share name. */
+static size_t param_rank(struct regent_pl params, struct regent_pl name, size_t end)
+{
+	struct regent_pl n, v;
+	size_t pos = 0, k = 0;
+
+	while (pos < end && regent_param_next(params, &pos, &n, &v)) {
+		if ((size_t)(n.p - params.p) < end && esc_eq(n, name, true))
+			k++;
+	}
+	return k;
 }
 
 static bool val_eq(struct regent_pl a, struct regent_pl b)
@@ -260,9 +290,14 @@ static bool params_match(const struct regent_uri *a, const struct regent_uri *b)
 		if (ha != hb || (ha && !val_eq(v, w)))
 			return false;
 	}
-	/* Any other param present in both must match. */
+	/* Any other param present in both must match. RFC 3261 §19.1.4 does
+	 * not say what a repeated parameter means; the parser accepts one, so
+	 * the k-th occurrence in a is compared with the k-th in b, which keeps
+	 * the relation reflexive and symmetric. */
 	while (regent_param_next(a->params, &pos, &n, &v)) {
-		if (find_param(b->params, n, &w) && !val_eq(v, w))
+		size_t k = param_rank(a->params, n, (size_t)(n.p - a->params.p));
+
+		if (find_param_nth(b->params, n, k, &w) && !val_eq(v, w))
 			return false;
 	}
 	return true;
@@ -270,10 +305,11 @@ static bool params_match(const struct regent_uri *a, const struct regent_uri *b)
 
 static bool hdr_next(struct regent_pl h, size_t *pos, struct regent_pl *n, struct regent_pl *v)
 {
-	const char *p, *end = h.p + h.l, *s;
+	const char *p, *end, *s;
 
 	if (!h.p || *pos >= h.l)
 		return false;
+	end = h.p + h.l;
 	p = h.p + *pos;
 	s = p;
 	while (p < end && *p != '=' && *p != '&')
