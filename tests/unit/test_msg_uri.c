@@ -210,6 +210,34 @@ static void params_next_walks_every_param(void **state)
 	assert_false(regent_param_get(REGENT_PL_NULL, "a", &v));
 }
 
+/* Fuzzer findings: a cut-off or invalid %-escape in a non-SIP URI is refused
+ * (it made equality irreflexive), and a repeated URI parameter keeps equality
+ * reflexive and symmetric (the k-th occurrence pairs with the k-th). */
+static void escapes_and_repeated_params_keep_equality_sound(void **state)
+{
+	static const char *const bad[] = {"foo:%", "x:.%0", "tel:%zz", "tel:%4"};
+	static const char *const self[] = {
+	    "sip:u@h;a=1;b=2;a=3", "sip:h;transport=tcp;transport=udp", "tel:%41", "x:a%2fb"};
+	struct regent_uri u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(&u, bad[i]) != EINVAL)
+			fail_msg("accepted bad URI '%s'", bad[i]);
+	}
+	for (size_t i = 0; i < sizeof(self) / sizeof(self[0]); i++) {
+		if (!eq(self[i], self[i]))
+			fail_msg("'%s' is not equal to itself", self[i]);
+	}
+	assert_true(eq("sip:u@h;a=1;b=2;a=3", "sip:u@h;A=1;a=3"));
+	assert_false(eq("sip:u@h;a=1;b=2;a=3", "sip:u@h;a=3;a=1"));
+	assert_false(eq("sip:h;transport=tcp;transport=udp", "sip:h;transport=tcp;transport=tls"));
+	assert_true(eq("sip:h;transport=tcp;transport=udp", "sip:h;transport=tcp"));
+	/* NULL with length 0 is an empty input, not undefined behaviour */
+	assert_int_equal(regent_uri_parse(&u, NULL, 0, NULL), EINVAL);
+	assert_false(regent_param_get((struct regent_pl){NULL, 0}, "a", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(rfc3261_equivalence_examples),
 	    cmocka_unit_test(equivalence_details),
 	    cmocka_unit_test(params_next_walks_every_param),
+	    cmocka_unit_test(escapes_and_repeated_params_keep_equality_sound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
