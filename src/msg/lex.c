@@ -141,25 +141,33 @@ static bool is_ipv4(const char *p, const char *end)
 }
 
 /* hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), in one
- * pass: labels of alphanum and inner '-', the last one starting with ALPHA;
- * else it must be an IPv4address. */
+ * pass: runs of alphanum by the class table, four bytes a round, with '-'
+ * and '.' handled between runs; no '-' at either end of a label, no empty
+ * label but a trailing dot, the last label starting with ALPHA; else it
+ * must be an IPv4address. */
 static const char *host_name(const char *s, const char *end, enum regent_host_type *type)
 {
 	const char *p = s, *label = s, *top = s;
 
 	for (;;) {
-		label = p;
-		while (p < end && (ct(*p, C_ALPHA | C_DIGIT) || *p == '-'))
+		p = regent_msgi_run(p, end, C_ALPHA | C_DIGIT);
+		if (p < end && *p == '-') {
+			if (p == label)
+				return NULL;
 			p++;
-		if (p == label || *label == '-' || p[-1] == '-') {
+			continue;
+		}
+		if (p == label) {
 			/* an empty label is only allowed as the trailing dot */
-			if (p == label && p > s && p[-1] == '.' && !(p < end && ct(*p, C_HOST)))
+			if (label > s && !(p < end && *p == '.'))
 				break;
 			return NULL;
 		}
+		if (p[-1] == '-')
+			return NULL;
 		top = label;
 		if (p < end && *p == '.') {
-			p++;
+			label = ++p;
 			continue;
 		}
 		break;

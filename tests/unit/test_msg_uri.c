@@ -62,6 +62,21 @@ static void host_kinds(void **state)
 	assert_true(regent_pl_eq_str(u.host, "::ffff:192.0.2.10"));
 	assert_int_equal(parse(&u, "sip:example.com."), 0); /* trailing dot allowed */
 	assert_int_equal(u.host_type, REGENT_HOST_NAME);
+	/* label edges (RFC 3261 §25.1 domainlabel / toplabel) */
+	assert_int_equal(parse(&u, "sip:a-b.c--d.e9;lr"), 0);
+	assert_true(regent_pl_eq_str(u.host, "a-b.c--d.e9"));
+	assert_int_equal(parse(&u, "sip:x.example.com.:5060"), 0);
+	assert_true(regent_pl_eq_str(u.host, "x.example.com."));
+	assert_int_equal(parse(&u, "sip:1.2.3.4.example"), 0);
+	assert_int_equal(u.host_type, REGENT_HOST_NAME);
+	static const char *const bad[] = {
+	    "sip:-a.com", "sip:a-.com",	  "sip:a.-b",	 "sip:a.b-",  "sip:.a",	       "sip:a..",
+	    "sip:a.b..",  "sip:1.2.3.4.", "sip:a.1com-", "sip:1.2.3", "sip:256.1.1.1", "sip:a.9"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(&u, bad[i]) == 0)
+			fail_msg("accepted bad host in '%s'", bad[i]);
+	}
 }
 
 static void escapes_are_kept_exact_including_nul(void **state)
