@@ -13,22 +13,38 @@ static const char *addr_spec_end(const char *p, const char *end)
 	return p;
 }
 
+/* An error before the URI was parsed: a->uri is left cleared, as on every
+ * other path. */
+static int early_fail(struct regent_addr *a, struct perr *e, const char *at, const char *what)
+{
+	memset(&a->uri, 0, sizeof(a->uri));
+	return perr_set(e, REGENT_MSG_EVALUE, at, what);
+}
+
 int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 		     regent_msgi_param_fn fn, void *arg, struct perr *e)
 {
 	const char *p = regent_msgi_lws(*pp, end);
 	const char *us, *ue;
 
-	memset(a, 0, sizeof(*a));
+	/* a->uri is cleared by regent_msgi_uri, on every path that sets it;
+	 * the rest here (cheaper than clearing the whole struct twice) */
+	a->display = REGENT_PL_NULL;
+	a->display_quoted = false;
+	a->uri_raw = REGENT_PL_NULL;
+	a->params = REGENT_PL_NULL;
+	a->tag = REGENT_PL_NULL;
 	if (p >= end)
-		return perr_set(e, REGENT_MSG_EVALUE, p, "empty address");
+		return early_fail(a, e, p, "empty address");
 	if (*p == '"') {
-		if (regent_msgi_quoted(&p, end, &a->display, e))
+		if (regent_msgi_quoted(&p, end, &a->display, e)) {
+			memset(&a->uri, 0, sizeof(a->uri));
 			return EBADMSG;
+		}
 		a->display_quoted = true;
 		p = regent_msgi_lws(p, end);
 		if (p >= end || *p != '<')
-			return perr_set(e, REGENT_MSG_EVALUE, p, "expected '<' after display name");
+			return early_fail(a, e, p, "expected '<' after display name");
 	} else if (*p != '<') {
 		/* Either *(token LWS) followed by '<', or an addr-spec. */
 		const char *s = p, *q = p, *last = p;
@@ -46,22 +62,21 @@ int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 			/* addr-spec: the scheme was the first token */
 			ue = addr_spec_end(s, end);
 			if (memchr(s, '?', (size_t)(ue - s)))
-				return perr_set(e, REGENT_MSG_EVALUE, s, "URI with '?' outside <>");
+				return early_fail(a, e, s, "URI with '?' outside <>");
 			if (regent_msgi_uri(&a->uri, s, ue, e))
 				return EBADMSG;
 			a->uri_raw = a->uri.raw;
 			p = ue;
 			goto params;
 		} else {
-			return perr_set(e, REGENT_MSG_EVALUE, q < end ? q : s,
-					"bad display name or address");
+			return early_fail(a, e, q < end ? q : s, "bad display name or address");
 		}
 	}
 	/* p at '<' */
 	us = p + 1;
 	ue = memchr(us, '>', (size_t)(end - us));
 	if (!ue)
-		return perr_set(e, REGENT_MSG_EVALUE, p, "missing '>'");
+		return early_fail(a, e, p, "missing '>'");
 	if (regent_msgi_uri(&a->uri, us, ue, e))
 		return EBADMSG;
 	a->uri_raw = a->uri.raw;

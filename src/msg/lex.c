@@ -63,8 +63,7 @@ int regent_msgi_quoted(const char **pp, const char *end, struct regent_pl *inner
 	 * octet but CR and LF; raw controls other than HT and folds are not
 	 * qdtext. */
 	for (;;) {
-		while (p < end && ct(*p, C_QD))
-			p++;
+		p = regent_msgi_run(p, end, C_QD);
 		if (p >= end)
 			break;
 		unsigned char c = (unsigned char)*p;

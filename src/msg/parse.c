@@ -186,16 +186,17 @@ static int single(const struct regent_msg *m, enum regent_hdr_id id, const struc
 		  struct regent_msg_error *err)
 {
 	const struct regent_hdr *h = first_hdr(m, id);
-	const char *name = regent_hdr_canonical_name(id);
 
+	/* the name is looked up only for an error */
 	if (!h) {
-		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, name, "missing header");
+		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, regent_hdr_canonical_name(id),
+				   "missing header");
 		return EBADMSG;
 	}
 	if (next_hdr(m, h)) {
 		h = next_hdr(m, h);
-		return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset, name,
-			    "repeated header");
+		return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset,
+			    regent_hdr_canonical_name(id), "repeated header");
 	}
 	*hp = h;
 	return 0;
