@@ -292,8 +292,8 @@ static int check_u32(const struct regent_msg *m, enum regent_hdr_id id, uint32_t
 static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent_msg_error *err)
 {
 	struct regent_msg_iter it = {0};
-	struct regent_via v;
-	struct regent_contact c;
+	struct regent_via vtmp;
+	struct regent_contact ctmp;
 	struct perr pe = {0};
 	const char *p, *end;
 	int rc;
@@ -305,11 +305,17 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 				    regent_hdr_canonical_name(id), "empty value");
 	}
 	while ((rc = regent_msgi_list_begin(m, id, &it, &p, &end)) == 0) {
+		/* parsed straight into the cache while it has room: no copy */
+		bool keep_via = id == REGENT_HDR_VIA && !m->has_via0;
+		bool keep_ct =
+		    id == REGENT_HDR_CONTACT && m->ncontacts < REGENT_MSG_CACHED_CONTACTS;
+		struct regent_contact *c = keep_ct ? &m->contacts[m->ncontacts].c : &ctmp;
+
 		if (id == REGENT_HDR_VIA)
-			rc = regent_msgi_via(&v, &p, end, &pe);
+			rc = regent_msgi_via(keep_via ? &m->via0 : &vtmp, &p, end, &pe);
 		else
-			rc = regent_msgi_contact(&c, &p, end, &pe);
-		if (!rc && id == REGENT_HDR_CONTACT && c.star &&
+			rc = regent_msgi_contact(c, &p, end, &pe);
+		if (!rc && id == REGENT_HDR_CONTACT && c->star &&
 		    (it.pos != 0 || p != end || first_hdr(m, id) != it.hdr || next_hdr(m, it.hdr)))
 			rc = perr_set(&pe, REGENT_MSG_EVALUE, p, "'*' must be the only Contact");
 		size_t pos = it.pos;
@@ -318,18 +324,16 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 			rc = regent_msgi_list_advance(&it, p, &pe);
 		if (rc)
 			return hfail(err, m->buf, it.hdr, &pe);
-		if (id == REGENT_HDR_VIA && !m->has_via0) {
+		if (keep_via) {
 			m->has_via0 = true;
-			m->via0 = v;
 			m->via0_hdr = it.hdr;
 			m->via0_next_pos = it.pos;
-		} else if (id == REGENT_HDR_CONTACT && m->ncontacts < REGENT_MSG_CACHED_CONTACTS) {
+		} else if (keep_ct) {
 			struct contact_cache *cc = &m->contacts[m->ncontacts++];
 
 			cc->hdr = it.hdr;
 			cc->pos = pos;
 			cc->next_pos = it.pos;
-			cc->c = c;
 		}
 	}
 	return 0;
