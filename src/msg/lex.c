@@ -139,6 +139,30 @@ static bool is_ipv4(const char *p, const char *end)
 	return p == end;
 }
 
+/* End of an IPv4address at p (RFC 3261 §25.1: four 1*3DIGIT parts of
+ * 0..255 joined by '.'), or NULL. */
+static const char *ipv4_end(const char *p, const char *end)
+{
+	for (int part = 0; part < 4; part++) {
+		const char *s = p;
+		unsigned v = 0;
+
+		while (p < end && *p >= '0' && *p <= '9') {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (p - s > 3)
+				return NULL;
+		}
+		if (p == s || v > 255)
+			return NULL;
+		if (part < 3) {
+			if (p >= end || *p != '.')
+				return NULL;
+			p++;
+		}
+	}
+	return p;
+}
+
 /* hostname = *( domainlabel "." ) toplabel [ "." ] (RFC 3261 §25.1), in one
  * pass: runs of alphanum by the class table, four bytes a round, with '-'
  * and '.' handled between runs; no '-' at either end of a label, no empty
@@ -212,6 +236,20 @@ int regent_msgi_host(const char **pp, const char *end, struct regent_pl *host,
 
 	if (p >= end || !ct(*p, C_HOST))
 		return perr_set(e, REGENT_MSG_EURI, s, "missing host");
+	/* the common dotted IPv4 in one pass; anything else (a name, or
+	 * digits that run on into more host characters) takes the general
+	 * path, which decides alone */
+	if (*p >= '0' && *p <= '9') {
+		const char *q = ipv4_end(p, end);
+
+		if (q && !(q < end && ct(*q, C_HOST))) {
+			host->p = s;
+			host->l = (size_t)(q - s);
+			*type = REGENT_HOST_IPV4;
+			*pp = q;
+			return 0;
+		}
+	}
 	p = host_name(s, end, type);
 	if (!p)
 		return perr_set(e, REGENT_MSG_EURI, s, "bad host");

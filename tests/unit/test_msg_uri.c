@@ -69,9 +69,18 @@ static void host_kinds(void **state)
 	assert_true(regent_pl_eq_str(u.host, "x.example.com."));
 	assert_int_equal(parse(&u, "sip:1.2.3.4.example"), 0);
 	assert_int_equal(u.host_type, REGENT_HOST_NAME);
+	assert_true(regent_pl_eq_str(u.host, "1.2.3.4.example"));
+	assert_int_equal(parse(&u, "sip:u@10.0.0.255:5060;lr"), 0);
+	assert_int_equal(u.host_type, REGENT_HOST_IPV4);
+	assert_true(regent_pl_eq_str(u.host, "10.0.0.255"));
+	assert_int_equal(u.port, 5060);
+	assert_int_equal(parse(&u, "sip:1-2.example"), 0);
+	assert_int_equal(u.host_type, REGENT_HOST_NAME);
 	static const char *const bad[] = {
-	    "sip:-a.com", "sip:a-.com",	  "sip:a.-b",	 "sip:a.b-",  "sip:.a",	       "sip:a..",
-	    "sip:a.b..",  "sip:1.2.3.4.", "sip:a.1com-", "sip:1.2.3", "sip:256.1.1.1", "sip:a.9"};
+	    "sip:-a.com",     "sip:a-.com",    "sip:a.-b",	"sip:a.b-",
+	    "sip:.a",	      "sip:a..",       "sip:a.b..",	"sip:1.2.3.4.",
+	    "sip:a.1com-",    "sip:1.2.3",     "sip:1.2.3.4a",	"sip:1.2.3.4-a",
+	    "sip:0001.1.1.1", "sip:1.2.3.04-", "sip:256.1.1.1", "sip:a.9"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (parse(&u, bad[i]) == 0)
