@@ -99,13 +99,14 @@ int regent_msgi_u32(const char **pp, const char *end, uint32_t max, uint32_t *ou
 {
 	const char *p = *pp;
 	uint64_t v = 0;
+	unsigned d;
 
-	if (p >= end || !ct(*p, C_DIGIT))
+	if (p >= end || (unsigned)((unsigned char)*p - '0') > 9)
 		return EINVAL;
 	/* Checked on every digit: a 100-digit value (RFC 4475 scalar02) is
 	 * ERANGE, not a wrap. */
-	while (p < end && ct(*p, C_DIGIT)) {
-		v = v * 10 + (uint64_t)(*p - '0');
+	while (p < end && (d = (unsigned)((unsigned char)*p - '0')) <= 9) {
+		v = v * 10 + d;
 		if (v > max) {
 			while (p < end && ct(*p, C_DIGIT))
 				p++;

@@ -415,13 +415,15 @@ static int index_headers(struct regent_msg *m, const char *p, const char *end,
 		if (ne == ls)
 			return fail(err, REGENT_MSG_EHEADER, buf, ls, NULL, "missing header name");
 		q = ne;
-		while (q < le && (*q == ' ' || *q == '\t'))
-			q++;
+		if (q < le && *q != ':') { /* the common case has no space before ':' */
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+		}
 		if (q >= le || *q != ':')
 			return fail(err, REGENT_MSG_EHEADER, buf, q, NULL, "missing colon");
 		vs = regent_msgi_lws(q + 1, le);
 		ve = le;
-		while (ve > vs) {
+		while (ve > vs && (unsigned char)ve[-1] <= ' ') { /* rare: trailing LWS */
 			if (ve[-1] == ' ' || ve[-1] == '\t')
 				ve--;
 			else if (ve[-1] == '\n' && ve - 2 >= vs && ve[-2] == '\r')
