@@ -72,6 +72,17 @@ static inline bool lceq(const char *p, const char *lit, size_t n)
 		lit += 4;
 		n -= 4;
 	}
+	if (n >= 2) {
+		uint16_t a, b;
+
+		memcpy(&a, p, 2);
+		memcpy(&b, lit, 2);
+		if ((a | 0x2020u) != b)
+			return false;
+		p += 2;
+		lit += 2;
+		n -= 2;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if ((p[i] | 0x20) != lit[i])
 			return false;
