@@ -108,9 +108,9 @@ static int start_line(struct regent_msg *m, const char *p, const char *eol,
 		return fail(err, REGENT_MSG_ESTARTLINE, buf, q, "request line", "bad method");
 	m->method = (struct regent_pl){p, (size_t)(q - p)};
 	p = q + 1;
-	q = p;
-	while (q < eol && *q != ' ')
-		q++;
+	q = memchr(p, ' ', (size_t)(eol - p));
+	if (!q)
+		q = eol;
 	if (q == p || q >= eol)
 		return fail(err, REGENT_MSG_ESTARTLINE, buf, q, "request line",
 			    q == p ? "empty Request-URI" : "missing SIP version");
