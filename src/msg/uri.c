@@ -29,12 +29,14 @@ static int sip_uri(struct regent_uri *uri, const char *p, const char *end, struc
 	/* userinfo: a run of user/password chars ending in '@'. '@' occurs
 	 * nowhere else in a SIP URI (not in params, not in headers). */
 	q = run_esc(p, end, C_USER | C_PASS, e, &bad);
+	/* the first run stops at the first ':', if any */
+	const char *colon = !bad && q < end && *q == ':' ? q : NULL;
+
 	while (!bad && q < end && *q == ':') /* password separator */
 		q = run_esc(q + 1, end, C_USER | C_PASS, e, &bad);
 	if (bad)
 		return EBADMSG;
 	if (q < end && *q == '@') {
-		const char *colon = memchr(s, ':', (size_t)(q - s));
 
 		uri->user.p = s;
 		uri->user.l = (size_t)((colon ? colon : q) - s);
