@@ -294,6 +294,14 @@ struct regent_event {
 	/* the raw message for REQUEST_SENT / RESPONSE (not NUL-terminated) */
 	const char *msg;
 	size_t msg_len;
+
+	/* RESPONSE with `local` set, and REGISTRATION_LOST: the local cause, an
+	 * errno value or a REGENT_E* code (regent_strerror() names it), e.g.
+	 * REGENT_ETLSVERIFY, REGENT_EDNS, REGENT_ETIMEOUT (timer F), ENOTCONN
+	 * (no flow in time), ENETRESET (regent_ua_network_changed()). 0 for a
+	 * response from the network and for a loss without a local cause
+	 * (expiry, a registrar's answer). Appended: older fields keep their place. */
+	int error;
 };
 
 typedef void(regent_registerer_event_h)(struct regent_registerer *r, const struct regent_event *ev,

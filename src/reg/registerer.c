@@ -78,7 +78,7 @@ static bool set_waiting(struct regent_registerer *r, bool w)
 }
 
 static bool emit_simple(struct regent_registerer *r, enum regent_event_type type, const char *why,
-			uint64_t retry_in)
+			uint64_t retry_in, int error)
 {
 	struct regent_event ev;
 
@@ -86,6 +86,7 @@ static bool emit_simple(struct regent_registerer *r, enum regent_event_type type
 	ev.type = type;
 	ev.why = why;
 	ev.retry_in_ms = retry_in;
+	ev.error = error;
 	return emit(r, &ev);
 }
 
@@ -158,11 +159,12 @@ static void schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra
 	r->t_refresh = NEVER;
 	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: will retry in %llu ms (%s)",
 		      r->call_id, (unsigned long long)d, why);
-	emit_simple(r, REGENT_EV_WILL_RETRY, why, d);
+	emit_simple(r, REGENT_EV_WILL_RETRY, why, d, 0);
 }
 
-/* The registration is gone (expired, removed, flow lost). */
-static bool lost(struct regent_registerer *r, const char *why)
+/* The registration is gone (expired, removed, flow lost). `err` is the local
+ * cause (errno or REGENT_E*) for the event, 0 when there is none. */
+static bool lost(struct regent_registerer *r, const char *why, int err)
 {
 	r->t_refresh = NEVER;
 	r->t_expire = NEVER;
@@ -172,7 +174,7 @@ static bool lost(struct regent_registerer *r, const char *why)
 		      why);
 	if (!set_state(r, REGENT_REG_UNREGISTERED))
 		return false;
-	return emit_simple(r, REGENT_EV_REGISTRATION_LOST, why, 0);
+	return emit_simple(r, REGENT_EV_REGISTRATION_LOST, why, 0, err);
 }
 
 /* After an exchange ends while dispose() is pending. */
@@ -306,13 +308,14 @@ static void random_branch(struct regent_registerer *r, char *out)
 }
 
 static void handle_final(struct regent_registerer *r, uint16_t status, const char *phrase,
-			 const struct regent_msg *m, bool local);
+			 const struct regent_msg *m, bool local, int lerr);
 
-/* Fails the exchange locally with a synthesized response. */
-static void local_failure(struct regent_registerer *r, uint16_t status, const char *phrase)
+/* Fails the exchange locally with a synthesized response; `err` (errno or
+ * REGENT_E*) is its cause, reported in the event's `error`. */
+static void local_failure(struct regent_registerer *r, uint16_t status, const char *phrase, int err)
 {
 	drop_txn(&r->txn);
-	handle_final(r, status, phrase, NULL, true);
+	handle_final(r, status, phrase, NULL, true, err);
 }
 
 static void send_request(struct regent_registerer *r, enum regent_send_reason reason)
@@ -348,7 +351,7 @@ static void send_request(struct regent_registerer *r, enum regent_send_reason re
 		regent_ua_log(r->ua, REGENT_LOG_ERROR, "registerer %s: cannot build REGISTER: %s",
 			      r->call_id, wb.err_field[0] ? wb.err_field : strerror(err));
 		regent_wbuf_release(&wb);
-		local_failure(r, 500, "Cannot Build Request");
+		local_failure(r, 500, "Cannot Build Request", err);
 		return;
 	}
 
@@ -364,7 +367,7 @@ static void send_request(struct regent_registerer *r, enum regent_send_reason re
 		free(r->txn);
 		r->txn = NULL;
 		regent_wbuf_release(&wb);
-		local_failure(r, 500, "Out Of Memory");
+		local_failure(r, 500, "Out Of Memory", ENOMEM);
 		return;
 	}
 
@@ -373,7 +376,7 @@ static void send_request(struct regent_registerer *r, enum regent_send_reason re
 		/* §17.1.4: a transport error fails the transaction at once. */
 		regent_wbuf_release(&wb);
 		regent_txn_transport_error(r->txn);
-		local_failure(r, 503, "Service Unavailable (transport error)");
+		local_failure(r, 503, "Service Unavailable (transport error)", err);
 		return;
 	}
 	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: REGISTER sent (%s, CSeq %u)",
@@ -431,7 +434,7 @@ static bool retryable(uint16_t status, bool has_ra)
 }
 
 static void failure(struct regent_registerer *r, enum regent_reg_xkind xk, uint16_t status,
-		    bool has_ra, uint32_t ra, const char *why, bool gone)
+		    bool has_ra, uint32_t ra, const char *why, bool gone, int err)
 {
 	uint64_t now = now_ms(r);
 
@@ -442,7 +445,7 @@ static void failure(struct regent_registerer *r, enum regent_reg_xkind xk, uint1
 			     r->t_expire > now && !r->flow_lost && !gone;
 		if (!still) {
 			if (r->state == REGENT_REG_REGISTERED) {
-				if (!lost(r, why))
+				if (!lost(r, why, err))
 					return;
 			} else if (!set_state(r, REGENT_REG_UNREGISTERED)) {
 				return;
@@ -479,7 +482,7 @@ static void handle_2xx(struct regent_registerer *r, enum regent_reg_xkind xk, ui
 		regent_ua_log(r->ua, REGENT_LOG_WARN, "registerer %s: 2xx: %s", r->call_id,
 			      regent_reg_grant_name(g));
 		/* do not keep a binding we cannot see */
-		failure(r, xk, 200, false, 0, regent_reg_grant_name(g), true);
+		failure(r, xk, 200, false, 0, regent_reg_grant_name(g), true, 0);
 		return;
 	}
 	r->failures = 0;
@@ -497,13 +500,13 @@ static void handle_2xx(struct regent_registerer *r, enum regent_reg_xkind xk, ui
 		r->t_refresh = NEVER;
 	}
 	if (r->state == REGENT_REG_REGISTERED)
-		emit_simple(r, REGENT_EV_REFRESHED, NULL, 0);
+		emit_simple(r, REGENT_EV_REFRESHED, NULL, 0, 0);
 	else
 		set_state(r, REGENT_REG_REGISTERED);
 }
 
 static void handle_final(struct regent_registerer *r, uint16_t status, const char *phrase,
-			 const struct regent_msg *m, bool local)
+			 const struct regent_msg *m, bool local, int lerr)
 {
 	enum regent_reg_xkind xk = r->xk;
 	struct regent_event ev;
@@ -544,6 +547,7 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 	ev.status = status;
 	ev.phrase = phrase;
 	ev.local = local;
+	ev.error = local ? lerr : 0;
 	ev.granted_expires = g == REGENT_REG_GRANTED ? granted : 0;
 	ev.cseq = r->cseq;
 	if (m != NULL) {
@@ -581,7 +585,7 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 		end_exchange(r);
 		r->waiting = false;
 		ep = r->epoch;
-		failure(r, xk, status, false, 0, why, false);
+		failure(r, xk, status, false, 0, why, false, 0);
 		goto done;
 	}
 	if (r->auth != NULL)
@@ -623,7 +627,8 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
 			snprintf(why, sizeof(why), "%u %s", status, phrase);
 		else
 			snprintf(why, sizeof(why), "%u %.80s", status, phrase);
-		failure(r, xk, status, has_ra, has_ra ? ra.seconds : 0, why, false);
+		failure(r, xk, status, has_ra, has_ra ? ra.seconds : 0, why, false,
+			local ? lerr : 0);
 	}
 done:
 	if (!alive(r))
@@ -669,7 +674,7 @@ bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
 	} else {
 		drop_txn(&r->txn);
 	}
-	handle_final(r, status, phrase, m, false);
+	handle_final(r, status, phrase, m, false, 0);
 	return true;
 }
 
@@ -730,19 +735,21 @@ void regent_reg_process(struct regent_registerer *r, uint64_t now)
 		act = regent_txn_timer(r->txn, now);
 		if (act == REGENT_TXN_ACT_SEND && r->txn->req != NULL) {
 			r->ua->stats.retransmissions++;
-			if (regent_ua_send(r->ua, r->txn->req, r->txn->req_len) != 0) {
+			int serr = regent_ua_send(r->ua, r->txn->req, r->txn->req_len);
+			if (serr != 0) {
 				regent_txn_transport_error(r->txn);
-				local_failure(r, 503, "Service Unavailable (transport error)");
+				local_failure(r, 503, "Service Unavailable (transport error)",
+					      serr);
 			}
 		} else if (act == REGENT_TXN_ACT_TIMEOUT) {
 			/* timer F: a local 408 (RFC 3261 §8.1.3.1) */
-			local_failure(r, 408, "Request Timeout");
+			local_failure(r, 408, "Request Timeout", REGENT_ETIMEOUT);
 		}
 		if (!alive(r))
 			return;
 	}
 	if (r->queued && r->t_queue <= now) {
-		local_failure(r, 503, "Service Unavailable (no flow)");
+		local_failure(r, 503, "Service Unavailable (no flow)", ENOTCONN);
 		if (!alive(r))
 			return;
 	}
@@ -757,7 +764,7 @@ void regent_reg_process(struct regent_registerer *r, uint64_t now)
 		return;
 	if (r->t_expire <= now) {
 		r->t_expire = NEVER;
-		if (!lost(r, "registration expired"))
+		if (!lost(r, "registration expired", 0))
 			return;
 		/* nothing else scheduled: come back with the back-off */
 		if (r->t_retry == NEVER && r->xk == REGENT_X_NONE)
@@ -827,7 +834,7 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 				 regent_strerror(err));
 		else
 			snprintf(phrase, sizeof(phrase), "Service Unavailable (network changed)");
-		local_failure(r, 503, phrase);
+		local_failure(r, 503, phrase, err != 0 ? err : ENETRESET);
 		return;
 	}
 	was_registered = r->state == REGENT_REG_REGISTERED;
@@ -835,7 +842,7 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		return;
 	snprintf(phrase, sizeof(phrase), "flow lost: %s",
 		 err != 0 ? regent_strerror(err) : "network changed");
-	if (!lost(r, phrase))
+	if (!lost(r, phrase, err != 0 ? err : ENETRESET))
 		return;
 	schedule_retry(r, false, 0, "flow lost");
 }

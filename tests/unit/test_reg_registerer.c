@@ -491,6 +491,7 @@ static void udp_retransmits_on_timer_e_then_local_408_at_timer_f(void **state)
 	assert_true(r >= 0);
 	assert_int_equal(f->ev[r].ev.status, 408);
 	assert_true(f->ev[r].ev.local);
+	assert_int_equal(f->ev[r].ev.error, REGENT_ETIMEOUT);
 	assert_int_equal(f->ev[r].t - t0, 32000);
 	assert_false(regent_registerer_waiting(f->reg));
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
@@ -812,6 +813,7 @@ static void network_changed_reregisters_at_once(void **state)
 	regent_ua_network_changed(f->ua);
 	r = find_ev(f, REGENT_EV_REGISTRATION_LOST, 0);
 	assert_true(r >= 0);
+	assert_int_equal(f->ev[r].ev.error, ENETRESET);
 	run_until_sent(f, 2, 1000);
 	assert_int_equal(f->nsent, 2);
 	assert_true(f->sent_at[1] - f->ev[r].t <= 1000);
@@ -832,8 +834,55 @@ static void send_error_fails_transaction_at_once(void **state)
 	assert_true(r >= 0);
 	assert_int_equal(f->ev[r].ev.status, 503);
 	assert_true(f->ev[r].ev.local);
+	assert_int_equal(f->ev[r].ev.error, EPIPE);
 	assert_false(regent_registerer_waiting(f->reg));
 	assert_true(find_ev(f, REGENT_EV_WILL_RETRY, 0) >= 0);
+	teardown(f);
+}
+
+/* A local response and a REGISTRATION_LOST carry the cause in `error`, so a
+ * TLS verification failure, a DNS failure or a reset tell apart without
+ * reading the log; a response from the network carries none. */
+static void local_failures_name_their_cause_in_error(void **state)
+{
+	static const int causes[] = {REGENT_ETLSVERIFY, REGENT_EDNS, ECONNREFUSED};
+	struct fix *f = setup();
+	struct regent_flow_info fi;
+	size_t from = 0;
+	long r;
+
+	(void)state;
+	memset(&fi, 0, sizeof(fi));
+	fi.transport = REGENT_TP_TCP;
+	strcpy(fi.local_host, "192.0.2.10");
+	fi.local_port = 40000;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+		assert_true(regent_registerer_waiting(f->reg));
+		regent_ua_flow_down(f->ua, causes[i]);
+		r = find_ev(f, REGENT_EV_RESPONSE, from);
+		assert_true(r >= 0);
+		assert_int_equal(f->ev[r].ev.status, 503);
+		assert_true(f->ev[r].ev.local);
+		assert_int_equal(f->ev[r].ev.error, causes[i]);
+		from = (size_t)r + 1;
+		regent_ua_flow_up(f->ua, &fi);
+		run_until_sent(f, i + 2, 1000);
+		assert_int_equal(f->nsent, i + 2);
+	}
+	/* a response from the network: no local cause */
+	reply_200(f, f->nsent - 1, 600);
+	r = find_ev(f, REGENT_EV_RESPONSE, from);
+	assert_true(r >= 0);
+	assert_int_equal(f->ev[r].ev.status, 200);
+	assert_false(f->ev[r].ev.local);
+	assert_int_equal(f->ev[r].ev.error, 0);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	/* registered and idle: the flow's failure is the loss's cause */
+	regent_ua_flow_down(f->ua, REGENT_ETLSVERIFY);
+	r = find_ev(f, REGENT_EV_REGISTRATION_LOST, 0);
+	assert_true(r >= 0);
+	assert_int_equal(f->ev[r].ev.error, REGENT_ETLSVERIFY);
 	teardown(f);
 }
 
@@ -1131,6 +1180,7 @@ int main(void)
 	    cmocka_unit_test(register_during_outage_waits_bounded_then_goes_on_flow_up),
 	    cmocka_unit_test(network_changed_reregisters_at_once),
 	    cmocka_unit_test(send_error_fails_transaction_at_once),
+	    cmocka_unit_test(local_failures_name_their_cause_in_error),
 	    cmocka_unit_test(dispose_unregisters_then_terminates),
 	    cmocka_unit_test(dispose_bounded_by_deadline),
 	    cmocka_unit_test(free_and_dispose_from_callback_are_safe),
