@@ -58,25 +58,14 @@ static bool rejects_for_good(uint16_t status)
 	return status >= 400 && status < 500 && status != 408 && status != 429;
 }
 
-static bool is_tls_failure(const char *text)
-{
-	const char *tls = regent_strerror(REGENT_ETLSVERIFY);
-
-	if (!text)
-		return false;
-	if (tls && *tls && strstr(text, tls))
-		return true;
-	return strcasestr(text, "certificate") != NULL || strcasestr(text, "TLS verif") != NULL;
-}
-
 /* Exit code a final failure response stands for. Locally synthesized
  * responses (408 timeout, 503 transport error) are network failures unless
- * the flow went down because TLS verification failed. */
-static int exit_code_for(const struct run *r, const struct regent_event *ev)
+ * their cause (the event's error) is a failed TLS verification. */
+static int exit_code_for(const struct regent_event *ev)
 {
 	if (!ev->local)
 		return REGENT_EXIT_REJECTED;
-	if (r->rep.tls_verify_failed || is_tls_failure(ev->phrase))
+	if (ev->error == REGENT_ETLSVERIFY)
 		return REGENT_EXIT_TLS;
 	return REGENT_EXIT_NETWORK;
 }
@@ -95,8 +84,6 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		break;
 	case REGENT_EV_RESPONSE:
 		r->last_status = ev->status;
-		if (!ev->local)
-			r->rep.tls_verify_failed = false; /* a working flow since */
 		if (ev->status >= 200 && ev->status < 300) {
 			r->got_2xx = true;
 			r->fail_pending = false;
@@ -116,7 +103,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		} else if (ev->status >= 300) {
 			r->fail_pending = true;
 			r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
-			r->fail_code = exit_code_for(r, ev);
+			r->fail_code = exit_code_for(ev);
 			snprintf(r->fail_text, sizeof(r->fail_text), "%u %s%s",
 				 (unsigned)ev->status, ev->phrase ? ev->phrase : "",
 				 ev->local ? " (local)" : "");

@@ -483,10 +483,6 @@ void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 	struct regent_report *rp = arg;
 	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
 
-	const char *tls = regent_strerror(REGENT_ETLSVERIFY);
-
-	if ((tls && *tls && strstr(line, tls)) || strstr(line, "certificate verification failed"))
-		rp->tls_verify_failed = true;
 	if (!strncmp(line, "flow up: ", 9))
 		rp->reliable = strncmp(line + 9, "UDP ", 4) != 0;
 	/* the library logs at INFO (TRACE with -v); the user's level is applied here */
@@ -494,19 +490,6 @@ void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 		return;
 	if (!rp->verbose && level == REGENT_LOG_INFO && duplicates_an_event(line))
 		return;
-	if (level == REGENT_LOG_TRACE) {
-		/* the UA and its I/O edge both trace each message sent; one copy is
-		 * enough (a retransmission comes T1 or more later, so it stays) */
-		uint64_t h = 1469598103934665603ull, now = regent_report_now_ms();
-		const char *p;
-
-		for (p = line; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		if (h == rp->last_trace_hash && now - rp->last_trace_ms < 5)
-			return;
-		rp->last_trace_hash = h;
-		rp->last_trace_ms = now;
-	}
 	regent_report_clear(rp);
 	fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log", line);
 	fflush(rp->err);

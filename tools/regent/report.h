@@ -33,16 +33,12 @@ struct regent_report {
 	uint32_t last_granted;	/* expiry of the last 2xx, for REFRESHED */
 	FILE *out;
 	FILE *err;
-	/* The library said the TLS peer failed verification. A local 503 event
-	 * carries no error code, so the log line is what tells exit code 4 from 3. */
-	bool tls_verify_failed;
 	/* to say when the next refresh comes (the refresh policy of reg/policy.h
 	 * over the granted expiry; the flow's transport is read from the log) */
 	bool refresh_hint;
 	uint32_t refresh_pct, t1_ms;
 	bool reliable;
-	enum regent_send_reason last_reason;	 /* of the last REGISTER sent */
-	uint64_t last_trace_hash, last_trace_ms; /* -v: drop a line two layers both log */
+	enum regent_send_reason last_reason; /* of the last REGISTER sent */
 	int64_t retry_after; /* Retry-After of the last failure (s), -1 none; set by the caller */
 };
 
