@@ -213,7 +213,6 @@ static void on_recv(void *arg, const char *buf, size_t len)
 	struct regent_io *io = arg;
 	if (!io->ua)
 		return;
-	iolog(io, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
 	/* a response starts with the SIP version (RFC 3261 §7.2) */
 	if (len >= 12 && memcmp(buf, "SIP/2.0 ", 8) == 0) {
 		track_response(io, buf, len);
@@ -221,9 +220,11 @@ static void on_recv(void *arg, const char *buf, size_t len)
 		 * core has seen it (it decides when to retry) */
 		if (memcmp(buf + 8, "503", 3) == 0 && io->ntargets > 1)
 			io->failover = ECONNREFUSED;
-		regent_ua_recv(io->ua, buf, len);
+		regent_ua_recv(io->ua, buf, len); /* traces it */
 		return;
 	}
+	/* requests never reach the core: traced here */
+	iolog(io, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
 	answer_request(io, buf, len);
 }
 
@@ -326,7 +327,8 @@ static int io_send(void *arg, const char *buf, size_t len)
 	struct regent_io *io = arg;
 	if (!io->conn || !io->up)
 		return ENOTCONN;
-	iolog(io, REGENT_LOG_TRACE, "send %zu bytes:\n%.*s", len, (int)len, buf);
+	/* no TRACE here: the core logs each message it sends, retransmissions
+	 * included (regent_ua_send) */
 	int e = regent_conn_send(io->conn, buf, len);
 	if (!e && !(len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0))
 		track_request(io, buf, len);
