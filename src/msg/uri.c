@@ -124,6 +124,28 @@ int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, stru
 	memset(uri, 0, sizeof(*uri));
 	uri->raw.p = p;
 	uri->raw.l = (size_t)(end - p);
+	/* "sip:" and "sips:" by one 4-byte compare: |0x20 folds the three
+	 * letters only, so no other byte can pass for them */
+	if (end - p >= 5) {
+		uint32_t w;
+
+		memcpy(&w, p, 4);
+		w |= 0x00202020u;
+		if (w == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)':' << 24)) {
+			uri->scheme.p = s;
+			uri->scheme.l = 3;
+			uri->is_sip = true;
+			return sip_uri(uri, p + 4, end, e);
+		}
+		if ((w | 0x20000000u) == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)'s' << 24) &&
+		    p[4] == ':') {
+			uri->scheme.p = s;
+			uri->scheme.l = 4;
+			uri->is_sip = true;
+			uri->secure = true;
+			return sip_uri(uri, p + 5, end, e);
+		}
+	}
 	if (p >= end || !ct(*p, C_ALPHA))
 		return perr_set(e, REGENT_MSG_EURI, p, "bad URI scheme");
 	p = regent_msgi_run(p + 1, end, C_ALPHA | C_DIGIT | C_SCHEME);
