@@ -22,6 +22,27 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 	int rc;
 
 	memset(v, 0, sizeof(*v));
+	/* "SIP/2.0/" by one 8-byte compare (|0x20 folds the three letters
+	 * only); anything else, LWS around the slashes included, goes the
+	 * general way below */
+	if (end - p >= 10) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		if ((w | 0x202020u) == ((uint64_t)'s' | (uint64_t)'i' << 8 | (uint64_t)'p' << 16 |
+					(uint64_t)'/' << 24 | (uint64_t)'2' << 32 |
+					(uint64_t)'.' << 40 | (uint64_t)'0' << 48 |
+					(uint64_t)'/' << 56)) {
+			v->protocol = (struct regent_pl){p, 3};
+			v->version = (struct regent_pl){p + 4, 3};
+			s = p + 8;
+			p = regent_msgi_run(s, end, C_TOKEN);
+			if (p == s)
+				return perr_set(e, REGENT_MSG_EVALUE, s, "bad transport");
+			v->transport = (struct regent_pl){s, (size_t)(p - s)};
+			goto sent_by;
+		}
+	}
 	s = p;
 	p = regent_msgi_run(p, end, C_TOKEN);
 	if (p == s)
@@ -33,6 +54,7 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 	if (!(s = slash(p, end)) || (p = regent_msgi_run(s, end, C_TOKEN)) == s)
 		return perr_set(e, REGENT_MSG_EVALUE, s ? s : p, "bad transport");
 	v->transport = (struct regent_pl){s, (size_t)(p - s)};
+sent_by:
 	q = regent_msgi_lws(p, end);
 	if (q == p)
 		return perr_set(e, REGENT_MSG_EVALUE, p, "missing space before sent-by");
