@@ -65,22 +65,6 @@ const char *regent_send_reason_name(enum regent_send_reason r)
 	return "?";
 }
 
-static int dup_opt(char **dst, const char *src, const char *field, struct regent_error *err)
-{
-	int e;
-
-	*dst = NULL;
-	if (src == NULL)
-		return 0;
-	e = regent_check_string(err, field, src);
-	if (e)
-		return e;
-	*dst = strdup(src);
-	if (*dst == NULL)
-		return regent_error_set(err, ENOMEM, "%s: out of memory", field);
-	return 0;
-}
-
 /* The AOR without its user part (SIP.js default registrar; URI params kept). */
 static char *default_registrar(const char *aor)
 {
@@ -256,15 +240,15 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 	r->retry_after = -1;
 	r->t_refresh = r->t_expire = r->t_retry = r->t_dispose = r->t_queue = NEVER;
 
-	e = dup_opt(&r->from_uri, o->params.from_uri, "params.from_uri", err);
+	e = regent_dup_string(&r->from_uri, o->params.from_uri, "params.from_uri", err);
 	if (!e)
-		e = dup_opt(&r->to_uri, o->params.to_uri, "params.to_uri", err);
+		e = regent_dup_string(&r->to_uri, o->params.to_uri, "params.to_uri", err);
 	if (!e)
-		e = dup_opt(&r->from_display, o->params.from_display_name,
-			    "params.from_display_name", err);
+		e = regent_dup_string(&r->from_display, o->params.from_display_name,
+				      "params.from_display_name", err);
 	if (!e)
-		e = dup_opt(&r->to_display, o->params.to_display_name, "params.to_display_name",
-			    err);
+		e = regent_dup_string(&r->to_display, o->params.to_display_name,
+				      "params.to_display_name", err);
 	if (!e)
 		e = regent_reg_join_headers(&r->extra_headers, o->extra_headers,
 					    o->extra_headers_count, err, &r->user_allow);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reg/reg.h"
@@ -33,6 +34,22 @@ int regent_check_string(struct regent_error *err, const char *field, const char 
 			return regent_error_set(err, EINVAL, "%s: contains a control character",
 						field);
 	}
+	return 0;
+}
+
+int regent_dup_string(char **dst, const char *src, const char *field, struct regent_error *err)
+{
+	int e;
+
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	e = regent_check_string(err, field, src);
+	if (e)
+		return e;
+	*dst = strdup(src);
+	if (*dst == NULL)
+		return regent_error_set(err, ENOMEM, "%s: out of memory", field);
 	return 0;
 }
 

@@ -48,6 +48,9 @@ int regent_check_string(struct regent_error *err, const char *field, const char 
 int regent_check_uuid(struct regent_error *err, const char *field, const char *s);
 int regent_check_uri(struct regent_error *err, const char *field, const char *s, bool sip_only);
 int regent_check_header_line(struct regent_error *err, const char *field, const char *line);
+/* *dst = a copy of src (NULL stays NULL) after regent_check_string; ENOMEM
+ * names the field too. */
+int regent_dup_string(char **dst, const char *src, const char *field, struct regent_error *err);
 int regent_check_contact_param(struct regent_error *err, const char *field, const char *p);
 /* Fills err (if non-NULL) printf-style and returns code. */
 int regent_error_set(struct regent_error *err, int code, const char *fmt, ...)

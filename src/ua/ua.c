@@ -242,22 +242,6 @@ static void destroy(struct regent_ua *ua)
 	free(ua);
 }
 
-static int dup_str(char **dst, const char *src, const char *field, struct regent_error *err)
-{
-	int e;
-
-	*dst = NULL;
-	if (src == NULL)
-		return 0;
-	e = regent_check_string(err, field, src);
-	if (e)
-		return e;
-	*dst = strdup(src);
-	if (*dst == NULL)
-		return regent_error_set(err, ENOMEM, "%s: out of memory", field);
-	return 0;
-}
-
 int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options *o,
 			 const struct regent_env *env, const struct regent_sender *sender,
 			 struct regent_error *err)
@@ -332,27 +316,29 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 	ua->transport = o->transport;
 	ua->fi.transport = o->transport != REGENT_TP_NONE ? o->transport : REGENT_TP_UDP;
 
-	e = dup_str(&ua->aor, o->uri, "uri", err);
+	e = regent_dup_string(&ua->aor, o->uri, "uri", err);
 	if (!e)
-		e = dup_str(&ua->password, o->authorization_password, "authorization_password",
-			    err);
+		e = regent_dup_string(&ua->password, o->authorization_password,
+				      "authorization_password", err);
 	if (!e)
-		e = dup_str(&ua->ha1, o->authorization_ha1, "authorization_ha1", err);
+		e = regent_dup_string(&ua->ha1, o->authorization_ha1, "authorization_ha1", err);
 	if (!e)
-		e = dup_str(&ua->display_name, o->display_name, "display_name", err);
+		e = regent_dup_string(&ua->display_name, o->display_name, "display_name", err);
 	if (!e)
-		e = dup_str(&ua->contact_name, o->contact_name, "contact_name", err);
+		e = regent_dup_string(&ua->contact_name, o->contact_name, "contact_name", err);
 	if (!e)
-		e = dup_str(&ua->contact_params, o->contact_params, "contact_params", err);
+		e = regent_dup_string(&ua->contact_params, o->contact_params, "contact_params",
+				      err);
 	if (!e)
-		e = dup_str(&ua->via_host, o->via_host, "via_host", err);
+		e = regent_dup_string(&ua->via_host, o->via_host, "via_host", err);
 	if (!e)
-		e = dup_str(&ua->user_agent,
-			    o->user_agent_string ? o->user_agent_string : "regent/" REGENT_VERSION,
-			    "user_agent_string", err);
+		e = regent_dup_string(&ua->user_agent,
+				      o->user_agent_string ? o->user_agent_string
+							   : "regent/" REGENT_VERSION,
+				      "user_agent_string", err);
 	if (!e)
-		e = dup_str(&ua->auth_user, o->authorization_username, "authorization_username",
-			    err);
+		e = regent_dup_string(&ua->auth_user, o->authorization_username,
+				      "authorization_username", err);
 	if (e)
 		goto out;
 
@@ -377,7 +363,7 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 		regent_ua_random_token(ua, ua->contact_name, 8);
 	}
 	if (o->instance_id != NULL) {
-		e = dup_str(&ua->instance_id, o->instance_id, "instance_id", err);
+		e = regent_dup_string(&ua->instance_id, o->instance_id, "instance_id", err);
 	} else {
 		/* RFC 4122 §4.4: a random (v4) UUID */
 		ua->env.random(ua->env.arg, b, sizeof(b));
@@ -387,7 +373,7 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 			 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
 			 b[12], b[13], b[14], b[15]);
-		e = dup_str(&ua->instance_id, uuid, "instance_id", err);
+		e = regent_dup_string(&ua->instance_id, uuid, "instance_id", err);
 	}
 out:
 	if (e) {

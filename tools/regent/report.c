@@ -136,29 +136,6 @@ static const char *lower_state(enum regent_registerer_state s)
 	return "unknown";
 }
 
-static const char *lower_reason(enum regent_send_reason r)
-{
-	switch (r) {
-	case REGENT_SEND_INITIAL:
-		return "initial";
-	case REGENT_SEND_REFRESH:
-		return "refresh";
-	case REGENT_SEND_AUTH_RETRY:
-		return "auth-retry";
-	case REGENT_SEND_INTERVAL_RETRY:
-		return "interval-retry";
-	case REGENT_SEND_RETRY:
-		return "retry";
-	case REGENT_SEND_REDIRECT:
-		return "redirect";
-	case REGENT_SEND_UNREGISTER:
-		return "unregister";
-	case REGENT_SEND_QUERY:
-		return "query";
-	}
-	return "unknown";
-}
-
 /* When the next refresh comes after a 2xx granting `expires`: the refresh
  * policy's window between its jitter extremes. False when no refresh follows. */
 static bool refresh_window(const struct regent_report *rp, uint32_t expires, uint64_t *lo,
@@ -213,7 +190,7 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 	case REGENT_EV_REQUEST_SENT:
 		json_begin(rp, "sent");
 		fprintf(rp->out, ",\"method\":\"REGISTER\",\"reason\":\"%s\",\"cseq\":%" PRIu32,
-			lower_reason(ev->reason), ev->cseq);
+			regent_send_reason_name(ev->reason), ev->cseq);
 		break;
 	case REGENT_EV_RESPONSE:
 		json_begin(rp, "response");
@@ -274,8 +251,8 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_REQUEST_SENT:
 		if (text_begin(rp)) {
-			fprintf(rp->out, "-> REGISTER (%s) CSeq %" PRIu32, lower_reason(ev->reason),
-				ev->cseq);
+			fprintf(rp->out, "-> REGISTER (%s) CSeq %" PRIu32,
+				regent_send_reason_name(ev->reason), ev->cseq);
 			text_end(rp);
 		}
 		break;
