@@ -477,8 +477,10 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 	regent_wbuf_quoted(wb, "nonce", e->nonce, strlen(e->nonce));
 	regent_wbuf_puts(wb, ", uri=");
 	regent_wbuf_quoted(wb, "uri", ruri, strlen(ruri));
-	regent_wbuf_printf(wb, ", response=\"%s\", algorithm=%s", resp,
-			   regent_digest_alg_name(alg));
+	regent_wbuf_puts(wb, ", response=\"");
+	regent_wbuf_puts(wb, resp);
+	regent_wbuf_puts(wb, "\", algorithm=");
+	regent_wbuf_puts(wb, regent_digest_alg_name(alg));
 	if (e->opaque) {
 		regent_wbuf_puts(wb, ", opaque=");
 		regent_wbuf_quoted(wb, "opaque", e->opaque, strlen(e->opaque));
@@ -487,8 +489,12 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 		regent_wbuf_puts(wb, ", cnonce=");
 		regent_wbuf_quoted(wb, "cnonce", cnonce, strlen(cnonce));
 	}
-	if (e->qop)
-		regent_wbuf_printf(wb, ", qop=%s, nc=%08x", qop_names[e->qop], (unsigned)e->nc);
+	if (e->qop) {
+		regent_wbuf_puts(wb, ", qop=");
+		regent_wbuf_puts(wb, qop_names[e->qop]);
+		regent_wbuf_puts(wb, ", nc=");
+		regent_wbuf_hex(wb, e->nc, 8);
+	}
 	if (e->userhash)
 		regent_wbuf_puts(wb, ", userhash=true");
 	regent_wbuf_puts(wb, "\r\n");

@@ -8,6 +8,7 @@
  * the input strings.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,18 +107,30 @@ size_t regent_digest_hex_len(enum regent_digest_alg alg)
 	}
 }
 
+/* OpenSSL 3 looks an implementation up ("fetch") on every init made with
+ * the legacy EVP_md5()-style handles; fetched once here and kept for the
+ * life of the process (still reachable at exit, not leaked). The atomic
+ * compare-exchange keeps it safe when threads race on the first use. */
 static const EVP_MD *alg_md(enum regent_digest_alg alg)
 {
-	switch (regent_digest_alg_strength(alg)) {
-	case 1:
-		return EVP_md5();
-	case 2:
-		return EVP_sha256();
-	case 3:
-		return EVP_sha512_256();
-	default:
+	static _Atomic(EVP_MD *) cache[4];
+	static const char *const names[4] = {NULL, "MD5", "SHA256", "SHA512-256"};
+	int k = regent_digest_alg_strength(alg);
+	EVP_MD *md, *seen = NULL;
+
+	if (k < 1 || k > 3)
 		return NULL;
+	md = atomic_load_explicit(&cache[k], memory_order_acquire);
+	if (md)
+		return md;
+	md = EVP_MD_fetch(NULL, names[k], NULL);
+	if (!md)
+		return NULL;
+	if (!atomic_compare_exchange_strong(&cache[k], &seen, md)) {
+		EVP_MD_free(md);
+		md = seen;
 	}
+	return md;
 }
 
 /* A running hash that takes ':'-separated pieces. One OpenSSL context

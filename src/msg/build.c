@@ -48,7 +48,9 @@ void regent_build_status_line(struct regent_wbuf *wb, uint16_t code, const char 
 		bad(wb, REGENT_MSG_EINJECT, "status code");
 		return;
 	}
-	regent_wbuf_printf(wb, "SIP/2.0 %u ", (unsigned)code);
+	regent_wbuf_write(wb, "SIP/2.0 ", 8);
+	regent_wbuf_u64(wb, code);
+	regent_wbuf_write(wb, " ", 1);
 	regent_wbuf_value(wb, "reason", reason ? reason : "", reason ? strlen(reason) : 0);
 	regent_wbuf_write(wb, "\r\n", 2);
 }
@@ -138,7 +140,9 @@ int regent_build_finish(struct regent_wbuf *wb, const char *body, size_t body_le
 {
 	if (!body)
 		body_len = 0;
-	regent_wbuf_printf(wb, "Content-Length: %zu\r\n\r\n", body_len);
+	regent_wbuf_write(wb, "Content-Length: ", 16);
+	regent_wbuf_u64(wb, body_len);
+	regent_wbuf_write(wb, "\r\n\r\n", 4);
 	if (body_len)
 		regent_wbuf_write(wb, body, body_len);
 	switch (wb->err) {

@@ -353,6 +353,10 @@ void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l);
 void regent_wbuf_puts(struct regent_wbuf *wb, const char *s);
 void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* An unsigned integer in decimal, and in lowercase hex zero-padded to at
+ * least `width` digits (nc=%08x): the hot build path without printf. */
+void regent_wbuf_u64(struct regent_wbuf *wb, uint64_t v);
+void regent_wbuf_hex(struct regent_wbuf *wb, uint64_t v, unsigned width);
 
 /* Checked appends: `field` names the value in the error if it carries CR, LF
  * or NUL (header injection). */

@@ -96,6 +96,33 @@ void regent_wbuf_puts(struct regent_wbuf *wb, const char *s)
 	regent_wbuf_write(wb, s, strlen(s));
 }
 
+void regent_wbuf_u64(struct regent_wbuf *wb, uint64_t v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	regent_wbuf_write(wb, d + i, sizeof(d) - i);
+}
+
+void regent_wbuf_hex(struct regent_wbuf *wb, uint64_t v, unsigned width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[16];
+	size_t i = sizeof(d);
+
+	if (width > sizeof(d))
+		width = sizeof(d);
+	do {
+		d[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v || sizeof(d) - i < width);
+	regent_wbuf_write(wb, d + i, sizeof(d) - i);
+}
+
 void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
 {
 	va_list ap;

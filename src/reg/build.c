@@ -12,7 +12,6 @@
  *   Allow, Supported, User-Agent, Content-Length: 0
  */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "reg/reg_int.h"
@@ -35,21 +34,35 @@ static const char *tp_param(enum regent_transport tp)
 	}
 }
 
+/* Appends s at buf[at] like snprintf would (truncated, NUL-terminated; size
+ * > 0) and returns the length the whole string would have had. */
+static size_t put(char *buf, size_t size, size_t at, const char *s)
+{
+	size_t l = strlen(s), n;
+
+	if (at < size) {
+		n = size - 1 - at < l ? size - 1 - at : l;
+		memcpy(buf + at, s, n);
+		buf[at + n] = '\0';
+	}
+	return at + l;
+}
+
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
 {
 	const struct regent_ua *ua = r->ua;
 	const char *h;
 
 	if (ua->via_host != NULL) {
-		snprintf(host, size, "%s", ua->via_host);
+		put(host, size, 0, ua->via_host);
 		*port = 0;
 		return;
 	}
 	h = ua->fi.local_host[0] != '\0' ? ua->fi.local_host : "invalid.invalid";
-	if (strchr(h, ':') != NULL)
-		snprintf(host, size, "[%s]", h);
+	if (strchr(h, ':') != NULL) /* IPv6reference (RFC 3261 §25.1) */
+		put(host, size, put(host, size, put(host, size, 0, "["), h), "]");
 	else
-		snprintf(host, size, "%s", h);
+		put(host, size, 0, h);
 	*port = ua->fi.local_port;
 }
 
@@ -58,18 +71,34 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 	const struct regent_ua *ua = r->ua;
 	char host[80], port[8] = "";
 	uint16_t p;
-	int n;
+	size_t n;
 
 	regent_reg_sent_by(r, host, sizeof(host), &p);
-	if (p != 0)
-		snprintf(port, sizeof(port), ":%u", p);
-	if (ua->contact_params != NULL)
-		n = snprintf(buf, size, "sip:%s@%s%s%s%s", ua->contact_name, host, port,
-			     ua->contact_params[0] != '\0' ? ";" : "", ua->contact_params);
-	else
-		n = snprintf(buf, size, "sip:%s@%s%s;transport=%s", ua->contact_name, host, port,
-			     tp_param(ua->fi.transport));
-	return n < 0 || (size_t)n >= size ? ENOSPC : 0;
+	if (p != 0) {
+		char *q = port + sizeof(port) - 1;
+
+		*q = '\0';
+		do {
+			*--q = (char)('0' + p % 10);
+			p /= 10;
+		} while (p);
+		*--q = ':';
+		memmove(port, q, (size_t)(port + sizeof(port) - q));
+	}
+	n = put(buf, size, 0, "sip:");
+	n = put(buf, size, n, ua->contact_name);
+	n = put(buf, size, n, "@");
+	n = put(buf, size, n, host);
+	n = put(buf, size, n, port);
+	if (ua->contact_params != NULL) {
+		if (ua->contact_params[0] != '\0')
+			n = put(buf, size, n, ";");
+		n = put(buf, size, n, ua->contact_params);
+	} else {
+		n = put(buf, size, n, ";transport=");
+		n = put(buf, size, n, tp_param(ua->fi.transport));
+	}
+	return n >= size ? ENOSPC : 0;
 }
 
 static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *display,
@@ -94,19 +123,30 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 
 	regent_build_request_line(wb, "REGISTER", ruri);
-	regent_wbuf_printf(wb, "Via: SIP/2.0/%s %s", regent_transport_name(ua->fi.transport), host);
-	if (port != 0)
-		regent_wbuf_printf(wb, ":%u", port);
+	regent_wbuf_puts(wb, "Via: SIP/2.0/");
+	regent_wbuf_puts(wb, regent_transport_name(ua->fi.transport));
+	regent_wbuf_puts(wb, " ");
+	regent_wbuf_puts(wb, host);
+	if (port != 0) {
+		regent_wbuf_puts(wb, ":");
+		regent_wbuf_u64(wb, port);
+	}
 	/* rport (RFC 3581): responses find us behind a NAT. */
-	regent_wbuf_printf(wb, ";rport;branch=%s\r\n", branch);
+	regent_wbuf_puts(wb, ";rport;branch=");
+	regent_wbuf_puts(wb, branch);
+	regent_wbuf_puts(wb, "\r\n");
 	regent_wbuf_puts(wb, "Max-Forwards: 70\r\n");
 	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : ua->aor);
 	regent_wbuf_puts(wb, "\r\n");
 	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : ua->display_name,
 		      r->from_uri != NULL ? r->from_uri : ua->aor);
-	regent_wbuf_printf(wb, ";tag=%s\r\n", r->from_tag);
-	regent_wbuf_printf(wb, "Call-ID: %s\r\n", r->call_id);
-	regent_wbuf_printf(wb, "CSeq: %u REGISTER\r\n", r->cseq);
+	regent_wbuf_puts(wb, ";tag=");
+	regent_wbuf_puts(wb, r->from_tag);
+	regent_wbuf_puts(wb, "\r\nCall-ID: ");
+	regent_wbuf_puts(wb, r->call_id);
+	regent_wbuf_puts(wb, "\r\nCSeq: ");
+	regent_wbuf_u64(wb, r->cseq);
+	regent_wbuf_puts(wb, " REGISTER\r\n");
 
 	if (r->auth != NULL) {
 		regent_ua_random_hex(r->ua, cnonce, 16);
@@ -132,16 +172,23 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
 		 * (SIP.js could emit two +sip.instance: defect 9). */
 		if (r->instance != NULL) {
-			if (r->reg_id != 0)
-				regent_wbuf_printf(wb, ";reg-id=%u", r->reg_id);
-			regent_wbuf_printf(wb, ";+sip.instance=\"%s\"", r->instance);
+			if (r->reg_id != 0) {
+				regent_wbuf_puts(wb, ";reg-id=");
+				regent_wbuf_u64(wb, r->reg_id);
+			}
+			regent_wbuf_puts(wb, ";+sip.instance=\"");
+			regent_wbuf_puts(wb, r->instance);
+			regent_wbuf_puts(wb, "\"");
 		}
 		if (r->contact_xparams != NULL)
 			regent_wbuf_puts(wb, r->contact_xparams);
-		regent_wbuf_printf(wb, ";expires=%u\r\n", expires);
+		regent_wbuf_puts(wb, ";expires=");
+		regent_wbuf_u64(wb, expires);
 		/* RFC 3261 §10.2.1: the Expires header for registrars that ignore
 		 * the Contact param. */
-		regent_wbuf_printf(wb, "Expires: %u\r\n", expires);
+		regent_wbuf_puts(wb, "\r\nExpires: ");
+		regent_wbuf_u64(wb, expires);
+		regent_wbuf_puts(wb, "\r\n");
 	}
 	if (with_contact && expires > 0 && !r->user_allow)
 		regent_wbuf_puts(wb, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY, "
