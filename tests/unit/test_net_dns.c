@@ -9,117 +9,45 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "net/net.h"
+#include "support/net_support.h"
 
-extern char **environ;
+static struct net_test_dns dns;
 
-static pid_t dns_pid = -1;
-static char dns_server[64];
-static char dns_tmp[64];
-
-/* is something bound to UDP 127.0.0.1:port? (/proc/net/udp, hex) */
-static int udp_bound(unsigned port)
-{
-	FILE *f = fopen("/proc/net/udp", "r");
-	char line[512], want[32];
-	int found = 0;
-	if (!f)
-		return 0;
-	snprintf(want, sizeof(want), "0100007F:%04X", port);
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, want))
-			found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
-/* a UDP port on 127.0.0.1 nobody uses right now (the kernel picks it) */
-static unsigned free_udp_port(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t sl = sizeof(sa);
-	unsigned port = 0;
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* dnsmasq is up: still running and its port is bound (bounded wait) */
-static int dnsmasq_ready(pid_t pid, unsigned port)
-{
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1; /* it exited: port taken or bad option */
-		if (udp_bound(port))
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
+/* the records the cases below resolve */
+static const char *const records[] = {
+    /* NAPTR: TCP preferred (order 10) over UDP (order 20) */
+    "--naptr-record=naptr.test,10,50,s,SIP+D2T,,_sip._tcp.naptr.test",
+    "--naptr-record=naptr.test,20,50,s,SIP+D2U,,_sip._udp.naptr.test",
+    "--naptr-record=naptr.test,5,50,s,SIP+D2X,,_sip._xyz.naptr.test", /* unknown */
+    "--srv-host=_sip._tcp.naptr.test,b.naptr.test,5072,20,0",
+    "--srv-host=_sip._tcp.naptr.test,a.naptr.test,5071,10,0",
+    "--srv-host=_sip._udp.naptr.test,c.naptr.test,5073,10,0",
+    "--srv-host=_sips._tcp.naptr.test,a.naptr.test,5074,10,0",
+    "--host-record=a.naptr.test,127.0.0.2", "--host-record=b.naptr.test,127.0.0.3",
+    "--host-record=c.naptr.test,127.0.0.4",
+    /* no NAPTR: SRV for each transport */
+    "--srv-host=_sip._tcp.srvonly.test,d.srvonly.test,5080,10,0",
+    "--host-record=d.srvonly.test,127.0.0.6",
+    /* nothing but an address */
+    "--host-record=plain.test,127.0.0.5,::1", NULL};
 
 static int start_dnsmasq(void **state)
 {
-	unsigned port = free_udp_port();
-	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
-	snprintf(dns_tmp, sizeof(dns_tmp), "/tmp/regent-dns.XXXXXX");
-	if (!mkdtemp(dns_tmp))
-		return -1;
-	char portarg[32], pidarg[128];
-	snprintf(portarg, sizeof(portarg), "--port=%u", port);
-	snprintf(pidarg, sizeof(pidarg), "--pid-file=%s/pid", dns_tmp);
-	char *argv[] = {
-	    "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", portarg, pidarg,
-	    "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
-	    "--user=root", "--log-facility=-",
-	    /* NAPTR: TCP preferred (order 10) over UDP (order 20) */
-	    "--naptr-record=naptr.test,10,50,s,SIP+D2T,,_sip._tcp.naptr.test",
-	    "--naptr-record=naptr.test,20,50,s,SIP+D2U,,_sip._udp.naptr.test",
-	    "--naptr-record=naptr.test,5,50,s,SIP+D2X,,_sip._xyz.naptr.test", /* unknown */
-	    "--srv-host=_sip._tcp.naptr.test,b.naptr.test,5072,20,0",
-	    "--srv-host=_sip._tcp.naptr.test,a.naptr.test,5071,10,0",
-	    "--srv-host=_sip._udp.naptr.test,c.naptr.test,5073,10,0",
-	    "--srv-host=_sips._tcp.naptr.test,a.naptr.test,5074,10,0",
-	    "--host-record=a.naptr.test,127.0.0.2", "--host-record=b.naptr.test,127.0.0.3",
-	    "--host-record=c.naptr.test,127.0.0.4",
-	    /* no NAPTR: SRV for each transport */
-	    "--srv-host=_sip._tcp.srvonly.test,d.srvonly.test,5080,10,0",
-	    "--host-record=d.srvonly.test,127.0.0.6",
-	    /* nothing but an address */
-	    "--host-record=plain.test,127.0.0.5,::1", NULL};
-	if (posix_spawnp(&dns_pid, "dnsmasq", NULL, NULL, argv, environ) != 0)
-		return -1;
-	return port && dnsmasq_ready(dns_pid, port) == 0 ? 0 : -1;
+	return net_test_start_dnsmasq(&dns, "-", records);
 }
 
 static int stop_dnsmasq(void **state)
 {
-	if (dns_pid > 0) {
-		kill(dns_pid, SIGTERM);
-		waitpid(dns_pid, NULL, 0);
-	}
-	char p[128];
-	snprintf(p, sizeof(p), "%s/pid", dns_tmp);
-	unlink(p);
-	rmdir(dns_tmp);
+	net_test_stop_dnsmasq(&dns);
 	return 0;
 }
 
@@ -155,19 +83,10 @@ static void resolve(const char *server, const char *uri, enum regent_transport f
 		struct regent_pollfd rf[16];
 		struct pollfd pf[16];
 		size_t n = regent_dns_fds(d, rf, 16);
-		for (size_t k = 0; k < n; k++) {
-			pf[k].fd = rf[k].fd;
-			pf[k].events = (short)(((rf[k].events & REGENT_POLL_IN) ? POLLIN : 0) |
-					       ((rf[k].events & REGENT_POLL_OUT) ? POLLOUT : 0));
-			pf[k].revents = 0;
-		}
+		net_test_to_pollfds(rf, n, pf);
 		int t = regent_dns_timeout(d);
 		poll(pf, n, t < 0 || t > 100 ? 100 : t);
-		for (size_t k = 0; k < n; k++) {
-			rf[k].revents =
-			    ((pf[k].revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN : 0) |
-			    ((pf[k].revents & POLLOUT) ? REGENT_POLL_OUT : 0);
-		}
+		net_test_from_pollfds(pf, n, rf);
 		regent_dns_process(d, rf, n);
 	}
 	regent_dns_free(d);
@@ -188,7 +107,7 @@ static void assert_target(const struct regent_target *t, enum regent_transport t
 static void naptr_then_srv_then_a_in_order(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:alice@naptr.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:alice@naptr.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 3);
 	/* order 10 (TCP, SRV priority 10 then 20), then order 20 (UDP);
@@ -203,7 +122,7 @@ static void naptr_then_srv_then_a_in_order(void **state)
 static void sips_uses_only_tls_services(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sips:alice@naptr.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sips:alice@naptr.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	/* no SIPS+D2T NAPTR: falls back to the SRV query for _sips._tcp */
 	assert_int_equal(r.n, 1);
@@ -213,7 +132,7 @@ static void sips_uses_only_tls_services(void **state)
 static void explicit_transport_skips_naptr(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:naptr.test;transport=udp", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:naptr.test;transport=udp", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 1);
 	assert_target(&r.t[0], REGENT_TP_UDP, "127.0.0.4", 5073);
@@ -222,7 +141,7 @@ static void explicit_transport_skips_naptr(void **state)
 static void forced_transport_wins_over_uri(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:naptr.test;transport=udp", REGENT_TP_TCP, &r);
+	resolve(dns.server, "sip:naptr.test;transport=udp", REGENT_TP_TCP, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 2);
 	assert_target(&r.t[0], REGENT_TP_TCP, "127.0.0.2", 5071);
@@ -231,10 +150,10 @@ static void forced_transport_wins_over_uri(void **state)
 static void explicit_port_skips_naptr_and_srv(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:naptr.test:6000", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:naptr.test:6000", REGENT_TP_NONE, &r);
 	/* naptr.test has no A record: with a port only A/AAAA is asked */
 	assert_int_equal(r.err, REGENT_EDNS);
-	resolve(dns_server, "sip:a.naptr.test:6000;transport=tcp", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:a.naptr.test:6000;transport=tcp", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 1);
 	assert_target(&r.t[0], REGENT_TP_TCP, "127.0.0.2", 6000);
@@ -243,7 +162,7 @@ static void explicit_port_skips_naptr_and_srv(void **state)
 static void no_naptr_queries_srv_per_transport(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:srvonly.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:srvonly.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 1);
 	assert_target(&r.t[0], REGENT_TP_TCP, "127.0.0.6", 5080);
@@ -252,7 +171,7 @@ static void no_naptr_queries_srv_per_transport(void **state)
 static void no_srv_falls_back_to_a_and_aaaa_default_port(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:plain.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:plain.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.n, 2);
 	bool v4 = false, v6 = false;
@@ -266,7 +185,7 @@ static void no_srv_falls_back_to_a_and_aaaa_default_port(void **state)
 		v6 |= strcmp(h, "::1") == 0;
 	}
 	assert_true(v4 && v6);
-	resolve(dns_server, "sips:plain.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sips:plain.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_int_equal(r.t[0].tp, REGENT_TP_TLS);
 	assert_int_equal(ntohs(((struct sockaddr_in *)&r.t[0].addr)->sin_port), 5061);
@@ -277,7 +196,7 @@ static void etc_hosts_is_honoured(void **state)
 	/* dnsmasq runs with --no-hosts and knows no "localhost": the answer
 	 * can only come from /etc/hosts */
 	struct result r;
-	resolve(dns_server, "sip:localhost:5099;transport=tcp", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:localhost:5099;transport=tcp", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
 	assert_true(r.n >= 1);
 	char h[64];
@@ -290,7 +209,7 @@ static void etc_hosts_is_honoured(void **state)
 static void unknown_name_is_a_dns_error(void **state)
 {
 	struct result r;
-	resolve(dns_server, "sip:nx.test", REGENT_TP_NONE, &r);
+	resolve(dns.server, "sip:nx.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, REGENT_EDNS);
 	assert_int_equal(r.n, 0);
 }

@@ -6,9 +6,7 @@
  *  - freeing the UA from inside its own event callback is safe (ASan);
  *  - bad transport options are refused with a message naming the field.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +20,7 @@
 #include <cmocka.h>
 
 #include "regent.h"
+#include "support/net_support.h"
 
 struct srv {
 	int lfd, fd;
@@ -56,14 +55,9 @@ static uint16_t srv_init(struct srv *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s->lfd, 4), 0);
-	socklen_t sl = sizeof(sa);
-	getsockname(s->lfd, (struct sockaddr *)&sa, &sl);
-	return ntohs(sa.sin_port);
+	uint16_t port;
+	s->lfd = net_test_listen_lo(SOCK_STREAM, &port);
+	return port;
 }
 
 static void srv_free(struct srv *s)
@@ -73,26 +67,19 @@ static void srv_free(struct srv *s)
 	close(s->lfd);
 }
 
-/* one poll round for the UA and the server; returns the server's revents */
+/* one poll round for the UA and the server: accepts, and appends what the
+ * server reads to s->in */
 static void round1(struct regent_ua *ua, struct srv *s)
 {
-	struct regent_pollfd rf[16];
+	struct regent_pollfd rf[16] = {0}; /* untouched when there is no ua */
 	struct pollfd pf[18];
 	size_t n = ua ? regent_ua_io_fds(ua, rf, 16) : 0;
-	for (size_t k = 0; k < n; k++) {
-		pf[k].fd = rf[k].fd;
-		pf[k].events = (short)(((rf[k].events & REGENT_POLL_IN) ? POLLIN : 0) |
-				       ((rf[k].events & REGENT_POLL_OUT) ? POLLOUT : 0));
-		pf[k].revents = 0;
-	}
+	net_test_to_pollfds(rf, n, pf);
 	pf[n] = (struct pollfd){s->lfd, POLLIN, 0};
 	pf[n + 1] = (struct pollfd){s->fd, POLLIN, 0};
 	int t = ua ? regent_ua_io_timeout(ua) : 20;
 	poll(pf, n + 2, t < 0 || t > 20 ? 20 : t);
-	for (size_t k = 0; k < n; k++)
-		rf[k].revents =
-		    ((pf[k].revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN : 0) |
-		    ((pf[k].revents & POLLOUT) ? REGENT_POLL_OUT : 0);
+	net_test_from_pollfds(pf, n, rf);
 	if (ua)
 		regent_ua_io_process(ua, rf, n);
 	if ((pf[n].revents & POLLIN) && s->fd < 0)
@@ -118,16 +105,11 @@ static struct regent_ua *make_ua(uint16_t port, uint32_t t1, struct regent_regis
 	o.t1_ms = t1;
 	if (o.t2_ms < t1)
 		o.t2_ms = t1;
-	struct regent_error err;
-	struct regent_ua *ua = NULL;
-	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
+	struct regent_ua *ua = net_test_ua_alloc(&o);
 	struct regent_registerer_options ro;
-	regent_registerer_options_init(&ro);
-	ro.event_h = on_event;
-	ro.event_arg = v;
+	net_test_registerer_options(&ro, on_event, v);
 	ro.auto_retry = false;
-	ro.log_configuration = false;
-	assert_int_equal(regent_registerer_alloc(rp, ua, &ro, &err), 0);
+	*rp = net_test_registerer_alloc(ua, &ro);
 	return ua;
 }
 

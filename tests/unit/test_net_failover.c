@@ -7,148 +7,67 @@
  *  - TCP: the first target refuses the connection: the next target is tried
  *    at once, before the core ever sees a failure.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "regent.h"
+#include "support/net_support.h"
 
-extern char **environ;
-
-static pid_t dns_pid = -1;
-static char dns_server[64];
+static struct net_test_dns dns;
 static int udp_bad, udp_good, tcp_good_l, udp_mute;
 static uint16_t p_udp_bad, p_udp_good, p_tcp_dead, p_tcp_good, p_udp_mute;
 
-static int bind_lo(int type, uint16_t *port)
-{
-	int fd = socket(AF_INET, type, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		return -1;
-	if (type == SOCK_STREAM)
-		listen(fd, 4);
-	socklen_t sl = sizeof(sa);
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
-static int udp_bound(unsigned port)
-{
-	FILE *f = fopen("/proc/net/udp", "r");
-	char line[512], want[32];
-	int found = 0;
-	if (!f)
-		return 0;
-	snprintf(want, sizeof(want), "0100007F:%04X", port);
-	while (fgets(line, sizeof(line), f))
-		found |= strstr(line, want) != NULL;
-	fclose(f);
-	return found;
-}
-
-/* a UDP port on 127.0.0.1 nobody uses right now (the kernel picks it) */
-static unsigned free_udp_port(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t sl = sizeof(sa);
-	unsigned port = 0;
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* dnsmasq is up: still running and its port is bound (bounded wait) */
-static int dnsmasq_ready(pid_t pid, unsigned port)
-{
-	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1; /* it exited: port taken or bad option */
-		if (udp_bound(port))
-			return 0;
-		usleep(50000);
-	}
-	return -1;
-}
-
 static int setup(void **state)
 {
-	udp_bad = bind_lo(SOCK_DGRAM, &p_udp_bad);
-	udp_good = bind_lo(SOCK_DGRAM, &p_udp_good);
-	tcp_good_l = bind_lo(SOCK_STREAM, &p_tcp_good);
-	udp_mute = bind_lo(SOCK_DGRAM, &p_udp_mute); /* reads nothing, answers nothing */
-	int dead = bind_lo(SOCK_STREAM, &p_tcp_dead);
+	udp_bad = net_test_bind_lo(SOCK_DGRAM, &p_udp_bad);
+	udp_good = net_test_bind_lo(SOCK_DGRAM, &p_udp_good);
+	tcp_good_l = net_test_bind_lo(SOCK_STREAM, &p_tcp_good);
+	udp_mute = net_test_bind_lo(SOCK_DGRAM, &p_udp_mute); /* reads nothing, answers nothing */
+	int dead = net_test_bind_lo(SOCK_STREAM, &p_tcp_dead);
 	close(dead); /* nobody listens there any more: connect is refused */
 	if (udp_bad < 0 || udp_good < 0 || tcp_good_l < 0)
 		return -1;
 
-	unsigned port = free_udp_port();
-	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%u", port);
-	char a[12][160];
-	snprintf(a[5], sizeof(a[5]), "--srv-host=_sip._udp.to.test,bad.fo.test,%u,10,0",
-		 p_udp_mute);
-	snprintf(a[6], sizeof(a[6]), "--srv-host=_sip._udp.to.test,good.fo.test,%u,20,0",
+	/* fo.test: the first target is bad (503 over UDP, refused over TCP);
+	 * to.test: the first target never answers (UDP timeout) */
+	char a[6][160];
+	snprintf(a[0], sizeof(a[0]), "--srv-host=_sip._udp.fo.test,bad.fo.test,%u,10,0", p_udp_bad);
+	snprintf(a[1], sizeof(a[1]), "--srv-host=_sip._udp.fo.test,good.fo.test,%u,20,0",
 		 p_udp_good);
-	snprintf(a[0], sizeof(a[0]), "--port=%u", port);
-	snprintf(a[1], sizeof(a[1]), "--srv-host=_sip._udp.fo.test,bad.fo.test,%u,10,0", p_udp_bad);
-	snprintf(a[2], sizeof(a[2]), "--srv-host=_sip._udp.fo.test,good.fo.test,%u,20,0",
-		 p_udp_good);
-	snprintf(a[3], sizeof(a[3]), "--srv-host=_sip._tcp.fo.test,bad.fo.test,%u,10,0",
+	snprintf(a[2], sizeof(a[2]), "--srv-host=_sip._tcp.fo.test,bad.fo.test,%u,10,0",
 		 p_tcp_dead);
-	snprintf(a[4], sizeof(a[4]), "--srv-host=_sip._tcp.fo.test,good.fo.test,%u,20,0",
+	snprintf(a[3], sizeof(a[3]), "--srv-host=_sip._tcp.fo.test,good.fo.test,%u,20,0",
 		 p_tcp_good);
-	char *argv[] = {"dnsmasq",
-			"--keep-in-foreground",
-			"--conf-file=/dev/null",
-			a[0],
-			"--listen-address=127.0.0.1",
-			"--bind-interfaces",
-			"--no-resolv",
-			"--no-hosts",
-			"--user=root",
-			"--log-facility=/dev/null",
-			"--pid-file=",
-			a[1],
-			a[2],
-			a[3],
-			a[4],
-			a[5],
-			a[6],
-			"--host-record=bad.fo.test,127.0.0.1",
-			"--host-record=good.fo.test,127.0.0.1",
-			NULL};
-	if (posix_spawnp(&dns_pid, "dnsmasq", NULL, NULL, argv, environ) != 0)
-		return -1;
-	return port && dnsmasq_ready(dns_pid, port) == 0 ? 0 : -1;
+	snprintf(a[4], sizeof(a[4]), "--srv-host=_sip._udp.to.test,bad.fo.test,%u,10,0",
+		 p_udp_mute);
+	snprintf(a[5], sizeof(a[5]), "--srv-host=_sip._udp.to.test,good.fo.test,%u,20,0",
+		 p_udp_good);
+	const char *const records[] = {a[0],
+				       a[1],
+				       a[2],
+				       a[3],
+				       a[4],
+				       a[5],
+				       "--host-record=bad.fo.test,127.0.0.1",
+				       "--host-record=good.fo.test,127.0.0.1",
+				       NULL};
+	return net_test_start_dnsmasq(&dns, "/dev/null", records);
 }
 
 static int teardown(void **state)
 {
-	if (dns_pid > 0) {
-		kill(dns_pid, SIGTERM);
-		waitpid(dns_pid, NULL, 0);
-	}
+	net_test_stop_dnsmasq(&dns);
 	close(udp_bad);
 	close(udp_good);
 	close(tcp_good_l);
@@ -256,20 +175,10 @@ static void run(struct regent_ua *ua, struct world *w, struct ev *v, int rounds)
 		pf[2] = (struct pollfd){tcp_good_l, POLLIN, 0};
 		pf[3] = (struct pollfd){w->tcp_fd, POLLIN, 0};
 		size_t n = regent_ua_io_fds(ua, rf, 16);
-		for (size_t k = 0; k < n; k++) {
-			pf[4 + k].fd = rf[k].fd;
-			pf[4 + k].events =
-			    (short)(((rf[k].events & REGENT_POLL_IN) ? POLLIN : 0) |
-				    ((rf[k].events & REGENT_POLL_OUT) ? POLLOUT : 0));
-			pf[4 + k].revents = 0;
-		}
+		net_test_to_pollfds(rf, n, pf + 4);
 		int t = regent_ua_io_timeout(ua);
 		poll(pf, 4 + n, t < 0 || t > 20 ? 20 : t);
-		for (size_t k = 0; k < n; k++)
-			rf[k].revents =
-			    ((pf[4 + k].revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN
-										: 0) |
-			    ((pf[4 + k].revents & POLLOUT) ? REGENT_POLL_OUT : 0);
+		net_test_from_pollfds(pf + 4, n, rf);
 		regent_ua_io_process(ua, rf, n);
 		serve(w, pf);
 	}
@@ -286,23 +195,17 @@ static void register_via(const char *uri, enum regent_transport tp, struct world
 	regent_ua_options_init(&o);
 	o.uri = uri;
 	o.transport = tp;
-	o.dns_server = dns_server;
+	o.dns_server = dns.server;
 	o.t1_ms = 10; /* timer F = 640 ms: the timeout case stays short */
 	if (getenv("REGENT_TEST_LOG")) {
 		o.log_h = on_log;
 		o.log_level = REGENT_LOG_DEBUG;
 	}
-	struct regent_error err;
-	struct regent_ua *ua = NULL;
-	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
+	struct regent_ua *ua = net_test_ua_alloc(&o);
 	struct regent_registerer_options ro;
-	regent_registerer_options_init(&ro);
-	ro.event_h = on_event;
-	ro.event_arg = v;
-	ro.log_configuration = false;
+	net_test_registerer_options(&ro, on_event, v);
 	ro.retry_base_s = 1;
-	struct regent_registerer *r = NULL;
-	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &err), 0);
+	struct regent_registerer *r = net_test_registerer_alloc(ua, &ro);
 	assert_int_equal(regent_registerer_register(r, NULL), 0);
 	/* bounded: 20 ms polls; the 503 asks for a 1 s pause */
 	run(ua, w, v, 1000);

@@ -8,10 +8,8 @@
  *    for another host fails with REGENT_ETLSVERIFY unless tls_insecure; an
  *    unknown CA fails too; SNI carries the host name.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -22,95 +20,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "net/net.h"
+#include "support/net_support.h"
 
 static char tmpdir[64];
 
-struct obs {
-	bool up, down;
-	int down_err;
-	struct regent_flow_info fi;
-	char msg[8][1024];
-	size_t msglen[8];
-	size_t nmsg;
-};
-
-static void h_up(void *arg, const struct regent_flow_info *fi)
-{
-	struct obs *o = arg;
-	o->up = true;
-	o->fi = *fi;
-}
-
-static void h_recv(void *arg, const char *buf, size_t len)
-{
-	struct obs *o = arg;
-	if (o->nmsg < 8 && len < sizeof(o->msg[0])) {
-		memcpy(o->msg[o->nmsg], buf, len);
-		o->msglen[o->nmsg++] = len;
-	}
-}
-
-static void h_down(void *arg, int err)
-{
-	struct obs *o = arg;
-	o->down = true;
-	o->down_err = err;
-}
-
-static int listener(uint16_t *port)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	socklen_t sl = sizeof(sa);
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	return fd;
-}
-
 static struct regent_conn *open_to(enum regent_transport tp, const char *host, uint16_t port,
-				   struct regent_tls *tls, uint32_t keepalive, struct obs *o)
+				   struct regent_tls *tls, uint32_t keepalive,
+				   struct net_test_obs *o)
 {
-	struct regent_target t;
-	memset(&t, 0, sizeof(t));
-	t.tp = tp;
-	struct sockaddr_in *sa = (struct sockaddr_in *)&t.addr;
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(port);
-	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	t.addrlen = sizeof(*sa);
-	snprintf(t.host, sizeof(t.host), "%s", host);
+	struct regent_target t = net_test_lo_target(tp, host, port, NULL);
 	struct regent_conn_options co = {
 	    .connect_timeout_ms = 5000, .tls = tls, .keepalive_interval_s = keepalive};
-	struct regent_conn_handlers h = {h_up, h_recv, h_down, NULL, o};
-	struct regent_conn *c = NULL;
-	assert_int_equal(regent_conn_open(&c, &t, &co, &h, 0), 0);
-	return c;
+	return net_test_conn_open(&t, &co, o, 0);
 }
 
-/* one round: poll the client (and optionally step a server TLS accept) */
+/* one round: poll the client once */
 static void pump1(struct regent_conn *c, uint64_t now)
 {
-	int ev = 0;
-	int fd = regent_conn_fd(c, &ev);
-	if (fd < 0)
-		return;
-	struct pollfd pf = {
-	    fd,
-	    (short)(((ev & REGENT_POLL_IN) ? POLLIN : 0) | ((ev & REGENT_POLL_OUT) ? POLLOUT : 0)),
-	    0};
-	poll(&pf, 1, 10);
-	int rev = ((pf.revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN : 0) |
-		  ((pf.revents & POLLOUT) ? REGENT_POLL_OUT : 0);
-	regent_conn_process(c, rev, now);
+	net_test_conn_pump(c, NULL, 1, now);
+}
+
+/* a TCP flow to a new listener (*lfd), pumped until up (bounded) */
+static struct regent_conn *tcp_flow(int *lfd, uint32_t keepalive, uint64_t now,
+				    struct net_test_obs *o)
+{
+	uint16_t port;
+	*lfd = net_test_listen_lo(SOCK_STREAM, &port);
+	struct regent_conn *c = open_to(REGENT_TP_TCP, "127.0.0.1", port, NULL, keepalive, o);
+	net_test_conn_pump(c, &o->up, 100, now);
+	return c;
 }
 
 static const char m1[] = "SIP/2.0 200 OK\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
@@ -119,12 +62,9 @@ static const char m3[] = "SIP/2.0 401 Unauthorized\r\nCSeq: 3 REGISTER\r\nl: 0\r
 
 static void tcp_framing_pipelined_and_split(void **state)
 {
-	uint16_t port;
-	int lfd = listener(&port);
-	struct obs o = {0};
-	struct regent_conn *c = open_to(REGENT_TP_TCP, "127.0.0.1", port, NULL, 0, &o);
-	for (int i = 0; i < 100 && !o.up; i++)
-		pump1(c, 0);
+	int lfd;
+	struct net_test_obs o = {0};
+	struct regent_conn *c = tcp_flow(&lfd, 0, 0, &o);
 	assert_true(o.up);
 	assert_int_equal(o.fi.transport, REGENT_TP_TCP);
 	int s = accept(lfd, NULL, NULL);
@@ -149,8 +89,7 @@ static void tcp_framing_pipelined_and_split(void **state)
 
 	/* the client's message arrives whole */
 	assert_int_equal(regent_conn_send(c, m1, strlen(m1)), 0);
-	struct timeval tv = {2, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	net_test_recv_timeout(s, 2);
 	size_t got = 0;
 	while (got < strlen(m1)) {
 		ssize_t r = recv(s, buf + got, sizeof(buf) - got, 0);
@@ -163,8 +102,7 @@ static void tcp_framing_pipelined_and_split(void **state)
 	struct linger lg = {1, 0};
 	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	close(s);
-	for (int i = 0; i < 100 && !o.down; i++)
-		pump1(c, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_true(o.down);
 	assert_int_equal(o.down_err, ECONNRESET);
 	regent_conn_free(c);
@@ -173,19 +111,15 @@ static void tcp_framing_pipelined_and_split(void **state)
 
 static void tcp_keepalive_crlf_when_due(void **state)
 {
-	uint16_t port;
-	int lfd = listener(&port);
-	struct obs o = {0};
-	struct regent_conn *c = open_to(REGENT_TP_TCP, "127.0.0.1", port, NULL, 30, &o);
-	for (int i = 0; i < 100 && !o.up; i++)
-		pump1(c, 1000);
+	int lfd;
+	struct net_test_obs o = {0};
+	struct regent_conn *c = tcp_flow(&lfd, 30, 1000, &o);
 	assert_true(o.up);
 	int s = accept(lfd, NULL, NULL);
 	pump1(c, 1000);
 	assert_int_equal(regent_conn_deadline(c), 31000);
 	regent_conn_process(c, 0, 31000);
-	struct timeval tv = {2, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	net_test_recv_timeout(s, 2);
 	char buf[8];
 	assert_int_equal(recv(s, buf, sizeof(buf), 0), 4);
 	assert_memory_equal(buf, "\r\n\r\n", 4);
@@ -197,17 +131,13 @@ static void tcp_keepalive_crlf_when_due(void **state)
 
 static void tcp_message_too_big_drops_the_flow(void **state)
 {
-	uint16_t port;
-	int lfd = listener(&port);
-	struct obs o = {0};
-	struct regent_conn *c = open_to(REGENT_TP_TCP, "127.0.0.1", port, NULL, 0, &o);
-	for (int i = 0; i < 100 && !o.up; i++)
-		pump1(c, 0);
+	int lfd;
+	struct net_test_obs o = {0};
+	struct regent_conn *c = tcp_flow(&lfd, 0, 0, &o);
 	int s = accept(lfd, NULL, NULL);
 	const char big[] = "SIP/2.0 200 OK\r\nContent-Length: 999999\r\n\r\n";
 	send(s, big, strlen(big), 0);
-	for (int i = 0; i < 100 && !o.down; i++)
-		pump1(c, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_true(o.down);
 	assert_int_equal(o.nmsg, 0);
 	regent_conn_free(c);
@@ -274,7 +204,7 @@ static void tls_srv_init(struct tls_srv *s, const char *which, uint16_t *port)
 	assert_int_equal(SSL_CTX_use_PrivateKey_file(s->ctx, key, SSL_FILETYPE_PEM), 1);
 	SSL_CTX_set_tlsext_servername_callback(s->ctx, sni_cb);
 	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
-	s->lfd = listener(port);
+	s->lfd = net_test_listen_lo(SOCK_STREAM, port);
 	s->fd = -1;
 }
 
@@ -306,7 +236,7 @@ static void tls_srv_free(struct tls_srv *s)
 
 /* use_ca: 0 system store, 1 CA file, 2 CA directory (hashed) */
 static void tls_case(const char *cert, const char *host, int use_ca, bool insecure, int want_err,
-		     struct tls_srv *s, struct obs *o)
+		     struct tls_srv *s, struct net_test_obs *o)
 {
 	uint16_t port;
 	char ca[128], cadir[128];
@@ -354,7 +284,7 @@ static void tls_case(const char *cert, const char *host, int use_ca, bool insecu
 static void tls_verified_by_name_with_sni(void **state)
 {
 	struct tls_srv s;
-	struct obs o;
+	struct net_test_obs o;
 	tls_case("good", "localhost", 1, false, 0, &s, &o);
 	assert_string_equal(s.sni, "localhost");
 	tls_srv_free(&s);
@@ -363,7 +293,7 @@ static void tls_verified_by_name_with_sni(void **state)
 static void tls_verified_by_ip_without_sni_with_ca_dir(void **state)
 {
 	struct tls_srv s;
-	struct obs o;
+	struct net_test_obs o;
 	tls_case("good", "127.0.0.1", 2, false, 0, &s, &o);
 	assert_string_equal(s.sni, ""); /* RFC 6066 §3: no literal in SNI */
 	tls_srv_free(&s);
@@ -372,7 +302,7 @@ static void tls_verified_by_ip_without_sni_with_ca_dir(void **state)
 static void tls_wrong_host_fails_verification(void **state)
 {
 	struct tls_srv s;
-	struct obs o;
+	struct net_test_obs o;
 	tls_case("bad", "localhost", 1, false, REGENT_ETLSVERIFY, &s, &o);
 	tls_srv_free(&s);
 }
@@ -380,7 +310,7 @@ static void tls_wrong_host_fails_verification(void **state)
 static void tls_unknown_ca_fails_verification(void **state)
 {
 	struct tls_srv s;
-	struct obs o;
+	struct net_test_obs o;
 	tls_case("good", "localhost", 0, false, REGENT_ETLSVERIFY, &s, &o);
 	tls_srv_free(&s);
 }
@@ -388,7 +318,7 @@ static void tls_unknown_ca_fails_verification(void **state)
 static void tls_insecure_accepts_wrong_host(void **state)
 {
 	struct tls_srv s;
-	struct obs o;
+	struct net_test_obs o;
 	tls_case("bad", "localhost", 0, true, 0, &s, &o);
 	tls_srv_free(&s);
 }

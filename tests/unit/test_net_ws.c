@@ -18,103 +18,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "net/net.h"
+#include "support/net_support.h"
 
-struct obs {
-	bool up, down;
-	int down_err;
-	struct regent_flow_info fi;
-	char msg[8][2048];
-	size_t msglen[8];
-	size_t nmsg;
-};
-
-static void h_up(void *arg, const struct regent_flow_info *fi)
-{
-	struct obs *o = arg;
-	o->up = true;
-	o->fi = *fi;
-}
-
-static void h_recv(void *arg, const char *buf, size_t len)
-{
-	struct obs *o = arg;
-	if (o->nmsg < 8 && len < sizeof(o->msg[0])) {
-		memcpy(o->msg[o->nmsg], buf, len);
-		o->msglen[o->nmsg++] = len;
-	}
-}
-
-static void h_down(void *arg, int err)
-{
-	struct obs *o = arg;
-	o->down = true;
-	o->down_err = err;
-}
-
+/* bounded blocking reads (and accept) on the server side */
 static int listener(int type, uint16_t *port)
 {
-	int fd = socket(AF_INET, type, 0);
-	assert_true(fd >= 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	if (type == SOCK_STREAM)
-		assert_int_equal(listen(fd, 4), 0);
-	socklen_t sl = sizeof(sa);
-	getsockname(fd, (struct sockaddr *)&sa, &sl);
-	*port = ntohs(sa.sin_port);
-	/* bounded blocking reads on the server side */
-	struct timeval tv = {2, 0};
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int fd = net_test_listen_lo(type, port);
+	net_test_recv_timeout(fd, 2);
 	return fd;
 }
 
 static uint32_t ws_keepalive; /* keep-alive interval for the next open_to */
 
-static struct regent_conn *open_to(enum regent_transport tp, uint16_t port, struct obs *o,
+static struct regent_conn *open_to(enum regent_transport tp, uint16_t port, struct net_test_obs *o,
 				   const char *path, uint64_t now)
 {
-	struct regent_target t;
-	memset(&t, 0, sizeof(t));
-	t.tp = tp;
-	struct sockaddr_in *sa = (struct sockaddr_in *)&t.addr;
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons(port);
-	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	t.addrlen = sizeof(*sa);
-	strcpy(t.host, "127.0.0.1");
-	strcpy(t.ws_path, path);
+	struct regent_target t = net_test_lo_target(tp, "127.0.0.1", port, path);
 	struct regent_conn_options co = {.connect_timeout_ms = 1000,
 					 .keepalive_interval_s = ws_keepalive};
-	struct regent_conn_handlers h = {h_up, h_recv, h_down, NULL, o};
-	struct regent_conn *c = NULL;
-	assert_int_equal(regent_conn_open(&c, &t, &co, &h, now), 0);
-	return c;
-}
-
-/* Pumps the client for up to `rounds` 10 ms polls, or until *flag. */
-static void pump(struct regent_conn *c, const bool *flag, int rounds, uint64_t now)
-{
-	for (int i = 0; i < rounds && !(flag && *flag); i++) {
-		int ev = 0;
-		int fd = regent_conn_fd(c, &ev);
-		if (fd < 0)
-			return;
-		struct pollfd pf = {fd,
-				    (short)(((ev & REGENT_POLL_IN) ? POLLIN : 0) |
-					    ((ev & REGENT_POLL_OUT) ? POLLOUT : 0)),
-				    0};
-		poll(&pf, 1, 10);
-		int rev = ((pf.revents & (POLLIN | POLLERR | POLLHUP)) ? REGENT_POLL_IN : 0) |
-			  ((pf.revents & POLLOUT) ? REGENT_POLL_OUT : 0);
-		regent_conn_process(c, rev, now);
-	}
+	return net_test_conn_open(&t, &co, o, now);
 }
 
 static size_t read_head(int fd, char *buf, size_t cap)
@@ -210,15 +137,14 @@ static void ws_full_session(void **state)
 {
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	ws_keepalive = 30;
 	struct regent_conn *c = open_to(REGENT_TP_WS, port, &o, "/sip", 0);
 	ws_keepalive = 0;
-	pump(c, NULL, 5, 0); /* connect, write the upgrade */
+	net_test_conn_pump(c, NULL, 5, 0); /* connect, write the upgrade */
 	int s = accept(lfd, NULL, NULL);
 	assert_true(s >= 0);
-	struct timeval tv = {2, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	net_test_recv_timeout(s, 2);
 	char head[2048], acc[64], resp[512];
 	read_head(s, head, sizeof(head));
 	assert_non_null(strstr(head, "GET /sip HTTP/1.1\r\n"));
@@ -232,7 +158,7 @@ static void ws_full_session(void **state)
 		 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: sip\r\n\r\n",
 		 acc);
 	send(s, resp, strlen(resp), 0);
-	pump(c, &o.up, 100, 0);
+	net_test_conn_pump(c, &o.up, 100, 0);
 	assert_true(o.up);
 	assert_int_equal(o.fi.transport, REGENT_TP_WS);
 	assert_string_equal(o.fi.local_host, "127.0.0.1");
@@ -256,7 +182,7 @@ static void ws_full_session(void **state)
 	put_frame(s, true, 0, b, strlen(b));
 	bool two = false;
 	for (int i = 0; i < 100 && o.nmsg < 1; i++)
-		pump(c, &two, 1, 0);
+		net_test_conn_pump(c, &two, 1, 0);
 	assert_int_equal(o.nmsg, 1);
 	assert_int_equal(o.msglen[0], strlen(a) + strlen(b));
 	assert_memory_equal(o.msg[0], "SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", o.msglen[0]);
@@ -276,7 +202,7 @@ static void ws_full_session(void **state)
 
 	/* close handshake: the client answers close and reports the flow down */
 	put_frame(s, true, 8, "\x03\xe8", 2);
-	pump(c, &o.down, 100, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_true(o.down);
 	assert_int_equal(get_frame(s, &masked, buf, sizeof(buf), &l), 8);
 	assert_true(masked);
@@ -290,18 +216,17 @@ static void ws_upgrade_checks(const char *resp_fmt, int want_err)
 {
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	struct regent_conn *c = open_to(REGENT_TP_WS, port, &o, "/", 0);
-	pump(c, NULL, 5, 0);
+	net_test_conn_pump(c, NULL, 5, 0);
 	int s = accept(lfd, NULL, NULL);
-	struct timeval tv = {2, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	net_test_recv_timeout(s, 2);
 	char head[2048], acc[64], resp[512];
 	read_head(s, head, sizeof(head));
 	accept_key(head, acc);
 	snprintf(resp, sizeof(resp), resp_fmt, acc);
 	send(s, resp, strlen(resp), 0);
-	pump(c, &o.down, 100, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_false(o.up);
 	assert_true(o.down);
 	assert_int_equal(o.down_err, want_err);
@@ -335,10 +260,10 @@ static void ws_handshake_timeout(void **state)
 {
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	/* the server accepts (backlog) but never answers the upgrade */
 	struct regent_conn *c = open_to(REGENT_TP_WS, port, &o, "/", 1000);
-	pump(c, NULL, 5, 1000);
+	net_test_conn_pump(c, NULL, 5, 1000);
 	assert_false(o.down);
 	assert_int_equal(regent_conn_deadline(c), 2000);
 	regent_conn_process(c, 0, 2000); /* virtual time: past the deadline */
@@ -352,10 +277,10 @@ static void udp_flow_and_port_unreachable(void **state)
 {
 	uint16_t port;
 	int s = listener(SOCK_DGRAM, &port);
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	struct regent_conn *c = open_to(REGENT_TP_UDP, port, &o, "", 0);
 	assert_int_equal(regent_conn_send(c, sipmsg, strlen(sipmsg)), ENOTCONN);
-	pump(c, &o.up, 10, 0);
+	net_test_conn_pump(c, &o.up, 10, 0);
 	assert_true(o.up);
 	assert_int_equal(o.fi.transport, REGENT_TP_UDP);
 	assert_string_equal(o.fi.local_host, "127.0.0.1");
@@ -371,13 +296,13 @@ static void udp_flow_and_port_unreachable(void **state)
 	sendto(s, rsp, strlen(rsp), 0, (struct sockaddr *)&from, fl);
 	bool got = false;
 	for (int i = 0; i < 100 && o.nmsg == 0; i++)
-		pump(c, &got, 1, 0);
+		net_test_conn_pump(c, &got, 1, 0);
 	assert_int_equal(o.nmsg, 1);
 	assert_memory_equal(o.msg[0], rsp, strlen(rsp));
 	/* the registrar goes away: ICMP port unreachable brings the flow down */
 	close(s);
 	assert_int_equal(regent_conn_send(c, sipmsg, strlen(sipmsg)), 0);
-	pump(c, &o.down, 100, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_true(o.down);
 	assert_int_equal(o.down_err, ECONNREFUSED);
 	regent_conn_free(c);
@@ -396,12 +321,10 @@ static void udp_over_ipv6(void **state)
 	memcpy(&t.addr, &sa, sizeof(sa));
 	t.addrlen = sizeof(sa);
 	strcpy(t.host, "::1");
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	struct regent_conn_options co = {.connect_timeout_ms = 1000};
-	struct regent_conn_handlers h = {h_up, h_recv, h_down, NULL, &o};
-	struct regent_conn *c = NULL;
-	assert_int_equal(regent_conn_open(&c, &t, &co, &h, 0), 0);
-	pump(c, &o.up, 10, 0);
+	struct regent_conn *c = net_test_conn_open(&t, &co, &o, 0);
+	net_test_conn_pump(c, &o.up, 10, 0);
 	assert_true(o.up);
 	/* numeric, without brackets: the core adds them in Via (RFC 3261 §25.1) */
 	assert_string_equal(o.fi.local_host, "::1");
@@ -423,9 +346,9 @@ static void tcp_refused_reports_down(void **state)
 	uint16_t port;
 	int l = listener(SOCK_STREAM, &port);
 	close(l); /* nobody listens there now */
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	struct regent_conn *c = open_to(REGENT_TP_TCP, port, &o, "", 0);
-	pump(c, &o.down, 100, 0);
+	net_test_conn_pump(c, &o.down, 100, 0);
 	assert_false(o.up);
 	assert_true(o.down);
 	assert_int_equal(o.down_err, ECONNREFUSED);
@@ -438,7 +361,7 @@ static void free_from_inside_a_handler_is_safe(void **state)
 	uint16_t port;
 	int l = listener(SOCK_STREAM, &port);
 	close(l);
-	struct obs o = {0};
+	struct net_test_obs o = {0};
 	struct regent_conn *c = open_to(REGENT_TP_TCP, port, &o, "", 0);
 	for (int i = 0; i < 100 && !o.down; i++) {
 		int ev;
