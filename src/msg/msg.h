@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ------------------------------------------------------------ slices */
 
@@ -349,8 +350,23 @@ void regent_wbuf_reset(struct regent_wbuf *wb);
 void regent_wbuf_release(struct regent_wbuf *wb); /* frees a dynamic buffer */
 
 /* Raw appends (trusted text, no checks). */
-void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l);
-void regent_wbuf_puts(struct regent_wbuf *wb, const char *s);
+void regent_wbuf_write_slow(struct regent_wbuf *wb, const char *p, size_t l);
+/* The common append inline: room already there (cap never exceeds max + 1,
+ * so no limit can be crossed on this path), else the checked slow path. */
+static inline void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l)
+{
+	if (wb->err == REGENT_MSG_OK && l < wb->cap - wb->len) {
+		memcpy(wb->buf + wb->len, p, l);
+		wb->len += l;
+		wb->buf[wb->len] = '\0';
+		return;
+	}
+	regent_wbuf_write_slow(wb, p, l);
+}
+static inline void regent_wbuf_puts(struct regent_wbuf *wb, const char *s)
+{
+	regent_wbuf_write(wb, s, strlen(s));
+}
 void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* An unsigned integer in decimal, and in lowercase hex zero-padded to at

@@ -81,7 +81,7 @@ static bool reserve(struct regent_wbuf *wb, size_t n)
 	return true;
 }
 
-void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l)
+void regent_wbuf_write_slow(struct regent_wbuf *wb, const char *p, size_t l)
 {
 	if (!reserve(wb, l))
 		return;
@@ -89,11 +89,6 @@ void regent_wbuf_write(struct regent_wbuf *wb, const char *p, size_t l)
 		memcpy(wb->buf + wb->len, p, l);
 	wb->len += l;
 	wb->buf[wb->len] = '\0';
-}
-
-void regent_wbuf_puts(struct regent_wbuf *wb, const char *s)
-{
-	regent_wbuf_write(wb, s, strlen(s));
 }
 
 void regent_wbuf_u64(struct regent_wbuf *wb, uint64_t v)
