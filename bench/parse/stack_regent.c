@@ -1,5 +1,8 @@
 /*
- * regent: src/msg (zero-copy; parses straight from the receive buffer).
+ * regent: src/msg (zero-copy; parses straight from the receive buffer), into
+ * caller storage on the stack (regent_msg_parse_into: no malloc per message,
+ * the way a receive loop uses it). regent_msg_parse, which mallocs the
+ * ~3.8 KB message struct, costs ~450 instructions more a message.
  */
 #include <errno.h>
 
@@ -20,6 +23,7 @@ int bench_stack_init(struct bench_msg *msgs, size_t n)
 
 int bench_stack_run(struct bench_msg *m, struct bench_fields *f)
 {
+	union regent_msg_storage st;
 	struct regent_msg *msg = NULL;
 	struct regent_msg_iter it = {0};
 	struct regent_via via;
@@ -27,7 +31,7 @@ int bench_stack_run(struct bench_msg *m, struct bench_fields *f)
 	struct regent_contact c;
 	int err;
 
-	err = regent_msg_parse(&msg, m->buf, m->len, NULL, NULL);
+	err = regent_msg_parse_into(&st, &msg, m->buf, m->len, NULL, NULL);
 	if (err)
 		return err;
 

@@ -186,6 +186,23 @@ struct regent_msg; /* opaque; points into the parsed buffer */
 int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
 		     const struct regent_msg_limits *lim, struct regent_msg_error *err);
 
+/* Caller-owned storage for one parsed message: a receive loop that parses,
+ * handles and frees one message at a time can keep one (on its stack, in its
+ * own struct) and parse without a malloc. */
+#define REGENT_MSG_STORAGE_SIZE 4096
+union regent_msg_storage {
+	max_align_t align;
+	unsigned char bytes[REGENT_MSG_STORAGE_SIZE];
+};
+
+/* regent_msg_parse() into *st instead of malloc'd memory; *msgp points into
+ * *st. regent_msg_free() must still be called (it frees the header index of
+ * a message with more than 24 headers, and never st itself); st must not be
+ * reused or go out of scope before that. */
+int regent_msg_parse_into(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
+			  size_t len, const struct regent_msg_limits *lim,
+			  struct regent_msg_error *err);
+
 /* Full validation of every header regent knows (used by `regent parse`):
  * also checks the less common headers the fast path does not need. */
 int regent_msg_validate(const struct regent_msg *msg, struct regent_msg_error *err);

@@ -204,6 +204,7 @@ struct hdr_ent {
 struct regent_msg {
 	const char *buf;
 	size_t len; /* framed length */
+	bool owned; /* malloc'd by regent_msg_parse, not caller storage */
 	bool request;
 	struct regent_pl method, reason, version;
 	uint16_t status;

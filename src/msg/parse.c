@@ -2,20 +2,12 @@
  * parse — one pass over the buffer: start line, then every header line
  * indexed (memchr for LF, folds joined, RFC 3261 §7.3.1), then the framing
  * by Content-Length and the validation of the headers a registration client
- * reads. One malloc per message; values stay slices into the buffer.
+ * reads. One malloc per message, none with caller storage
+ * (regent_msg_parse_into); values stay slices into the buffer.
  */
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "msg/msg_int.h"
-
-/* One spare struct regent_msg, kept by regent_msg_free for the next parse.
- * A receive loop parses, handles and frees one message at a time; the
- * struct (~3.8 KB, inline header index and caches) is past glibc's
- * per-thread cache, so a malloc+free pair would cost ~430 instructions a
- * message. An atomic exchange keeps the slot safe across threads; at exit
- * the spare is still reachable from here, not leaked. */
-static _Atomic(struct regent_msg *) spare;
 
 void regent_msg_limits_init(struct regent_msg_limits *lim)
 {
@@ -396,7 +388,7 @@ static int framing(struct regent_msg *m, const char *body, const char *end,
  * here and goes the general way. */
 #define CANON(lit, id_)                                                                            \
 	do {                                                                                       \
-		if (memcmp(p, lit ":", sizeof(lit)) == 0) {                                       \
+		if (memcmp(p, lit ":", sizeof(lit)) == 0) {                                        \
 			*len = sizeof(lit) - 1;                                                    \
 			return id_;                                                                \
 		}                                                                                  \
@@ -530,8 +522,32 @@ static int index_headers(struct regent_msg *m, const char *p, const char *end,
 	}
 }
 
+_Static_assert(sizeof(struct regent_msg) <= REGENT_MSG_STORAGE_SIZE,
+	       "REGENT_MSG_STORAGE_SIZE too small for struct regent_msg");
+
+static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
+		 size_t len, const struct regent_msg_limits *lim, struct regent_msg_error *err);
+
 int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
 		     const struct regent_msg_limits *lim, struct regent_msg_error *err)
+{
+	return parse(NULL, msgp, buf, len, lim, err);
+}
+
+int regent_msg_parse_into(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
+			  size_t len, const struct regent_msg_limits *lim,
+			  struct regent_msg_error *err)
+{
+	if (!st) {
+		if (msgp)
+			*msgp = NULL;
+		return EINVAL;
+	}
+	return parse(st, msgp, buf, len, lim, err);
+}
+
+static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
+		 size_t len, const struct regent_msg_limits *lim, struct regent_msg_error *err)
 {
 	struct regent_msg_limits dl;
 	struct regent_msg *m = NULL;
@@ -554,9 +570,7 @@ int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
 		regent_msgi_errorf(err, REGENT_MSG_ETOOBIG, lim->max_size, NULL, "message too big");
 		return EMSGSIZE;
 	}
-	m = atomic_exchange_explicit(&spare, NULL, memory_order_acquire);
-	if (!m)
-		m = malloc(sizeof(*m));
+	m = st ? (struct regent_msg *)(void *)st->bytes : malloc(sizeof(*m));
 	if (!m) {
 		regent_msgi_errorf(err, REGENT_MSG_ENOMEM, 0, NULL, "out of memory");
 		return ENOMEM;
@@ -565,6 +579,7 @@ int regent_msg_parse(struct regent_msg **msgp, const char *buf, size_t len,
 	memset(m, 0, offsetof(struct regent_msg, from));
 	m->buf = buf;
 	m->len = len;
+	m->owned = !st;
 	m->hdrs = m->inl;
 	m->cap = REGENT_MSG_INLINE_HDRS;
 
@@ -627,7 +642,8 @@ void regent_msg_free(struct regent_msg *msg)
 		return;
 	if (msg->hdrs != msg->inl)
 		free(msg->hdrs);
-	free(atomic_exchange_explicit(&spare, msg, memory_order_acq_rel));
+	if (msg->owned)
+		free(msg);
 }
 
 /* ------------------------------------------------------------ accessors */

@@ -394,6 +394,63 @@ static void many_headers_grow_the_index(void **state)
 	free(s);
 }
 
+/* regent_msg_parse_into: the same message as regent_msg_parse, in caller
+ * storage; a long header list still grows (and regent_msg_free frees it,
+ * ASan checks); an error leaves *msgp NULL; no storage is EINVAL. */
+static void parse_into_caller_storage(void **state)
+{
+	static const char ok[] = "REGISTER sip:example.com SIP/2.0\r\n" HDRS
+				 "Contact: <sip:a@192.0.2.1:5060>;expires=60\r\n"
+				 "Expires: 120\r\n"
+				 "Content-Length: 0\r\n\r\n";
+	union regent_msg_storage st;
+	struct regent_msg *a = NULL, *b = NULL;
+	struct regent_msg_error err;
+	struct regent_msg_iter it = {0};
+	struct regent_contact c;
+	uint32_t v;
+	char *s = malloc(65536);
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(regent_msg_parse_into(&st, &a, ok, sizeof(ok) - 1, NULL, &err), 0);
+	assert_ptr_equal((void *)a, (void *)&st);
+	assert_int_equal(regent_msg_parse(&b, ok, sizeof(ok) - 1, NULL, &err), 0);
+	assert_int_equal(regent_msg_hdr_count(a), regent_msg_hdr_count(b));
+	for (size_t i = 0; i < regent_msg_hdr_count(a); i++) {
+		assert_ptr_equal(regent_msg_hdr_at(a, i)->value.p,
+				 regent_msg_hdr_at(b, i)->value.p);
+		assert_int_equal(regent_msg_hdr_at(a, i)->value.l,
+				 regent_msg_hdr_at(b, i)->value.l);
+	}
+	assert_true(regent_pl_eq_str(regent_msg_call_id(a), "c1"));
+	assert_int_equal(regent_msg_contact_next(a, &it, &c), 0);
+	assert_int_equal(c.expires, 60);
+	assert_int_equal(regent_msg_u32(a, REGENT_HDR_EXPIRES, &v), 0);
+	assert_int_equal(v, 120);
+	regent_msg_free(a);
+	regent_msg_free(b);
+
+	/* more headers than the inline index: the index grows on the heap */
+	n += (size_t)sprintf(s + n, "OPTIONS sip:x@example.com SIP/2.0\r\n" HDRS);
+	for (int i = 0; i < 100; i++)
+		n += (size_t)sprintf(s + n, "X-N: %d\r\n", i);
+	n += (size_t)sprintf(s + n, "\r\n");
+	assert_int_equal(regent_msg_parse_into(&st, &a, s, n, NULL, &err), 0);
+	assert_int_equal(regent_msg_hdr_count(a), 105);
+	regent_msg_free(a);
+
+	/* the same storage again, for a bad message: an error, no message */
+	a = (struct regent_msg *)(void *)s;
+	assert_int_equal(regent_msg_parse_into(&st, &a, "REGISTER\r\n\r\n", 14, NULL, &err),
+			 EBADMSG);
+	assert_null(a);
+	assert_int_equal(regent_msg_parse_into(NULL, &a, ok, sizeof(ok) - 1, NULL, &err), EINVAL);
+	assert_null(a);
+	free(s);
+}
+
 /* Every prefix of a valid message fails cleanly (no read past the end:
  * each prefix is copied to an exact-size heap block for ASan). */
 static void every_truncation_fails_cleanly(void **state)
@@ -479,6 +536,7 @@ int main(void)
 	    cmocka_unit_test(content_length_frames_the_body),
 	    cmocka_unit_test(limits_have_their_own_codes),
 	    cmocka_unit_test(many_headers_grow_the_index),
+	    cmocka_unit_test(parse_into_caller_storage),
 	    cmocka_unit_test(every_truncation_fails_cleanly),
 	    cmocka_unit_test(error_code_names),
 	    cmocka_unit_test(pl_helpers),
