@@ -37,6 +37,7 @@ fuzz: deps
 
 bench: release
 	@bench/run $(REL)
+	@bench/client/run $(REL)
 
 format:
 	@find include src tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i
