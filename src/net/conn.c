@@ -435,6 +435,9 @@ static int after_connect(struct regent_conn *c)
 			 &c->fi.local_port);
 	if (c->tls) {
 		SSL_CTX *ctx = regent_tls_ssl_ctx(c->o.tls);
+
+		if (!ctx) /* the system CA store could not be loaded */
+			return EIO;
 		c->ssl = SSL_new(ctx);
 		if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
 			return ENOMEM;

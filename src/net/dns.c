@@ -4,6 +4,10 @@
  *
  * c-ares runs in the caller's loop: its sockets are tracked through the
  * socket-state callback and reported by regent_dns_fds(); nothing blocks.
+ *
+ * The c-ares channel exists only while a resolution runs: it is ~74 KB of
+ * tables (c-ares 1.18), which every idle UA would otherwise hold. A numeric
+ * host needs no channel at all.
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -59,7 +63,8 @@ struct job {
 };
 
 struct regent_dns {
-	ares_channel ch;
+	ares_channel ch; /* NULL when no resolution runs */
+	char *server;	 /* dns_server option, or NULL: /etc/resolv.conf */
 	struct sockst socks[MAX_SOCKS];
 	size_t nsocks;
 	struct job *jobs;
@@ -102,21 +107,11 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		d->socks[d->nsocks++] = (struct sockst){fd, readable != 0, writable != 0};
 }
 
-int regent_dns_alloc(struct regent_dns **dp, const char *server)
+static int channel_new(struct regent_dns *d, ares_channel *ch)
 {
-	struct regent_dns *d = NULL;
-	int err = 0;
-	if (!dp)
-		return EINVAL;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return ENOMEM;
-	int r = ares_library_init(ARES_LIB_INIT_ALL);
-	if (r != ARES_SUCCESS) {
-		err = ENOMEM;
-		goto out;
-	}
 	struct ares_options o;
+	int r;
+
 	memset(&o, 0, sizeof(o));
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = d;
@@ -125,25 +120,55 @@ int regent_dns_alloc(struct regent_dns **dp, const char *server)
 	o.lookups = (char *)"fb";
 	o.timeout = 2000;
 	o.tries = 2;
-	r = ares_init_options(&d->ch, &o,
+	r = ares_init_options(ch, &o,
 			      ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS |
 				  ARES_OPT_TRIES);
-	if (r != ARES_SUCCESS) {
-		ares_library_cleanup();
-		err = r == ARES_ENOMEM ? ENOMEM : REGENT_EDNS;
-		goto out;
+	if (r != ARES_SUCCESS)
+		return r == ARES_ENOMEM ? ENOMEM : REGENT_EDNS;
+	if (d->server && ares_set_servers_ports_csv(*ch, d->server) != ARES_SUCCESS) {
+		ares_destroy(*ch);
+		*ch = NULL;
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* The channel, made when a resolution needs it. */
+static int channel(struct regent_dns *d)
+{
+	return d->ch ? 0 : channel_new(d, &d->ch);
+}
+
+int regent_dns_alloc(struct regent_dns **dp, const char *server)
+{
+	struct regent_dns *d = NULL;
+	ares_channel probe = NULL;
+	int err = 0;
+	if (!dp)
+		return EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return ENOMEM;
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
+		free(d);
+		return ENOMEM;
 	}
 	if (server && *server) {
-		r = ares_set_servers_ports_csv(d->ch, server);
-		if (r != ARES_SUCCESS) {
-			ares_destroy(d->ch);
-			ares_library_cleanup();
-			err = EINVAL;
+		d->server = strdup(server);
+		if (!d->server) {
+			err = ENOMEM;
 			goto out;
 		}
 	}
+	/* one channel made and dropped now, so that an unusable dns_server or
+	 * resolver set-up is refused here, by the constructor */
+	err = channel_new(d, &probe);
+	if (!err)
+		ares_destroy(probe);
 out:
 	if (err) {
+		ares_library_cleanup();
+		free(d->server);
 		free(d);
 		return err;
 	}
@@ -173,7 +198,8 @@ void regent_dns_cancel(struct regent_dns *d)
 	for (struct job *j = d->jobs; j; j = j->next)
 		j->cancelled = true;
 	/* runs every callback with ARES_ECANCELLED; they free the jobs */
-	ares_cancel(d->ch);
+	if (d->ch)
+		ares_cancel(d->ch);
 }
 
 void regent_dns_free(struct regent_dns *d)
@@ -181,7 +207,8 @@ void regent_dns_free(struct regent_dns *d)
 	if (!d)
 		return;
 	regent_dns_cancel(d);
-	ares_destroy(d->ch);
+	if (d->ch)
+		ares_destroy(d->ch);
 	/* jobs with nothing pending in c-ares (none expected) */
 	while (d->jobs) {
 		struct job *j = d->jobs;
@@ -189,6 +216,7 @@ void regent_dns_free(struct regent_dns *d)
 		job_free(j);
 	}
 	ares_library_cleanup();
+	free(d->server);
 	free(d);
 }
 
@@ -324,9 +352,40 @@ static void addr_cb(void *arg, int status, int timeouts, struct ares_addrinfo *r
 		job_finish(j);
 }
 
+/* A numeric host is its own address: no query (c-ares would answer it
+ * at once too, but needs a channel for that). */
+static bool numeric_target(struct job *j, struct hostq *hq)
+{
+	struct regent_target *t = &hq->t[0];
+
+	memset(t, 0, sizeof(*t));
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&t->addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&t->addr;
+
+	if (inet_pton(AF_INET, hq->host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(hq->port);
+		t->addrlen = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, hq->host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(hq->port);
+		t->addrlen = sizeof(*v6);
+	} else {
+		return false;
+	}
+	fill_target(t, j, hq->tp);
+	hq->n = 1;
+	return true;
+}
+
 static int start_hosts(struct job *j)
 {
 	for (size_t i = 0; i < j->nhq; i++) {
+		if (j->hq[i].n == 0 && numeric_target(j, &j->hq[i]))
+			continue;
+		int e = channel(j->d);
+		if (e)
+			return e;
 		struct qref *q = malloc(sizeof(*q));
 		if (!q)
 			return ENOMEM;
@@ -531,6 +590,11 @@ int regent_dns_resolve(struct regent_dns *d, const struct regent_dest *dest,
 {
 	if (!d || !dest || !h)
 		return EINVAL;
+	if (!dest->numeric) { /* a name: the channel, now */
+		int e = channel(d);
+		if (e)
+			return e;
+	}
 	struct job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return ENOMEM;
@@ -590,7 +654,7 @@ size_t regent_dns_fds(struct regent_dns *d, struct regent_pollfd *fds, size_t ma
 
 int regent_dns_timeout(struct regent_dns *d)
 {
-	if (!d || !d->jobs)
+	if (!d || !d->jobs || !d->ch)
 		return -1;
 	struct timeval tv, *tvp = ares_timeout(d->ch, NULL, &tv);
 	if (!tvp)
@@ -601,7 +665,7 @@ int regent_dns_timeout(struct regent_dns *d)
 
 void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, size_t n)
 {
-	if (!d)
+	if (!d || !d->ch)
 		return;
 	bool any = false;
 	for (size_t i = 0; i < n; i++) {
@@ -617,4 +681,11 @@ void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, s
 	}
 	if (!any) /* timeouts and retransmissions */
 		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	/* nothing left to resolve: the channel goes (outside every c-ares
+	 * callback, and with no query pending nothing calls back) */
+	if (!d->jobs) {
+		ares_destroy(d->ch);
+		d->ch = NULL;
+		d->nsocks = 0;
+	}
 }

@@ -100,7 +100,9 @@ struct regent_tls_options {
 int regent_tls_alloc(struct regent_tls **tp, const struct regent_tls_options *o,
 		     struct regent_error *err);
 void regent_tls_free(struct regent_tls *t);
-void *regent_tls_ssl_ctx(struct regent_tls *t); /* SSL_CTX * */
+/* SSL_CTX *, made at the first call when on the system store; NULL if that
+ * store cannot be loaded. */
+void *regent_tls_ssl_ctx(struct regent_tls *t);
 bool regent_tls_insecure(const struct regent_tls *t);
 
 /* ------------------------------------------------------------ connections */
