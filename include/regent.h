@@ -211,7 +211,7 @@ void regent_ua_io_process(struct regent_ua *ua, const struct regent_pollfd *fds,
 
 /* ------------------------------------------------------------- event loop */
 
-/* A default epoll loop for the CLI and simple programs. */
+/* A default poll(2) loop for the CLI and simple programs. */
 struct regent_loop;
 
 int regent_loop_alloc(struct regent_loop **lp);

@@ -1,15 +1,21 @@
 /*
- * loop — the default event loop: epoll over the fds the UAs ask for
+ * loop — the default event loop: poll(2) over the fds the UAs ask for
  * (regent_ua_io_fds), with the earliest deadline they give as the timeout.
  * It uses only the public embedding API, so it is also its reference user.
  * Single-threaded like everything else; no signals, no threads.
+ *
+ * Why poll and not epoll: the UAs name their fds afresh every round, and a
+ * socket closed and reopened between rounds may come back under the same
+ * number, which epoll (keyed on the open file) would silently have dropped.
+ * Keeping an epoll set right meant re-arming every fd every round: one
+ * epoll_ctl per fd plus a quadratic match. poll takes the round's list as
+ * it is, in one call, and gives the readiness back in place.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "regent.h"
 
@@ -20,23 +26,16 @@ struct watch {
 	void *arg;
 };
 
-struct reg {
-	int fd;
-	uint32_t ev;
-	bool seen;
-};
-
 struct regent_loop {
-	int epfd;
 	bool stop;
 	struct regent_ua **uas;
 	size_t nuas, capuas;
 	struct watch *w;
 	size_t nw, capw;
-	struct reg *regs; /* what epoll holds now */
-	size_t nregs, capregs;
 	struct regent_pollfd *fds; /* scratch: wanted fds, per UA in order */
 	size_t capfds;
+	struct pollfd *pfds; /* scratch: the same, then the host fds, for poll */
+	size_t cappfds;
 	size_t *fdcount; /* per UA */
 };
 
@@ -62,12 +61,6 @@ int regent_loop_alloc(struct regent_loop **lp)
 	struct regent_loop *l = calloc(1, sizeof(*l));
 	if (!l)
 		return ENOMEM;
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (l->epfd < 0) {
-		int e = errno;
-		free(l);
-		return e;
-	}
 	*lp = l;
 	return 0;
 }
@@ -76,11 +69,10 @@ void regent_loop_free(struct regent_loop *l)
 {
 	if (!l)
 		return;
-	close(l->epfd);
 	free(l->uas);
 	free(l->w);
-	free(l->regs);
 	free(l->fds);
+	free(l->pfds);
 	free(l->fdcount);
 	free(l);
 }
@@ -155,63 +147,22 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint32_t to_epoll(int ev)
+static short to_poll(int ev)
 {
-	return ((ev & REGENT_POLL_IN) ? EPOLLIN : 0) | ((ev & REGENT_POLL_OUT) ? EPOLLOUT : 0);
+	return (short)(((ev & REGENT_POLL_IN) ? POLLIN : 0) |
+		       ((ev & REGENT_POLL_OUT) ? POLLOUT : 0));
 }
 
-static int from_epoll(uint32_t ev)
+/* A hang-up or an error wakes the reader (the read then says what it is);
+ * POLLNVAL, an fd already closed, is nobody's readiness. */
+static int from_poll(short ev)
 {
 	int r = 0;
-	if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+	if (ev & (POLLIN | POLLHUP | POLLERR | POLLRDHUP))
 		r |= REGENT_POLL_IN;
-	if (ev & (EPOLLOUT | EPOLLERR))
+	if (ev & (POLLOUT | POLLERR))
 		r |= REGENT_POLL_OUT;
 	return r;
-}
-
-static int want(struct regent_loop *l, int fd, uint32_t ev)
-{
-	for (size_t i = 0; i < l->nregs; i++) {
-		if (l->regs[i].fd == fd) {
-			l->regs[i].ev |= ev;
-			l->regs[i].seen = true;
-			return 0;
-		}
-	}
-	if (grow((void **)&l->regs, &l->capregs, l->nregs + 1, sizeof(*l->regs)))
-		return ENOMEM;
-	l->regs[l->nregs++] = (struct reg){fd, ev, true};
-	return 0;
-}
-
-/* Brings the epoll set in line with what is wanted now. fds may have been
- * closed and reused since the last round, so MOD falls back to ADD and the
- * other way round. */
-static int sync_epoll(struct regent_loop *l, struct reg *old, size_t nold)
-{
-	for (size_t i = 0; i < l->nregs; i++) {
-		struct reg *r = &l->regs[i];
-		struct epoll_event ee = {.events = r->ev, .data.fd = r->fd};
-		bool had = false;
-		for (size_t k = 0; k < nold; k++)
-			had |= old[k].fd == r->fd;
-		/* always re-arm: an fd closed since the last round left epoll
-		 * by itself, and its number may be back for another socket */
-		if (epoll_ctl(l->epfd, had ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, r->fd, &ee) != 0) {
-			int op = had ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-			if (epoll_ctl(l->epfd, op, r->fd, &ee) != 0)
-				return errno;
-		}
-	}
-	for (size_t k = 0; k < nold; k++) {
-		bool still = false;
-		for (size_t i = 0; i < l->nregs; i++)
-			still |= l->regs[i].fd == old[k].fd;
-		if (!still) /* may already be gone with its close(): ignore errors */
-			epoll_ctl(l->epfd, EPOLL_CTL_DEL, old[k].fd, NULL);
-	}
-	return 0;
 }
 
 static void compact(struct regent_loop *l)
@@ -233,63 +184,47 @@ static void compact(struct regent_loop *l)
 /* One round: gather fds and timeouts, wait, dispatch. */
 static int round_once(struct regent_loop *l, int limit_ms)
 {
-	int err = 0;
-	struct reg *old = NULL;
-	size_t nold = l->nregs;
-
-	compact(l);
-	if (nold) {
-		old = malloc(nold * sizeof(*old));
-		if (!old)
-			return ENOMEM;
-		memcpy(old, l->regs, nold * sizeof(*old));
-	}
-	l->nregs = 0;
-
 	size_t total = 0;
 	int timeout = limit_ms;
+
+	compact(l);
 	for (size_t i = 0; i < l->nuas; i++) {
 		size_t n = regent_ua_io_fds(l->uas[i], NULL, 0);
-		if (grow((void **)&l->fds, &l->capfds, total + n + 1, sizeof(*l->fds))) {
-			err = ENOMEM;
-			goto out;
-		}
+		if (grow((void **)&l->fds, &l->capfds, total + n + 1, sizeof(*l->fds)))
+			return ENOMEM;
 		n = regent_ua_io_fds(l->uas[i], l->fds + total, n);
 		l->fdcount[i] = n;
-		for (size_t k = 0; k < n; k++) {
-			if (l->fds[total + k].events &&
-			    (err =
-				 want(l, l->fds[total + k].fd, to_epoll(l->fds[total + k].events))))
-				goto out;
-		}
 		total += n;
 		int t = regent_ua_io_timeout(l->uas[i]);
 		if (t >= 0 && (timeout < 0 || t < timeout))
 			timeout = t;
 	}
-	for (size_t i = 0; i < l->nw; i++) {
-		if ((err = want(l, l->w[i].fd, to_epoll(l->w[i].events))))
-			goto out;
+	if (grow((void **)&l->pfds, &l->cappfds, total + l->nw + 1, sizeof(*l->pfds)))
+		return ENOMEM;
+	/* an fd asked for with no events is left out (-1), as before */
+	for (size_t k = 0; k < total; k++) {
+		l->pfds[k] = (struct pollfd){l->fds[k].events ? l->fds[k].fd : -1,
+					     to_poll(l->fds[k].events), 0};
 	}
-	if ((err = sync_epoll(l, old, nold)))
-		goto out;
+	for (size_t i = 0; i < l->nw; i++)
+		l->pfds[total + i] = (struct pollfd){l->w[i].fd, to_poll(l->w[i].events), 0};
 
-	struct epoll_event evs[64];
-	int n = epoll_wait(l->epfd, evs, 64, timeout);
+	int n = poll(l->pfds, (nfds_t)(total + l->nw), timeout);
 	if (n < 0) {
 		if (errno != EINTR)
-			err = errno;
-		n = 0;
+			return errno;
+		for (size_t k = 0; k < total + l->nw; k++)
+			l->pfds[k].revents = 0;
+	}
+	/* an fd closed but still asked for would wake every poll at once: the
+	 * run ends with EBADF instead of spinning */
+	for (size_t k = 0; k < total + l->nw; k++) {
+		if (l->pfds[k].revents & POLLNVAL)
+			return EBADF;
 	}
 	for (size_t k = 0; k < total; k++)
-		l->fds[k].revents = 0;
-	for (int e = 0; e < n; e++) {
-		for (size_t k = 0; k < total; k++) {
-			if (l->fds[k].fd == evs[e].data.fd)
-				l->fds[k].revents =
-				    from_epoll(evs[e].events) & (l->fds[k].events | REGENT_POLL_IN);
-		}
-	}
+		l->fds[k].revents =
+		    from_poll(l->pfds[k].revents) & (l->fds[k].events | REGENT_POLL_IN);
 	/* UAs: every one gets its turn (timers run even without readiness) */
 	size_t off = 0;
 	size_t nuas = l->nuas;
@@ -301,17 +236,14 @@ static int round_once(struct regent_loop *l, int limit_ms)
 		if (l->stop)
 			break;
 	}
-	/* host fds */
+	/* host fds: a handler may unwatch (h cleared) or watch more (after nw) */
 	size_t nw = l->nw;
 	for (size_t i = 0; i < nw && i < l->nw && !l->stop; i++) {
-		for (int e = 0; e < n; e++) {
-			if (l->w[i].h && evs[e].data.fd == l->w[i].fd)
-				l->w[i].h(l->w[i].fd, from_epoll(evs[e].events), l->w[i].arg);
-		}
+		int rev = from_poll(l->pfds[total + i].revents);
+		if (l->w[i].h && rev)
+			l->w[i].h(l->w[i].fd, rev, l->w[i].arg);
 	}
-out:
-	free(old);
-	return err;
+	return 0;
 }
 
 int regent_loop_run(struct regent_loop *l, int timeout_ms)

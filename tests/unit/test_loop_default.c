@@ -1,5 +1,5 @@
 /*
- * The default epoll loop: host fds and their handlers, stop from a handler,
+ * The default loop (poll): host fds and their handlers, stop from a handler,
  * bounded runs, unwatch, and a UA driven through it over UDP to a loopback
  * socket that answers REGISTER with 200.
  */
@@ -73,6 +73,54 @@ static void unwatched_fd_is_not_dispatched(void **state)
 	regent_loop_free(l);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A pipe closed and another opened between two runs comes back under the
+ * same fd number: the new one is watched (what the old epoll set got wrong
+ * unless it re-armed every fd every round). */
+static void fd_number_reused_between_runs_is_watched(void **state)
+{
+	struct regent_loop *l = NULL;
+	int p[2], q[2];
+	(void)state;
+	assert_int_equal(regent_loop_alloc(&l), 0);
+	assert_int_equal(pipe(p), 0);
+	struct hit h = {l, 0, 0, false};
+	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(regent_loop_run(l, 50), 0);
+	assert_int_equal(h.calls, 1);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(pipe(q), 0);
+	assert_int_equal(q[0], p[0]); /* the lowest free numbers come back */
+	assert_int_equal(write(q[1], "y", 1), 1);
+	h.stop = true;
+	assert_int_equal(regent_loop_run(l, 10000), 0);
+	assert_int_equal(h.calls, 2);
+	regent_loop_free(l);
+	close(q[0]);
+	close(q[1]);
+}
+
+/* A watched fd closed without regent_loop_unwatch_fd: the run ends with
+ * EBADF at once, it does not spin. */
+static void closed_watched_fd_ends_the_run(void **state)
+{
+	struct regent_loop *l = NULL;
+	int p[2];
+	(void)state;
+	assert_int_equal(regent_loop_alloc(&l), 0);
+	assert_int_equal(pipe(p), 0);
+	struct hit h = {l, 0, 0, false};
+	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(regent_loop_run(l, 10000), EBADF);
+	assert_int_equal(h.calls, 0);
+	regent_loop_unwatch_fd(l, p[0]);
+	assert_int_equal(regent_loop_run(l, 20), 0);
+	regent_loop_free(l);
 }
 
 static void bad_arguments_are_refused(void **state)
@@ -181,6 +229,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(watched_fd_runs_its_handler_and_stop_ends_the_run),
 	    cmocka_unit_test(unwatched_fd_is_not_dispatched),
+	    cmocka_unit_test(fd_number_reused_between_runs_is_watched),
+	    cmocka_unit_test(closed_watched_fd_ends_the_run),
 	    cmocka_unit_test(bad_arguments_are_refused),
 	    cmocka_unit_test(ua_traffic_goes_through_the_loop),
 	};
