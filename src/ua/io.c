@@ -48,10 +48,43 @@ struct regent_io {
 	uint64_t out_since;
 	int busy;
 	bool dead; /* freed while busy */
+
+	/* random bytes drawn from getrandom(2) in bulk: a registration asks
+	 * for a Call-ID, tags, branches and a cnonce, seven draws that would
+	 * each be a system call */
+	unsigned char rnd[64];
+	size_t rnd_left;
 };
 
 static void iolog(struct regent_io *io, enum regent_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+static void io_random(void *arg, void *buf, size_t len)
+{
+	struct regent_io *io = arg;
+	struct regent_env sys;
+	unsigned char *p = buf;
+
+	regent_env_system(&sys);
+	if (len > sizeof(io->rnd)) { /* large draws straight from the kernel */
+		sys.random(sys.arg, buf, len);
+		return;
+	}
+	while (len > 0) {
+		if (io->rnd_left == 0) {
+			sys.random(sys.arg, io->rnd, sizeof(io->rnd));
+			io->rnd_left = sizeof(io->rnd);
+		}
+		size_t n = len < io->rnd_left ? len : io->rnd_left;
+		unsigned char *from = io->rnd + sizeof(io->rnd) - io->rnd_left;
+
+		memcpy(p, from, n);
+		memset(from, 0, n); /* a byte handed out is not kept */
+		io->rnd_left -= n;
+		p += n;
+		len -= n;
+	}
+}
 
 static void iolog(struct regent_io *io, enum regent_log_level lvl, const char *fmt, ...)
 {
@@ -389,6 +422,8 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
 	if (!io)
 		return ENOMEM;
 	regent_env_system(&io->env);
+	io->env.random = io_random;
+	io->env.arg = io;
 	io->log_h = o->log_h;
 	io->log_arg = o->log_arg;
 	io->log_level = o->log_level;
