@@ -25,7 +25,7 @@
 #include "serve.h"
 
 #define MAX_LISTEN 16
-#define MAX_USERS 64
+#define MAX_USERS 1000000 /* the digest server keeps them in a hash table */
 
 enum {
 	OPT_LISTEN = 256,
@@ -42,6 +42,7 @@ enum {
 	OPT_FAIL_AFTER,
 	OPT_FORGET_AFTER,
 	OPT_NO_CONTACT,
+	OPT_MAX_BINDINGS_PER_AOR,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
 };
@@ -61,6 +62,7 @@ static const struct option long_opts[] = {
     {"fail-after", required_argument, NULL, OPT_FAIL_AFTER},
     {"forget-after", required_argument, NULL, OPT_FORGET_AFTER},
     {"no-contact-in-200", no_argument, NULL, OPT_NO_CONTACT},
+    {"max-bindings-per-aor", required_argument, NULL, OPT_MAX_BINDINGS_PER_AOR},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"verbose", no_argument, NULL, 'v'},
@@ -71,8 +73,8 @@ static const struct option long_opts[] = {
 struct registrar_cfg {
 	const char *listen[MAX_LISTEN];
 	size_t n_listen;
-	char *users[MAX_USERS]; /* "name:password" (malloc) */
-	size_t n_users;
+	char **users; /* "name:password" (malloc), growable */
+	size_t n_users, cap_users;
 	struct regent_registrar_options ro;
 	struct regent_registrar_faults faults;
 	uint32_t fail_for_s, fail_after_s, forget_after_s;
@@ -88,6 +90,7 @@ static void usage(FILE *f)
 	      "                            (default udp:127.0.0.1:5060)\n"
 	      "  --user NAME:PASSWORD      repeatable; --users FILE: one NAME:PASSWORD a line\n"
 	      "  --realm R  --min-expires S  --max-expires S  --digest MD5|SHA-256,MD5|...\n"
+	      "  --max-bindings-per-aor N  (default 16; beyond: 403)\n"
 	      "  --tls-cert FILE --tls-key FILE   for tls: and wss: listeners\n"
 	      "Faults: --drop PERCENT  --fail CODE [--retry-after S] [--fail-after S]\n"
 	      "        [--fail-for S]  --forget-after S (drop every binding, as a restart)\n"
@@ -130,7 +133,16 @@ static int add_user(struct registrar_cfg *c, const char *flag, const char *spec)
 	if (!colon || colon == spec)
 		return bad(flag, spec, "is not NAME:PASSWORD");
 	if (c->n_users == MAX_USERS)
-		return bad(flag, spec, "is one user too many (64 at most)");
+		return bad(flag, spec, "is one user too many (1000000 at most)");
+	if (c->n_users == c->cap_users) {
+		size_t cap = c->cap_users ? c->cap_users * 2 : 16;
+		char **n = realloc(c->users, cap * sizeof(*n));
+
+		if (!n)
+			return bad(flag, spec, "could not be stored (out of memory)");
+		c->users = n;
+		c->cap_users = cap;
+	}
 	c->users[c->n_users] = strdup(spec);
 	if (!c->users[c->n_users])
 		return bad(flag, spec, "could not be stored (out of memory)");
@@ -230,6 +242,10 @@ static int parse(struct registrar_cfg *c, int argc, char **argv)
 			break;
 		case OPT_NO_CONTACT:
 			c->faults.no_contact_in_200 = true;
+			break;
+		case OPT_MAX_BINDINGS_PER_AOR:
+			err = num("--max-bindings-per-aor", optarg, 1, 100000,
+				  &c->ro.max_bindings_per_aor);
 			break;
 		case OPT_TLS_CERT:
 			c->tls_cert = optarg;
@@ -454,5 +470,6 @@ int regent_cmd_registrar(int argc, char **argv)
 		explicit_bzero(c.users[i], strlen(c.users[i]));
 		free(c.users[i]);
 	}
+	free(c.users);
 	return code;
 }

@@ -263,9 +263,17 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (proto == REGENT_SERVE_UDP) {
+		/* a load test sends bursts of REGISTERs: the default receive
+		 * buffer (~200 KB) overflowed at 1,000 at once; best effort,
+		 * the kernel caps it at net.core.rmem_max */
+		int rcvbuf = 8 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen))
 		goto sys_fail;
-	if (proto != REGENT_SERVE_UDP && listen(fd, 64))
+	if (proto != REGENT_SERVE_UDP && listen(fd, 512))
 		goto sys_fail;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		goto sys_fail;
