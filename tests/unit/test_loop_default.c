@@ -37,14 +37,22 @@ static void on_fd(int fd, int revents, void *arg)
 		regent_loop_stop(h->l);
 }
 
-static void watched_fd_runs_its_handler_and_stop_ends_the_run(void **state)
+/* A loop watching the read end of a fresh pipe with on_fd and *h. */
+static struct regent_loop *loop_on_pipe(int p[2], struct hit *h, bool stop)
 {
 	struct regent_loop *l = NULL;
-	int p[2];
 	assert_int_equal(regent_loop_alloc(&l), 0);
 	assert_int_equal(pipe(p), 0);
-	struct hit h = {l, 0, 0, true};
-	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
+	*h = (struct hit){l, 0, 0, stop};
+	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, h), 0);
+	return l;
+}
+
+static void watched_fd_runs_its_handler_and_stop_ends_the_run(void **state)
+{
+	int p[2];
+	struct hit h;
+	struct regent_loop *l = loop_on_pipe(p, &h, true);
 	assert_int_equal(write(p[1], "x", 1), 1);
 	/* the bound is only a safety net: stop() ends the run */
 	assert_int_equal(regent_loop_run(l, 10000), 0);
@@ -57,12 +65,9 @@ static void watched_fd_runs_its_handler_and_stop_ends_the_run(void **state)
 
 static void unwatched_fd_is_not_dispatched(void **state)
 {
-	struct regent_loop *l = NULL;
 	int p[2];
-	assert_int_equal(regent_loop_alloc(&l), 0);
-	assert_int_equal(pipe(p), 0);
-	struct hit h = {l, 0, 0, false};
-	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
+	struct hit h;
+	struct regent_loop *l = loop_on_pipe(p, &h, false);
 	assert_int_equal(write(p[1], "x", 1), 1);
 	assert_int_equal(regent_loop_run(l, 50), 0);
 	assert_int_equal(h.calls, 1);
@@ -80,13 +85,10 @@ static void unwatched_fd_is_not_dispatched(void **state)
  * unless it re-armed every fd every round). */
 static void fd_number_reused_between_runs_is_watched(void **state)
 {
-	struct regent_loop *l = NULL;
 	int p[2], q[2];
+	struct hit h;
+	struct regent_loop *l = loop_on_pipe(p, &h, false);
 	(void)state;
-	assert_int_equal(regent_loop_alloc(&l), 0);
-	assert_int_equal(pipe(p), 0);
-	struct hit h = {l, 0, 0, false};
-	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
 	assert_int_equal(write(p[1], "x", 1), 1);
 	assert_int_equal(regent_loop_run(l, 50), 0);
 	assert_int_equal(h.calls, 1);
@@ -107,13 +109,10 @@ static void fd_number_reused_between_runs_is_watched(void **state)
  * EBADF at once, it does not spin. */
 static void closed_watched_fd_ends_the_run(void **state)
 {
-	struct regent_loop *l = NULL;
 	int p[2];
+	struct hit h;
+	struct regent_loop *l = loop_on_pipe(p, &h, false);
 	(void)state;
-	assert_int_equal(regent_loop_alloc(&l), 0);
-	assert_int_equal(pipe(p), 0);
-	struct hit h = {l, 0, 0, false};
-	assert_int_equal(regent_loop_watch_fd(l, p[0], REGENT_POLL_IN, on_fd, &h), 0);
 	close(p[0]);
 	close(p[1]);
 	assert_int_equal(regent_loop_run(l, 10000), EBADF);
