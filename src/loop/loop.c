@@ -199,26 +199,30 @@ static int round_once(struct regent_loop *l, int limit_ms)
 		if (t >= 0 && (timeout < 0 || t < timeout))
 			timeout = t;
 	}
-	if (grow((void **)&l->pfds, &l->cappfds, total + l->nw + 1, sizeof(*l->pfds)))
+	/* the host fds polled this round: a UA callback below may watch more,
+	 * which wait for the next round */
+	size_t npw = l->nw;
+
+	if (grow((void **)&l->pfds, &l->cappfds, total + npw + 1, sizeof(*l->pfds)))
 		return ENOMEM;
 	/* an fd asked for with no events is left out (-1), as before */
 	for (size_t k = 0; k < total; k++) {
 		l->pfds[k] = (struct pollfd){l->fds[k].events ? l->fds[k].fd : -1,
 					     to_poll(l->fds[k].events), 0};
 	}
-	for (size_t i = 0; i < l->nw; i++)
+	for (size_t i = 0; i < npw; i++)
 		l->pfds[total + i] = (struct pollfd){l->w[i].fd, to_poll(l->w[i].events), 0};
 
-	int n = poll(l->pfds, (nfds_t)(total + l->nw), timeout);
+	int n = poll(l->pfds, (nfds_t)(total + npw), timeout);
 	if (n < 0) {
 		if (errno != EINTR)
 			return errno;
-		for (size_t k = 0; k < total + l->nw; k++)
+		for (size_t k = 0; k < total + npw; k++)
 			l->pfds[k].revents = 0;
 	}
 	/* an fd closed but still asked for would wake every poll at once: the
 	 * run ends with EBADF instead of spinning */
-	for (size_t k = 0; k < total + l->nw; k++) {
+	for (size_t k = 0; k < total + npw; k++) {
 		if (l->pfds[k].revents & POLLNVAL)
 			return EBADF;
 	}
@@ -236,9 +240,9 @@ static int round_once(struct regent_loop *l, int limit_ms)
 		if (l->stop)
 			break;
 	}
-	/* host fds: a handler may unwatch (h cleared) or watch more (after nw) */
-	size_t nw = l->nw;
-	for (size_t i = 0; i < nw && i < l->nw && !l->stop; i++) {
+	/* host fds: only those polled; a handler may unwatch (h cleared) or
+	 * watch more (after npw, polled next round) */
+	for (size_t i = 0; i < npw && i < l->nw && !l->stop; i++) {
 		int rev = from_poll(l->pfds[total + i].revents);
 		if (l->w[i].h && rev)
 			l->w[i].h(l->w[i].fd, rev, l->w[i].arg);
