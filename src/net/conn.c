@@ -436,8 +436,8 @@ static int after_connect(struct regent_conn *c)
 	if (c->tls) {
 		SSL_CTX *ctx = regent_tls_ssl_ctx(c->o.tls);
 
-		if (!ctx) /* the system CA store could not be loaded */
-			return EIO;
+		if (!ctx) /* made in regent_conn_open; not expected here */
+			return ENOMEM;
 		c->ssl = SSL_new(ctx);
 		if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
 			return ENOMEM;
@@ -610,6 +610,15 @@ int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
 	c->ws = t->tp == REGENT_TP_WS || t->tp == REGENT_TP_WSS;
 	if (t->tp == REGENT_TP_NONE || (c->tls && !o->tls)) {
 		err = EINVAL;
+		goto out;
+	}
+	/* the TLS context (the system CA store, made at the first TLS flow)
+	 * before any connect: a failure costs no TCP handshake */
+	if (c->tls && !regent_tls_ssl_ctx(o->tls)) {
+		logf_(c, REGENT_LOG_ERROR,
+		      "TLS to %s: cannot make the TLS context (system CA store): out of memory",
+		      t->host);
+		err = ENOMEM;
 		goto out;
 	}
 	c->fi.transport = t->tp;

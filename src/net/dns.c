@@ -64,6 +64,7 @@ struct job {
 
 struct regent_dns {
 	ares_channel ch; /* NULL when no resolution runs */
+	int busy;	 /* inside a call into c-ares: the channel must stay */
 	char *server;	 /* dns_server option, or NULL: /etc/resolv.conf */
 	struct sockst socks[MAX_SOCKS];
 	size_t nsocks;
@@ -133,6 +134,17 @@ static int channel_new(struct regent_dns *d, ares_channel *ch)
 	return 0;
 }
 
+/* No resolution left and no c-ares frame on the stack: the channel goes
+ * (with nothing pending, nothing calls back while it is destroyed). */
+static void channel_drop_idle(struct regent_dns *d)
+{
+	if (d->ch && !d->jobs && d->busy == 0) {
+		ares_destroy(d->ch);
+		d->ch = NULL;
+		d->nsocks = 0;
+	}
+}
+
 /* The channel, made when a resolution needs it. */
 static int channel(struct regent_dns *d)
 {
@@ -198,8 +210,12 @@ void regent_dns_cancel(struct regent_dns *d)
 	for (struct job *j = d->jobs; j; j = j->next)
 		j->cancelled = true;
 	/* runs every callback with ARES_ECANCELLED; they free the jobs */
-	if (d->ch)
+	if (d->ch) {
+		d->busy++;
 		ares_cancel(d->ch);
+		d->busy--;
+	}
+	channel_drop_idle(d);
 }
 
 void regent_dns_free(struct regent_dns *d)
@@ -585,11 +601,9 @@ static void naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, i
 	start_srv(j);
 }
 
-int regent_dns_resolve(struct regent_dns *d, const struct regent_dest *dest,
-		       const struct regent_env *rnd, regent_dns_h *h, void *arg)
+static int resolve(struct regent_dns *d, const struct regent_dest *dest,
+		   const struct regent_env *rnd, regent_dns_h *h, void *arg)
 {
-	if (!d || !dest || !h)
-		return EINVAL;
 	if (!dest->numeric) { /* a name: the channel, now */
 		int e = channel(d);
 		if (e)
@@ -639,6 +653,26 @@ int regent_dns_resolve(struct regent_dns *d, const struct regent_dest *dest,
 	return 0;
 }
 
+int regent_dns_resolve(struct regent_dns *d, const struct regent_dest *dest,
+		       const struct regent_env *rnd, regent_dns_h *h, void *arg)
+{
+	int e;
+
+	if (!d || !dest || !h)
+		return EINVAL;
+	/* a name answered at once (hosts file) ends its job in here */
+	d->busy++;
+	e = resolve(d, dest, rnd, h, arg);
+	d->busy--;
+	channel_drop_idle(d);
+	return e;
+}
+
+bool regent_dns_active(const struct regent_dns *d)
+{
+	return d && d->ch;
+}
+
 size_t regent_dns_fds(struct regent_dns *d, struct regent_pollfd *fds, size_t max)
 {
 	if (!d)
@@ -667,6 +701,7 @@ void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, s
 {
 	if (!d || !d->ch)
 		return;
+	d->busy++;
 	bool any = false;
 	for (size_t i = 0; i < n; i++) {
 		bool ours = false;
@@ -681,11 +716,6 @@ void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, s
 	}
 	if (!any) /* timeouts and retransmissions */
 		ares_process_fd(d->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	/* nothing left to resolve: the channel goes (outside every c-ares
-	 * callback, and with no query pending nothing calls back) */
-	if (!d->jobs) {
-		ares_destroy(d->ch);
-		d->ch = NULL;
-		d->nsocks = 0;
-	}
+	d->busy--;
+	channel_drop_idle(d);
 }

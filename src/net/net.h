@@ -78,6 +78,8 @@ void regent_dns_cancel(struct regent_dns *d);
 size_t regent_dns_fds(struct regent_dns *d, struct regent_pollfd *fds, size_t max);
 int regent_dns_timeout(struct regent_dns *d); /* ms, -1: none */
 void regent_dns_process(struct regent_dns *d, const struct regent_pollfd *fds, size_t n);
+/* Is a c-ares channel held now? Only while a name resolves (for tests). */
+bool regent_dns_active(const struct regent_dns *d);
 
 /* Orders SRV records of one priority by RFC 2782 weighted random selection
  * (exposed for tests). `rnd` returns a value in [0, total weight]. */

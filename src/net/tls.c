@@ -16,7 +16,6 @@
 struct regent_tls {
 	SSL_CTX *ctx; /* NULL until the first TLS connection when on the system store */
 	bool insecure;
-	bool failed; /* the lazy load failed: later connections fail at once too */
 };
 
 static int ctx_new(struct regent_tls *t, const struct regent_tls_options *o,
@@ -89,13 +88,14 @@ void *regent_tls_ssl_ctx(struct regent_tls *t)
 {
 	if (!t)
 		return NULL;
-	if (!t->ctx && !t->failed) {
+	if (!t->ctx) {
+		/* a failure (out of memory: the default paths themselves do not
+		 * fail) is tried again at the next connection */
 		struct regent_tls_options o = {NULL, NULL, t->insecure};
 
 		if (ctx_new(t, &o, NULL)) {
 			SSL_CTX_free(t->ctx);
 			t->ctx = NULL;
-			t->failed = true;
 		}
 		ERR_clear_error();
 	}

@@ -51,7 +51,9 @@ struct regent_io {
 
 	/* random bytes drawn from getrandom(2) in bulk: a registration asks
 	 * for a Call-ID, tags, branches and a cnonce, seven draws that would
-	 * each be a system call */
+	 * each be a system call. Like the UA's socket and its Call-IDs, the
+	 * buffer is not for sharing across fork(): a child must make its own
+	 * UA (after a fork both would hand out the same bytes). */
 	unsigned char rnd[64];
 	size_t rnd_left;
 };
