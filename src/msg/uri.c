@@ -124,27 +124,27 @@ int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, stru
 	memset(uri, 0, sizeof(*uri));
 	uri->raw.p = p;
 	uri->raw.l = (size_t)(end - p);
-	/* "sip:" and "sips:" by one 4-byte compare: |0x20 folds the three
-	 * letters only, so no other byte can pass for them */
-	if (end - p >= 5) {
+	/* "sip:" and "sips:" (any case) by one 4-byte compare: |0x20 folds the
+	 * three letters only, so no other byte can pass for them */
+	size_t sl = 0;
+
+	if (end - p >= 4) {
 		uint32_t w;
 
 		memcpy(&w, p, 4);
 		w |= 0x00202020u;
-		if (w == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)':' << 24)) {
-			uri->scheme.p = s;
-			uri->scheme.l = 3;
-			uri->is_sip = true;
-			return sip_uri(uri, p + 4, end, e);
-		}
-		if ((w | 0x20000000u) == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)'s' << 24) &&
-		    p[4] == ':') {
-			uri->scheme.p = s;
-			uri->scheme.l = 4;
-			uri->is_sip = true;
-			uri->secure = true;
-			return sip_uri(uri, p + 5, end, e);
-		}
+		if (w == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)':' << 24))
+			sl = 3;
+		else if (end - p >= 5 && p[4] == ':' &&
+			 (w | 0x20000000u) == ('s' | 'i' << 8 | 'p' << 16 | (uint32_t)'s' << 24))
+			sl = 4;
+	}
+	if (sl) {
+		uri->scheme.p = s;
+		uri->scheme.l = sl;
+		uri->is_sip = true;
+		uri->secure = sl == 4;
+		return sip_uri(uri, p + sl + 1, end, e);
 	}
 	if (p >= end || !ct(*p, C_ALPHA))
 		return perr_set(e, REGENT_MSG_EURI, p, "bad URI scheme");
@@ -154,11 +154,6 @@ int regent_msgi_uri(struct regent_uri *uri, const char *p, const char *end, stru
 	uri->scheme.p = s;
 	uri->scheme.l = (size_t)(p - s);
 	p++;
-	if (PL_IS(uri->scheme, "sip") || PL_IS(uri->scheme, "sips")) {
-		uri->is_sip = true;
-		uri->secure = uri->scheme.l == 4;
-		return sip_uri(uri, p, end, e);
-	}
 	/* absoluteURI (RFC 3261 §25.1): kept opaque, only its characters checked */
 	if (p == end)
 		return perr_set(e, REGENT_MSG_EURI, p, "empty URI");

@@ -69,36 +69,29 @@ void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t si
 int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t size)
 {
 	const struct regent_ua *ua = r->ua;
-	char host[80], port[8] = "";
-	uint16_t p;
-	size_t n;
+	struct regent_wbuf wb;
+	char host[80];
+	uint16_t port;
 
-	regent_reg_sent_by(r, host, sizeof(host), &p);
-	if (p != 0) {
-		char *q = port + sizeof(port) - 1;
-
-		*q = '\0';
-		do {
-			*--q = (char)('0' + p % 10);
-			p /= 10;
-		} while (p);
-		*--q = ':';
-		memmove(port, q, (size_t)(port + sizeof(port) - q));
+	regent_reg_sent_by(r, host, sizeof(host), &port);
+	regent_wbuf_init_fixed(&wb, buf, size);
+	regent_wbuf_puts(&wb, "sip:");
+	regent_wbuf_puts(&wb, ua->contact_name);
+	regent_wbuf_puts(&wb, "@");
+	regent_wbuf_puts(&wb, host);
+	if (port != 0) {
+		regent_wbuf_puts(&wb, ":");
+		regent_wbuf_u64(&wb, port);
 	}
-	n = put(buf, size, 0, "sip:");
-	n = put(buf, size, n, ua->contact_name);
-	n = put(buf, size, n, "@");
-	n = put(buf, size, n, host);
-	n = put(buf, size, n, port);
 	if (ua->contact_params != NULL) {
 		if (ua->contact_params[0] != '\0')
-			n = put(buf, size, n, ";");
-		n = put(buf, size, n, ua->contact_params);
+			regent_wbuf_puts(&wb, ";");
+		regent_wbuf_puts(&wb, ua->contact_params);
 	} else {
-		n = put(buf, size, n, ";transport=");
-		n = put(buf, size, n, tp_param(ua->fi.transport));
+		regent_wbuf_puts(&wb, ";transport=");
+		regent_wbuf_puts(&wb, tp_param(ua->fi.transport));
 	}
-	return n >= size ? ENOSPC : 0;
+	return wb.err ? ENOSPC : 0;
 }
 
 static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *display,

@@ -179,39 +179,49 @@ static void on_srv(int fd, int revents, void *arg)
 	sendto(fd, rsp, l, 0, (struct sockaddr *)&from, fl);
 }
 
-static void ua_traffic_goes_through_the_loop(void **state)
+/* A UDP "registrar" (on_srv, answering 500) watched by l, a UA on l sending
+ * to it, and a Registerer with event handler h that has sent its REGISTER. */
+static struct regent_ua *ua_to_srv(struct regent_loop *l, struct regsrv *s,
+				   regent_registerer_event_h *h, void *arg)
 {
-	struct regent_loop *l = NULL;
-	assert_int_equal(regent_loop_alloc(&l), 0);
-	struct regsrv s = {l, socket(AF_INET, SOCK_DGRAM, 0), 0};
 	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	socklen_t sl = sizeof(sa);
-	getsockname(s.fd, (struct sockaddr *)&sa, &sl);
-	assert_int_equal(regent_loop_watch_fd(l, s.fd, REGENT_POLL_IN, on_srv, &s), 0);
-
 	char server[64];
-	snprintf(server, sizeof(server), "sip:127.0.0.1:%u;transport=udp", ntohs(sa.sin_port));
 	struct regent_ua_options o;
+	struct regent_registerer_options ro;
+	struct regent_error err;
+	struct regent_ua *ua = NULL;
+	struct regent_registerer *r = NULL;
+
+	*s = (struct regsrv){l, socket(AF_INET, SOCK_DGRAM, 0), 0};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	getsockname(s->fd, (struct sockaddr *)&sa, &sl);
+	assert_int_equal(regent_loop_watch_fd(l, s->fd, REGENT_POLL_IN, on_srv, s), 0);
+	snprintf(server, sizeof(server), "sip:127.0.0.1:%u;transport=udp", ntohs(sa.sin_port));
 	regent_ua_options_init(&o);
 	o.uri = "sip:bob@example.test";
 	o.server = server;
-	struct regent_error err;
-	struct regent_ua *ua = NULL;
 	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
 	assert_int_equal(regent_loop_add_ua(l, ua), 0);
-	assert_int_equal(regent_loop_add_ua(l, ua), EALREADY);
-	struct ev v = {0};
-	struct regent_registerer_options ro;
 	regent_registerer_options_init(&ro);
-	ro.event_h = on_event;
-	ro.event_arg = &v;
+	ro.event_h = h;
+	ro.event_arg = arg;
 	ro.auto_retry = false;
 	ro.log_configuration = false;
-	struct regent_registerer *r = NULL;
 	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &err), 0);
 	assert_int_equal(regent_registerer_register(r, NULL), 0);
+	return ua;
+}
+
+static void ua_traffic_goes_through_the_loop(void **state)
+{
+	struct regent_loop *l = NULL;
+	struct regsrv s;
+	struct ev v = {0};
+	assert_int_equal(regent_loop_alloc(&l), 0);
+	struct regent_ua *ua = ua_to_srv(l, &s, on_event, &v);
+	assert_int_equal(regent_loop_add_ua(l, ua), EALREADY);
 	for (int i = 0; i < 200 && v.status == 0; i++)
 		regent_loop_run(l, 20);
 	assert_int_equal(s.seen, 1);
@@ -259,37 +269,12 @@ static void on_event_watch_more(struct regent_registerer *r, const struct regent
 static void fd_watched_from_a_ua_callback_waits_for_the_next_round(void **state)
 {
 	struct late lt = {0};
-	struct regsrv s = {NULL, socket(AF_INET, SOCK_DGRAM, 0), 0};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
-	char server[64];
-	struct regent_ua_options o;
-	struct regent_registerer_options ro;
-	struct regent_error err;
-	struct regent_ua *ua = NULL;
-	struct regent_registerer *r = NULL;
+	struct regsrv s;
 
 	(void)state;
 	assert_int_equal(regent_loop_alloc(&lt.l), 0);
 	lt.h.l = lt.l;
-	s.l = lt.l;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(s.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	getsockname(s.fd, (struct sockaddr *)&sa, &sl);
-	assert_int_equal(regent_loop_watch_fd(lt.l, s.fd, REGENT_POLL_IN, on_srv, &s), 0);
-	snprintf(server, sizeof(server), "sip:127.0.0.1:%u;transport=udp", ntohs(sa.sin_port));
-	regent_ua_options_init(&o);
-	o.uri = "sip:bob@example.test";
-	o.server = server;
-	assert_int_equal(regent_ua_alloc(&ua, &o, &err), 0);
-	assert_int_equal(regent_loop_add_ua(lt.l, ua), 0);
-	regent_registerer_options_init(&ro);
-	ro.event_h = on_event_watch_more;
-	ro.event_arg = &lt;
-	ro.auto_retry = false;
-	ro.log_configuration = false;
-	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &err), 0);
-	assert_int_equal(regent_registerer_register(r, NULL), 0);
+	struct regent_ua *ua = ua_to_srv(lt.l, &s, on_event_watch_more, &lt);
 	for (int i = 0; i < 200 && !lt.watched; i++)
 		regent_loop_run(lt.l, 20);
 	assert_true(lt.watched);

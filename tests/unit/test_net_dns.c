@@ -68,17 +68,9 @@ static void on_done(int err, const struct regent_target *t, size_t n, void *arg)
 		r->t[i] = t[i];
 }
 
-/* drives c-ares with poll(); bounded */
-static void resolve(const char *server, const char *uri, enum regent_transport force,
-		    struct result *r)
+/* drives c-ares with poll() until r is done; bounded */
+static void pump_until(struct regent_dns *d, struct result *r)
 {
-	struct regent_dns *d = NULL;
-	struct regent_dest dest;
-	struct regent_error err;
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(regent_dest_parse(&dest, uri, force, &err), 0);
-	assert_int_equal(regent_dns_alloc(&d, server), 0);
-	assert_int_equal(regent_dns_resolve(d, &dest, NULL, on_done, r), 0);
 	for (int i = 0; i < 200 && !r->done; i++) {
 		struct regent_pollfd rf[16];
 		struct pollfd pf[16];
@@ -89,8 +81,21 @@ static void resolve(const char *server, const char *uri, enum regent_transport f
 		net_test_from_pollfds(pf, n, rf);
 		regent_dns_process(d, rf, n);
 	}
-	regent_dns_free(d);
 	assert_true(r->done);
+}
+
+static void resolve(const char *server, const char *uri, enum regent_transport force,
+		    struct result *r)
+{
+	struct regent_dns *d = NULL;
+	struct regent_dest dest;
+	struct regent_error err;
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(regent_dest_parse(&dest, uri, force, &err), 0);
+	assert_int_equal(regent_dns_alloc(&d, server), 0);
+	assert_int_equal(regent_dns_resolve(d, &dest, NULL, on_done, r), 0);
+	pump_until(d, r);
+	regent_dns_free(d);
 }
 
 static void assert_target(const struct regent_target *t, enum regent_transport tp, const char *host,
@@ -204,22 +209,6 @@ static void etc_hosts_is_honoured(void **state)
 	regent_sa_format((const struct sockaddr *)&r.t[0].addr, h, sizeof(h), &p);
 	assert_true(strcmp(h, "127.0.0.1") == 0 || strcmp(h, "::1") == 0);
 	assert_int_equal(p, 5099);
-}
-
-/* pumps d until r is done; bounded */
-static void pump_until(struct regent_dns *d, struct result *r)
-{
-	for (int i = 0; i < 200 && !r->done; i++) {
-		struct regent_pollfd rf[16];
-		struct pollfd pf[16];
-		size_t n = regent_dns_fds(d, rf, 16);
-		net_test_to_pollfds(rf, n, pf);
-		int t = regent_dns_timeout(d);
-		poll(pf, n, t < 0 || t > 100 ? 100 : t);
-		net_test_from_pollfds(pf, n, rf);
-		regent_dns_process(d, rf, n);
-	}
-	assert_true(r->done);
 }
 
 struct chain {
