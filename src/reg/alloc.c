@@ -317,8 +317,13 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 	if (o->log_configuration)
 		log_configuration(r, o);
 
-	r->next = ua->regs;
-	ua->regs = r;
+	/* room in the UA's timer heap and transaction map now, so no timer or
+	 * transaction can be lost to ENOMEM later */
+	if (regent_ua_reserve(ua, ua->nregs + 1) != 0) {
+		e = regent_error_set(err, ENOMEM, "registerer: out of memory");
+		goto out;
+	}
+	regent_reg_link(r);
 	*rp = r;
 out:
 	if (e)

@@ -14,9 +14,26 @@
 
 #include "msg/msg.h"
 #include "regent.h"
+#include "ua/heap.h"
 
 /* Next registerer in the UA's list. */
 struct regent_registerer *regent_reg_next(const struct regent_registerer *r);
+
+/* Adds a new registerer to its UA's list (room reserved with
+ * regent_ua_reserve first). */
+void regent_reg_link(struct regent_registerer *r);
+
+/* Puts r in its UA's timer heap at its current deadline. Called after
+ * every call into r from outside src/reg (the UA's dispatch and the public
+ * calls), so the heap always holds what regent_reg_deadline() says. */
+void regent_reg_resched(struct regent_registerer *r);
+
+/* The registerer of a timer heap node. */
+struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd);
+
+/* Debug check of the heap: aborts if r's node disagrees with its deadline;
+ * 1 if it is in the heap, else 0. */
+size_t regent_reg_timer_checked(const struct regent_registerer *r);
 
 /* A response to us (already parsed): true if a transaction of `r` took it
  * (delivered or absorbed as a retransmission). */
@@ -40,7 +57,7 @@ void regent_reg_destroy(struct regent_registerer *r);
 bool regent_reg_dead(const struct regent_registerer *r);
 
 /* Unlink and free every dead registerer of the UA (outside callbacks). */
-void regent_reg_sweep(struct regent_registerer **head);
+void regent_reg_sweep(struct regent_ua *ua);
 
 /* Option checks shared with ua/ (src/reg/check.c). Each returns 0 or EINVAL
  * and writes a message naming `field` into err (if non-NULL). */

@@ -22,7 +22,9 @@ enum regent_reg_xkind {
 };
 
 struct regent_registerer {
-	struct regent_registerer *next; /* the UA's list */
+	struct regent_registerer *next, *prev; /* the UA's list */
+	struct regent_registerer *dead_next;   /* the UA's list of dead ones */
+	struct regent_ua_heap_node timer;      /* in the UA's timer heap */
 	struct regent_ua *ua;
 
 	/* configuration (strings NULL = the UA's default) */

@@ -102,10 +102,11 @@ static uint16_t rnd16(struct regent_registerer *r)
 	return (uint16_t)(regent_ua_random_u32(r->ua) & 0xffff);
 }
 
-static void drop_txn(struct regent_txn **tp)
+static void drop_txn(struct regent_registerer *r, struct regent_txn **tp)
 {
 	if (*tp == NULL)
 		return;
+	regent_ua_txmap_del(&r->ua->txns, (*tp)->branch);
 	regent_txn_close(*tp);
 	free(*tp);
 	*tp = NULL;
@@ -118,11 +119,11 @@ static void end_exchange(struct regent_registerer *r)
 	/* A completed txn moves to `old` to absorb retransmissions. */
 	if (r->txn != NULL) {
 		if (r->txn->state == REGENT_TXN_COMPLETED) {
-			drop_txn(&r->old);
+			drop_txn(r, &r->old);
 			r->old = r->txn;
 			r->txn = NULL;
 		} else {
-			drop_txn(&r->txn);
+			drop_txn(r, &r->txn);
 		}
 	}
 	r->xk = REGENT_X_NONE;
@@ -314,7 +315,7 @@ static void handle_final(struct regent_registerer *r, uint16_t status, const cha
  * REGENT_E*) is its cause, reported in the event's `error`. */
 static void local_failure(struct regent_registerer *r, uint16_t status, const char *phrase, int err)
 {
-	drop_txn(&r->txn);
+	drop_txn(r, &r->txn);
 	handle_final(r, status, phrase, NULL, true, err);
 }
 
@@ -355,7 +356,7 @@ static void send_request(struct regent_registerer *r, enum regent_send_reason re
 		return;
 	}
 
-	drop_txn(&r->txn);
+	drop_txn(r, &r->txn);
 	r->txn = calloc(1, sizeof(*r->txn));
 	memset(&tm, 0, sizeof(tm));
 	tm.t1_ms = r->ua->t1_ms;
@@ -370,6 +371,7 @@ static void send_request(struct regent_registerer *r, enum regent_send_reason re
 		local_failure(r, 500, "Out Of Memory", ENOMEM);
 		return;
 	}
+	regent_ua_txmap_put(&r->ua->txns, r->txn->branch, r);
 
 	err = regent_ua_send(r->ua, wb.buf, wb.len);
 	if (err) {
@@ -668,11 +670,11 @@ bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
 	/* the completed txn becomes `old` when the exchange ends, or is
 	 * replaced by the next request's txn */
 	if (r->txn->state == REGENT_TXN_COMPLETED) {
-		drop_txn(&r->old);
+		drop_txn(r, &r->old);
 		r->old = r->txn;
 		r->txn = NULL;
 	} else {
-		drop_txn(&r->txn);
+		drop_txn(r, &r->txn);
 	}
 	handle_final(r, status, phrase, m, false, 0);
 	return true;
@@ -729,7 +731,7 @@ void regent_reg_process(struct regent_registerer *r, uint64_t now)
 
 	if (r->old != NULL && regent_txn_deadline(r->old) <= now) {
 		if (regent_txn_timer(r->old, now) == REGENT_TXN_ACT_DONE)
-			drop_txn(&r->old);
+			drop_txn(r, &r->old);
 	}
 	if (r->txn != NULL && regent_txn_deadline(r->txn) <= now) {
 		act = regent_txn_timer(r->txn, now);
@@ -822,7 +824,7 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 
 	if (r->dead || r->state == REGENT_REG_TERMINATED)
 		return;
-	drop_txn(&r->old);
+	drop_txn(r, &r->old);
 	r->flow_lost = true;
 	if (r->xk != REGENT_X_NONE) {
 		/* fail the pending transaction at once (defect 7) */
@@ -859,12 +861,63 @@ bool regent_reg_dead(const struct regent_registerer *r)
 	return r->dead;
 }
 
+void regent_reg_link(struct regent_registerer *r)
+{
+	struct regent_ua *ua = r->ua;
+
+	r->timer.key = NEVER;
+	r->timer.pos = 0;
+	r->prev = NULL;
+	r->next = ua->regs;
+	if (ua->regs != NULL)
+		ua->regs->prev = r;
+	ua->regs = r;
+	ua->nregs++;
+}
+
+static void unlink_reg(struct regent_registerer *r)
+{
+	struct regent_ua *ua = r->ua;
+
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		ua->regs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	r->next = r->prev = NULL;
+	ua->nregs--;
+}
+
+void regent_reg_resched(struct regent_registerer *r)
+{
+	regent_ua_heap_set(&r->ua->timers, &r->timer, regent_reg_deadline(r));
+}
+
+struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd)
+{
+	return (struct regent_registerer *)(void *)((char *)nd -
+						    offsetof(struct regent_registerer, timer));
+}
+
+size_t regent_reg_timer_checked(const struct regent_registerer *r)
+{
+	uint64_t d = regent_reg_deadline(r);
+
+	if (d != r->timer.key || (d == NEVER) != (r->timer.pos == 0))
+		abort();
+	return r->timer.pos != 0;
+}
+
+/* Frees r; a linked one must be unlinked first (the UA's own teardown
+ * frees its whole list without unlinking). */
 void regent_reg_destroy(struct regent_registerer *r)
 {
 	if (r == NULL)
 		return;
-	drop_txn(&r->txn);
-	drop_txn(&r->old);
+	regent_ua_heap_set(&r->ua->timers, &r->timer, NEVER);
+	drop_txn(r, &r->txn);
+	drop_txn(r, &r->old);
 	regent_auth_client_free(r->auth);
 	free(r->ruri);
 	free(r->from_uri);
@@ -882,18 +935,14 @@ void regent_reg_destroy(struct regent_registerer *r)
 	free(r);
 }
 
-void regent_reg_sweep(struct regent_registerer **head)
+void regent_reg_sweep(struct regent_ua *ua)
 {
-	struct regent_registerer **pp = head;
+	while (ua->dead != NULL) {
+		struct regent_registerer *r = ua->dead;
 
-	while (*pp != NULL) {
-		struct regent_registerer *r = *pp;
-		if (r->dead) {
-			*pp = r->next;
-			regent_reg_destroy(r);
-		} else {
-			pp = &r->next;
-		}
+		ua->dead = r->dead_next;
+		unlink_reg(r);
+		regent_reg_destroy(r);
 	}
 }
 
@@ -981,6 +1030,7 @@ int regent_registerer_register(struct regent_registerer *r, const struct regent_
 	start_exchange(r, REGENT_X_REGISTER,
 		       r->state == REGENT_REG_REGISTERED ? REGENT_SEND_REFRESH
 							 : REGENT_SEND_INITIAL);
+	regent_reg_resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1000,6 +1050,7 @@ int regent_registerer_unregister(struct regent_registerer *r, bool all,
 			      "registerer %s: un-REGISTER while not registered", r->call_id);
 	start_exchange(r, all ? REGENT_X_UNREGISTER_ALL : REGENT_X_UNREGISTER,
 		       REGENT_SEND_UNREGISTER);
+	regent_reg_resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1012,6 +1063,7 @@ int regent_registerer_query(struct regent_registerer *r)
 		return e;
 	regent_ua_cb_enter(r->ua);
 	start_exchange(r, REGENT_X_QUERY, REGENT_SEND_QUERY);
+	regent_reg_resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1031,6 +1083,7 @@ int regent_registerer_dispose(struct regent_registerer *r, uint32_t deadline_ms)
 	if (r->xk == REGENT_X_NONE)
 		dispose_continue(r);
 	/* else: continues when the exchange in flight ends */
+	regent_reg_resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1044,9 +1097,15 @@ void regent_registerer_free(struct regent_registerer *r)
 	ua = r->ua;
 	r->dead = true;
 	r->event_h = NULL;
-	if (ua->cb_depth == 0)
-		regent_reg_sweep(&ua->regs);
-	/* else: swept when the outermost call returns */
+	regent_reg_resched(r); /* no timer once dead */
+	if (ua->cb_depth == 0) {
+		unlink_reg(r);
+		regent_reg_destroy(r);
+		return;
+	}
+	/* inside a callback: swept when the outermost call returns */
+	r->dead_next = ua->dead;
+	ua->dead = r;
 }
 
 enum regent_registerer_state regent_registerer_state(const struct regent_registerer *r)

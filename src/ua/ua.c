@@ -215,12 +215,17 @@ static void destroy(struct regent_ua *ua)
 {
 	struct regent_registerer *r;
 
+	/* the UA goes: nothing to unlink, each Registerer just goes too */
 	for (r = ua->regs; r != NULL;) {
 		struct regent_registerer *n = regent_reg_next(r);
 		regent_reg_destroy(r);
 		r = n;
 	}
 	ua->regs = NULL;
+	ua->dead = NULL;
+	regent_ua_heap_release(&ua->timers);
+	regent_ua_txmap_release(&ua->txns);
+	free(ua->due);
 	if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
 		ua->sender.close(ua->sender.arg);
 	if (ua->edge_free != NULL)
@@ -384,6 +389,28 @@ out:
 	return 0;
 }
 
+int regent_ua_reserve(struct regent_ua *ua, size_t nregs)
+{
+	/* at most two transactions per Registerer: the one in flight and the
+	 * completed one absorbing retransmissions (timer K) */
+	if (regent_ua_heap_reserve(&ua->timers, nregs) != 0 ||
+	    regent_ua_txmap_reserve(&ua->txns, 2 * nregs) != 0)
+		return ENOMEM;
+	if (nregs > ua->due_cap) {
+		size_t cap = ua->due_cap ? 2 * ua->due_cap : 8;
+		struct regent_registerer **d;
+
+		while (cap < nregs)
+			cap *= 2;
+		d = realloc(ua->due, cap * sizeof(*d));
+		if (d == NULL)
+			return ENOMEM;
+		ua->due = d;
+		ua->due_cap = cap;
+	}
+	return 0;
+}
+
 void regent_ua_cb_enter(struct regent_ua *ua)
 {
 	ua->cb_depth++;
@@ -393,7 +420,7 @@ void regent_ua_cb_leave(struct regent_ua *ua)
 {
 	if (--ua->cb_depth > 0)
 		return;
-	regent_reg_sweep(&ua->regs);
+	regent_reg_sweep(ua);
 	if (ua->free_pending)
 		destroy(ua);
 }
@@ -445,8 +472,13 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 	}
 	regent_ua_log(ua, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !taken && !ua->free_pending; r = regent_reg_next(r))
+	/* the candidates by branch, not every Registerer (RFC 3261 §17.1.3
+	 * matching is done by the transaction) */
+	for (size_t k = 0; !taken && !ua->free_pending &&
+			   (r = regent_ua_txmap_find(&ua->txns, via.branch, &k)) != NULL;) {
 		taken = regent_reg_recv(r, m, via.branch, method);
+		regent_reg_resched(r);
+	}
 	if (!taken)
 		ua->stats.unmatched_dropped++;
 	regent_msg_free(m);
@@ -470,8 +502,10 @@ void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi)
 		      regent_transport_name(ua->fi.transport), ua->fi.local_host, ua->fi.local_port,
 		      ua->fi.peer_host, ua->fi.peer_port);
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
 		regent_reg_flow_up(r);
+		regent_reg_resched(r);
+	}
 	regent_ua_cb_leave(ua);
 }
 
@@ -485,8 +519,10 @@ void regent_ua_flow_down(struct regent_ua *ua, int err)
 	ua->flow_opening = false;
 	regent_ua_log(ua, REGENT_LOG_WARN, "flow down: %s", regent_strerror(err));
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
 		regent_reg_flow_down(r, err ? err : ECONNRESET);
+		regent_reg_resched(r);
+	}
 	regent_ua_cb_leave(ua);
 }
 
@@ -505,12 +541,16 @@ void regent_ua_network_changed(struct regent_ua *ua)
 		ua->flow_up = false;
 		ua->flow_opening = false;
 	}
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
 		regent_reg_flow_down(r, 0);
+		regent_reg_resched(r);
+	}
 	/* a flow that is always up (no open()) is usable again at once; with
 	 * open() the retry timer brings it back */
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
 		regent_reg_flow_up(r);
+		regent_reg_resched(r);
+	}
 	if (!ua->free_pending && ua->sender.open != NULL)
 		regent_ua_want_flow(ua);
 	regent_ua_cb_leave(ua);
@@ -518,33 +558,58 @@ void regent_ua_network_changed(struct regent_ua *ua)
 
 void regent_ua_process(struct regent_ua *ua)
 {
-	struct regent_registerer *r;
+	struct regent_ua_heap_node *top;
+	size_t n = 0;
 	uint64_t now;
 
-	if (ua == NULL || ua->free_pending)
+	/* a call from inside one of our callbacks: the outer call goes on */
+	if (ua == NULL || ua->free_pending || ua->processing)
 		return;
 	now = regent_ua_now(ua);
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
-		if (regent_reg_deadline(r) <= now)
-			regent_reg_process(r, now);
+	ua->processing = true;
+	/* Everything due leaves the heap first, so each Registerer runs once
+	 * per call even if it stays due, and none waits behind it. */
+	while ((top = regent_ua_heap_top(&ua->timers)) != NULL && top->key <= now) {
+		regent_ua_heap_set(&ua->timers, top, UINT64_MAX);
+		ua->due[n++] = regent_reg_of_timer(top);
 	}
+	for (size_t i = 0; i < n && !ua->free_pending; i++) {
+		regent_reg_process(ua->due[i], now);
+		regent_reg_resched(ua->due[i]);
+	}
+	ua->processing = false;
 	regent_ua_cb_leave(ua);
 }
 
 uint64_t regent_ua_next_deadline(struct regent_ua *ua)
 {
-	const struct regent_registerer *r;
-	uint64_t d = UINT64_MAX;
+	const struct regent_ua_heap_node *top;
 
 	if (ua == NULL || ua->free_pending)
 		return UINT64_MAX;
-	for (r = ua->regs; r != NULL; r = regent_reg_next(r)) {
-		uint64_t x = regent_reg_deadline(r);
-		if (x < d)
-			d = x;
+#ifndef NDEBUG
+	/* debug builds (the sanitizer run of `make test`) prove at every
+	 * quiet point that the heap holds exactly every Registerer's deadline,
+	 * with the earliest on top */
+	if (ua->cb_depth == 0) {
+		size_t in_heap = 0;
+		uint64_t min = UINT64_MAX;
+
+		for (const struct regent_registerer *r = ua->regs; r != NULL;
+		     r = regent_reg_next(r)) {
+			uint64_t d = regent_reg_deadline(r);
+
+			in_heap += regent_reg_timer_checked(r);
+			min = d < min ? d : min;
+		}
+		top = regent_ua_heap_top(&ua->timers);
+		if (in_heap != ua->timers.n || min != (top != NULL ? top->key : UINT64_MAX))
+			abort();
 	}
-	return d;
+#endif
+	top = regent_ua_heap_top(&ua->timers);
+	return top != NULL ? top->key : UINT64_MAX;
 }
 
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st)

@@ -25,6 +25,8 @@
 #include <stdint.h>
 
 #include "regent.h"
+#include "ua/heap.h"
+#include "ua/txmap.h"
 
 struct regent_registerer;
 
@@ -59,7 +61,14 @@ struct regent_ua {
 	bool flow_opening; /* sender.open() called, waiting for flow_up/down */
 	struct regent_flow_info fi;
 
-	struct regent_registerer *regs; /* list, see src/reg/reg.h */
+	struct regent_registerer *regs; /* list, newest first, see src/reg/reg.h */
+	struct regent_registerer *dead; /* freed inside a callback: swept by cb_leave */
+	size_t nregs;			/* in regs, dead ones included */
+	struct regent_ua_heap timers;	/* Registerers with a timer, by deadline */
+	struct regent_ua_txmap txns;	/* live client transactions, by branch */
+	struct regent_registerer **due; /* regent_ua_process's list, room for nregs */
+	size_t due_cap;
+	bool processing; /* inside regent_ua_process */
 	struct regent_ua_stats stats;
 
 	/* deferred free: regent_ua_free() called from inside a callback */
@@ -86,6 +95,10 @@ void regent_ua_random_token(struct regent_ua *ua, char *out, size_t nchars);
 uint32_t regent_ua_random_u32(struct regent_ua *ua);
 
 uint64_t regent_ua_now(const struct regent_ua *ua);
+
+/* Room in the timer heap, the transaction map and the process list for
+ * nregs Registerers (called before one is added). 0 or ENOMEM. */
+int regent_ua_reserve(struct regent_ua *ua, size_t nregs);
 
 /* Frees the UA for good if a free was requested while in a callback. */
 void regent_ua_cb_enter(struct regent_ua *ua);
