@@ -267,7 +267,7 @@ static int bench_mem(struct bench *b, unsigned m, unsigned window, bool per_ua)
 {
 	const char *what = per_ua ? "mem_ua" : "mem_shared_ua";
 	long heap0, heap1, heap2, rss0, rss1, rss2;
-	uint64_t settle_until;
+	uint64_t settle_until, u0, s0, u1, s1;
 	unsigned i;
 	int rc;
 
@@ -282,7 +282,9 @@ static int bench_mem(struct bench *b, unsigned m, unsigned window, bool per_ua)
 	malloc_trim(0);
 	heap0 = (long)mallinfo2().uordblks;
 	rss0 = rss_kib();
+	cpu_us(&u0, &s0);
 	rc = bench_phase(b, m, window);
+	cpu_us(&u1, &s1);
 	heap1 = (long)mallinfo2().uordblks;
 	rss1 = rss_kib();
 	/* Timer K (T4, 5 s for UDP) keeps each completed transaction until then. */
@@ -295,6 +297,10 @@ static int bench_mem(struct bench *b, unsigned m, unsigned window, bool per_ua)
 	       "%s_settled_heap_bytes_per_reg=%.0f %s_settled_rss_bytes_per_reg=%.0f m=%u ok=%u\n",
 	       what, (double)(heap1 - heap0) / m, what, (double)(rss1 - rss0) * 1024.0 / m, what,
 	       (double)(heap2 - heap0) / m, what, (double)(rss2 - rss0) * 1024.0 / m, m, b->ok);
+	/* all m alive on the UA by the end: the cost of one must not grow with
+	 * how many others there are (timer heap, branch index) */
+	printf("regent %s_cpu_us_per_reg=%.2f %s_user_us_per_reg=%.2f m=%u\n", what,
+	       (double)(u1 + s1 - u0 - s0) / m, what, (double)(u1 - u0) / m, m);
 	for (i = 0; i < b->started; i++) {
 		regent_registerer_free(b->kept[i]);
 		if (per_ua && b->uas[i]) {
