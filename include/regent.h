@@ -355,6 +355,19 @@ int regent_registerer_unregister(struct regent_registerer *r, bool all,
 /* REGISTER without Contact: fetch the bindings (RFC 3261 §10.2.3). */
 int regent_registerer_query(struct regent_registerer *r);
 
+/* un-REGISTER the given Contact URIs (each with expires=0, RFC 3261
+ * §10.2.2), not our own: bindings another process or device made, as
+ * regent_registerer_contacts() or `regent query` list them (a new process
+ * has a new port, so its own Contact rarely matches an old binding). 1 to
+ * REGENT_MAX_REMOVE URIs of any scheme. Like query(), it leaves this
+ * Registerer's own state and timers alone. After the 2xx,
+ * regent_registerer_contacts() lists what the registrar still holds, and a
+ * binding with `kept` set is one asked to be removed here that it still
+ * lists. EBUSY, EPERM and EINVAL as register(). */
+#define REGENT_MAX_REMOVE 16
+int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
+                                          size_t n, const struct regent_request_options *ro);
+
 /* un-REGISTER if registered, bounded by `deadline_ms` (0: default 5000 ms),
  * then TERMINATED. Safe to call from the event callback. */
 int regent_registerer_dispose(struct regent_registerer *r, uint32_t deadline_ms);
@@ -375,6 +388,7 @@ struct regent_binding {
 	const char *params;   /* Contact params as received, without ';' prefix */
 	uint32_t expires;     /* seconds granted for this binding */
 	bool ours;            /* this binding is our Contact */
+	bool kept;            /* named by regent_registerer_unregister_contacts(), still listed */
 	const char *pub_gruu; /* RFC 5627, or NULL */
 	const char *temp_gruu;
 };

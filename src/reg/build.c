@@ -155,6 +155,15 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	if (r->xk == REGENT_X_UNREGISTER_ALL) {
 		/* RFC 3261 §10.2.2: "*" only with Expires: 0. */
 		regent_wbuf_puts(wb, "Contact: *\r\nExpires: 0\r\n");
+	} else if (r->xk == REGENT_X_REMOVE) {
+		/* §10.2.2: each binding to remove named with expires=0; the
+		 * URIs were checked when the call took them (no CR/LF) */
+		for (size_t i = 0; i < r->nxcontacts; i++) {
+			regent_wbuf_puts(wb, "Contact: <");
+			regent_wbuf_puts(wb, r->xcontacts[i]);
+			regent_wbuf_puts(wb, ">;expires=0\r\n");
+		}
+		regent_wbuf_puts(wb, "Expires: 0\r\n");
 	} else if (with_contact) {
 		err = regent_reg_contact_uri(r, contact, sizeof(contact));
 		if (err)

@@ -19,6 +19,7 @@ enum regent_reg_xkind {
 	REGENT_X_UNREGISTER,
 	REGENT_X_UNREGISTER_ALL,
 	REGENT_X_QUERY,
+	REGENT_X_REMOVE, /* un-REGISTER of other Contacts (unregister_contacts) */
 };
 
 struct regent_registerer {
@@ -69,6 +70,8 @@ struct regent_registerer {
 	bool queued;		 /* waiting for the flow before the first send */
 	char *xruri;		 /* redirect target, or NULL */
 	char *xheaders;		 /* per-request extra headers, joined, or NULL */
+	char **xcontacts;	 /* REGENT_X_REMOVE: the Contact URIs, or NULL */
+	size_t nxcontacts;
 	struct regent_txn *txn;	 /* in progress */
 	struct regent_txn *old;	 /* completed, absorbing retransmissions (timer K) */
 

@@ -112,6 +112,15 @@ static void drop_txn(struct regent_registerer *r, struct regent_txn **tp)
 	*tp = NULL;
 }
 
+static void free_contacts(struct regent_registerer *r)
+{
+	for (size_t i = 0; i < r->nxcontacts; i++)
+		free(r->xcontacts[i]);
+	free(r->xcontacts);
+	r->xcontacts = NULL;
+	r->nxcontacts = 0;
+}
+
 /* The exchange is over, whatever its outcome: nothing in flight, nothing
  * queued, per-request state gone. Does not emit. */
 static void end_exchange(struct regent_registerer *r)
@@ -135,6 +144,7 @@ static void end_exchange(struct regent_registerer *r)
 	r->xruri = NULL;
 	free(r->xheaders);
 	r->xheaders = NULL;
+	free_contacts(r);
 }
 
 static void schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra_s, const char *why)
@@ -190,6 +200,22 @@ static void dispose_continue(struct regent_registerer *r)
 		return;
 	}
 	terminate(r);
+}
+
+/* Is `u` one of the Contacts an unregister_contacts() exchange asked to
+ * remove (RFC 3261 §19.1.4 equivalence, as the registrar compares)? */
+static bool named_for_removal(const struct regent_registerer *r, const struct regent_uri *u)
+{
+	struct regent_uri t;
+
+	if (r->xk != REGENT_X_REMOVE)
+		return false;
+	for (size_t i = 0; i < r->nxcontacts; i++) {
+		if (regent_uri_parse(&t, r->xcontacts[i], strlen(r->xcontacts[i]), NULL) == 0 &&
+		    regent_uri_equal(&t, u))
+			return true;
+	}
+	return false;
 }
 
 /* Copies the Contacts of a 2xx into one block (strings valid until the next
@@ -272,6 +298,7 @@ static void store_bindings(struct regent_registerer *r, const struct regent_msg 
 								hdr, asked);
 			b->ours =
 			    best != REGENT_REG_MATCH_NONE && li < nlevels && levels[li] == best;
+			b->kept = b->expires > 0 && named_for_removal(r, &c.addr.uri);
 			i++;
 		}
 		r->nbindings = i;
@@ -402,8 +429,9 @@ static void start_exchange(struct regent_registerer *r, enum regent_reg_xkind xk
 	r->auth_restarted = false;
 	r->auth_tries = 0;
 	r->redirects = 0;
-	if (xk != REGENT_X_QUERY) {
-		/* a query leaves the registration's timers alone */
+	if (xk != REGENT_X_QUERY && xk != REGENT_X_REMOVE) {
+		/* a query, or removing other Contacts, leaves the registration's
+		 * timers alone */
 		r->t_retry = NEVER;
 		r->t_refresh = NEVER;
 	}
@@ -471,7 +499,7 @@ static void handle_2xx(struct regent_registerer *r, enum regent_reg_xkind xk, ui
 {
 	uint64_t now = now_ms(r), d;
 
-	if (xk == REGENT_X_QUERY)
+	if (xk == REGENT_X_QUERY || xk == REGENT_X_REMOVE)
 		return;
 	if (xk == REGENT_X_UNREGISTER || xk == REGENT_X_UNREGISTER_ALL) {
 		r->t_refresh = r->t_expire = r->t_retry = NEVER;
@@ -930,6 +958,7 @@ void regent_reg_destroy(struct regent_registerer *r)
 	free(r->call_id);
 	free(r->xruri);
 	free(r->xheaders);
+	free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
 	free(r);
@@ -1063,6 +1092,44 @@ int regent_registerer_query(struct regent_registerer *r)
 		return e;
 	regent_ua_cb_enter(r->ua);
 	start_exchange(r, REGENT_X_QUERY, REGENT_SEND_QUERY);
+	regent_reg_resched(r);
+	regent_ua_cb_leave(r->ua);
+	return 0;
+}
+
+int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
+					  size_t n, const struct regent_request_options *ro)
+{
+	char **v;
+	int e;
+
+	if (r != NULL && (uris == NULL || n == 0 || n > REGENT_MAX_REMOVE))
+		return EINVAL;
+	for (size_t i = 0; r != NULL && i < n; i++) {
+		if (uris[i] == NULL || uris[i][0] == '\0' ||
+		    regent_check_uri(NULL, "contacts", uris[i], false) != 0)
+			return EINVAL;
+	}
+	e = begin(r, ro, false);
+	if (e)
+		return e;
+	v = calloc(n, sizeof(*v));
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		v[i] = strdup(uris[i]);
+		if (v[i] == NULL) {
+			while (i-- > 0)
+				free(v[i]);
+			free(v);
+			v = NULL;
+		}
+	}
+	if (v == NULL)
+		return ENOMEM;
+	free_contacts(r);
+	r->xcontacts = v;
+	r->nxcontacts = n;
+	regent_ua_cb_enter(r->ua);
+	start_exchange(r, REGENT_X_REMOVE, REGENT_SEND_UNREGISTER);
 	regent_reg_resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;

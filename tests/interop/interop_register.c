@@ -5,7 +5,7 @@
  *   1. register with digest auth (401 then 200)
  *   2. refresh with cached credentials: exactly one REGISTER, one 200
  *   3. a registration asking 30 s: 423 (Min-Expires 60), then 200 with 60
- *   4. query the bindings
+ *   4. query the bindings; a second UA's binding removed by its URI
  *   5. unregister, 6. unregister all (and the bindings are gone)
  * "tls-badhost": TLS to a listener whose certificate names another host
  * must fail with REGENT_ETLSVERIFY, and work with tls_insecure.
@@ -300,6 +300,46 @@ int main(int argc, char **argv)
 		fail("query: no bindings");
 	printf("%s: query: %zu binding(s), first %s expires %u%s\n", tp, nb, b[0].uri, b[0].expires,
 	       b[0].ours ? " (ours)" : "");
+
+	/* 4b. another device's binding removed by its URI, as a query lists it
+	 * (RFC 3261 §10.2.2), leaving our own registration alone */
+	char server2[256], other[256] = "";
+	struct rec c3 = {0};
+	struct regent_ua *ua2 = make_ua(tp, false, server2, sizeof(server2));
+	struct regent_registerer *r3 = make_reg(ua2, 600, &c3);
+
+	if (regent_registerer_register(r3, NULL))
+		fail("second device: register refused");
+	wait_final(r3, &c3, "second device: register");
+	if (c3.last_status != 200)
+		fail("second device: final %u", c3.last_status);
+	nb = regent_registerer_contacts(r3, &b);
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].ours)
+			snprintf(other, sizeof(other), "%s", b[i].uri);
+	if (!other[0])
+		fail("second device: its binding is not listed");
+	reset(&c1);
+	const char *const rm[] = {other};
+	if (regent_registerer_unregister_contacts(r1, rm, 1, NULL))
+		fail("unregister_contacts refused");
+	wait_final(r1, &c1, "unregister_contacts");
+	expect_statuses(&c1, "unregister_contacts", 1, 200u);
+	char want[300];
+	snprintf(want, sizeof(want), "Contact: <%s>;expires=0", other);
+	if (!strstr(c1.last_sent, want))
+		fail("unregister_contacts: no \"%s\" in\n%s", want, c1.last_sent);
+	nb = regent_registerer_contacts(r1, &b);
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].kept || !strcmp(b[i].uri, other))
+			fail("unregister_contacts: %s still listed", other);
+	if (regent_registerer_state(r1) != REGENT_REG_REGISTERED)
+		fail("unregister_contacts: our own state became %s",
+		     regent_registerer_state_name(regent_registerer_state(r1)));
+	printf("%s: removed another device's binding %s; ours stays\n", tp, other);
+	regent_registerer_free(r3);
+	regent_loop_remove_ua(loop, ua2);
+	regent_ua_free(ua2);
 
 	/* 5. unregister */
 	reset(&c1);

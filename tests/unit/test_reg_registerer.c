@@ -445,6 +445,84 @@ static void unregister_all_sends_star_and_expires_zero(void **state)
 	teardown(f);
 }
 
+static void unregister_contacts_names_each_and_leaves_our_registration_alone(void **state)
+{
+	struct fix *f = setup();
+	static const char *const two[] = {"sip:old@192.0.2.77:40123;transport=udp",
+					  "sips:desk@[2001:db8::1]:5061"};
+	static const char *const bad[][1] = {{"sip:a@b\r\nX: y"}, {"not a uri"}, {""}};
+	const struct regent_binding *b = NULL;
+	char v[256];
+	size_t n;
+
+	(void)state;
+	/* refused before anything is sent */
+	assert_int_equal(regent_registerer_unregister_contacts(f->reg, two, 0, NULL), EINVAL);
+	assert_int_equal(regent_registerer_unregister_contacts(f->reg, NULL, 1, NULL), EINVAL);
+	assert_int_equal(
+	    regent_registerer_unregister_contacts(f->reg, two, REGENT_MAX_REMOVE + 1, NULL),
+	    EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(regent_registerer_unregister_contacts(f->reg, bad[i], 1, NULL),
+				 EINVAL);
+	assert_int_equal(f->nsent, 0);
+
+	/* registered first: removing others must not touch that */
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, 600);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	uint64_t registered_at = f->now;
+
+	f->now += 1000;
+
+	assert_int_equal(regent_registerer_unregister_contacts(f->reg, two, 2, NULL), 0);
+	assert_int_equal(regent_registerer_unregister_contacts(f->reg, two, 2, NULL), EBUSY);
+	assert_int_equal(f->nsent, 2);
+	/* RFC 3261 §10.2.2: each named with expires=0, and Expires: 0 */
+	assert_int_equal(hdr_count(f->sent[1], "Contact"), 2);
+	assert_true(hdr(f->sent[1], "Contact", 0, v, sizeof(v)));
+	assert_string_equal(v, "<sip:old@192.0.2.77:40123;transport=udp>;expires=0");
+	assert_true(hdr(f->sent[1], "Contact", 1, v, sizeof(v)));
+	assert_string_equal(v, "<sips:desk@[2001:db8::1]:5061>;expires=0");
+	assert_true(hdr(f->sent[1], "Expires", 0, v, sizeof(v)));
+	assert_string_equal(v, "0");
+	assert_true(regent_registerer_waiting(f->reg));
+
+	/* the registrar kept the second one (written differently: §19.1.4
+	 * compares hosts case-insensitively) and lists ours */
+	assert_true(hdr(f->sent[0], "Contact", 0, v, sizeof(v)));
+	char extra[1024], *semi = strstr(v, ";expires=");
+
+	if (semi != NULL)
+		*semi = '\0';
+	snprintf(
+	    extra, sizeof(extra),
+	    "Contact: %s;expires=590\r\nContact: <sips:desk@[2001:DB8::1]:5061>;expires=30\r\n", v);
+	reply(f, 1, 200, "OK", extra);
+	assert_false(regent_registerer_waiting(f->reg));
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	n = regent_registerer_contacts(f->reg, &b);
+	assert_int_equal(n, 2);
+	assert_true(b[0].ours);
+	assert_false(b[0].kept);
+	assert_false(b[1].ours);
+	assert_true(b[1].kept);
+	/* our refresh goes out when it was due before, as a refresh */
+	run_until_sent(f, 3, 600000);
+	assert_int_equal(f->nsent, 3);
+	assert_true(f->sent_at[2] >= registered_at + 500000);
+	assert_true(f->sent_at[2] < registered_at + 600000);
+	long last = -1;
+
+	for (long k = 0; (k = find_ev(f, REGENT_EV_REQUEST_SENT, (size_t)k)) >= 0; k++)
+		last = k;
+	assert_true(last >= 0);
+	assert_int_equal(f->ev[last].ev.reason, REGENT_SEND_REFRESH);
+	assert_true(hdr(f->sent[2], "Contact", 0, v, sizeof(v)));
+	assert_non_null(strstr(v, "reguser@"));
+	teardown(f);
+}
+
 static void per_request_headers_add_for_that_request_only(void **state)
 {
 	struct fix *f = setup();
@@ -1164,6 +1242,7 @@ int main(void)
 	    cmocka_unit_test(without_instance_no_outbound_no_gruu_no_sip_instance),
 	    cmocka_unit_test(cseq_rises_by_one_callid_and_tag_stable_branches_unique),
 	    cmocka_unit_test(unregister_all_sends_star_and_expires_zero),
+	    cmocka_unit_test(unregister_contacts_names_each_and_leaves_our_registration_alone),
 	    cmocka_unit_test(per_request_headers_add_for_that_request_only),
 	    cmocka_unit_test(udp_retransmits_on_timer_e_then_local_408_at_timer_f),
 	    cmocka_unit_test(late_retransmitted_response_is_absorbed),

@@ -363,6 +363,49 @@ static int run_register(struct run *r)
 	}
 }
 
+/* What the 2xx to an un-REGISTER says, told as it is: the registrar lists
+ * the bindings it still holds (RFC 3261 §10.3 step 8), so a binding asked
+ * to be removed that is still listed was not removed (exit 1), and an
+ * un-REGISTER of our own Contact from a new process usually matched
+ * nothing (a new local port): say so, and list what is left. */
+static int unregister_outcome(struct run *r)
+{
+	const struct regent_binding *b = NULL;
+	size_t nb = regent_registerer_contacts(r->reg, &b), n = 0, kept = 0;
+	char why[160];
+
+	/* a binding listed with expires 0 is on its way out: not left */
+	for (size_t i = 0; i < nb; i++) {
+		n += b[i].expires > 0;
+		kept += b[i].kept;
+	}
+	if (r->o->all) {
+		if (n == 0)
+			return finish(r, REGENT_EXIT_OK, "every binding removed");
+		report_contacts(r);
+		return finish(r, REGENT_EXIT_REJECTED, "the registrar still lists bindings");
+	}
+	if (n > 0)
+		report_contacts(r);
+	if (r->o->n_contacts > 0) {
+		if (kept == 0) {
+			snprintf(why, sizeof(why), "%zu binding%s removed; %zu left",
+				 r->o->n_contacts, r->o->n_contacts == 1 ? "" : "s", n);
+			return finish(r, REGENT_EXIT_OK, why);
+		}
+		snprintf(why, sizeof(why), "%zu of %zu binding%s not removed (still listed)", kept,
+			 r->o->n_contacts, r->o->n_contacts == 1 ? "" : "s");
+		return finish(r, REGENT_EXIT_REJECTED, why);
+	}
+	if (n == 0)
+		return finish(r, REGENT_EXIT_OK, "our Contact un-registered; no binding left");
+	snprintf(why, sizeof(why),
+		 "our Contact un-registered; %zu other binding%s left (remove one with --contact "
+		 "URI, all with --all)",
+		 n, n == 1 ? "" : "s");
+	return finish(r, REGENT_EXIT_OK, why);
+}
+
 /* unregister and query: one exchange (with its auth round trip), then exit. */
 static int run_exchange(struct run *r)
 {
@@ -371,6 +414,9 @@ static int run_exchange(struct run *r)
 
 	if (r->o->cmd == REGENT_CLI_QUERY)
 		e = regent_registerer_query(r->reg);
+	else if (r->o->n_contacts > 0)
+		e = regent_registerer_unregister_contacts(r->reg, r->o->contacts, r->o->n_contacts,
+							  NULL);
 	else
 		e = regent_registerer_unregister(r->reg, r->o->all, NULL);
 	if (e)
@@ -386,8 +432,7 @@ static int run_exchange(struct run *r)
 				report_contacts(r);
 				return finish(r, REGENT_EXIT_OK, "bindings listed");
 			}
-			return finish(r, REGENT_EXIT_OK,
-				      r->o->all ? "every binding removed" : "binding removed");
+			return unregister_outcome(r);
 		}
 		if (r->fail_pending && now >= r->fail_settle_at &&
 		    !regent_registerer_waiting(r->reg))

@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "msg/msg.h"
 #include "opts.h"
 
 enum {
@@ -55,6 +56,7 @@ enum {
 	OPT_FOR,
 	OPT_ONCE,
 	OPT_ALL,
+	OPT_CONTACT,
 	OPT_JSON,
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
@@ -96,6 +98,7 @@ static const struct option long_opts[] = {
     {"for", required_argument, NULL, OPT_FOR},
     {"once", no_argument, NULL, OPT_ONCE},
     {"all", no_argument, NULL, OPT_ALL},
+    {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
@@ -127,8 +130,11 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 		      "  --once                   register, report, exit without unregistering\n",
 		      f);
 	if (cmd == REGENT_CLI_UNREGISTER)
-		fputs("  --all                    remove every binding of the AOR (Contact: *)\n",
-		      f);
+		fputs(
+		    "  --all                    remove every binding of the AOR (Contact: *)\n"
+		    "  --contact URI            remove this binding (as `regent query` lists it);\n"
+		    "                           repeatable, up to 16\n",
+		    f);
 	fputs(
 	    "Registerer (SIP.js RegistererOptions):\n"
 	    "  --expires S  --extra-contact-param P  --header 'Name: value'\n"
@@ -481,6 +487,23 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 				goto not_here;
 			o->all = true;
 			break;
+		case OPT_CONTACT:
+			if (cmd != REGENT_CLI_UNREGISTER)
+				goto not_here;
+			if (o->n_contacts == REGENT_MAX_REMOVE)
+				return usage_error(cmd, "--%s: at most 16 times%s", "contact", "");
+			{
+				struct regent_uri u;
+				struct regent_msg_error me;
+
+				/* bare, as `regent query` prints it: sip:bob@192.0.2.7:5060 */
+				if (regent_uri_parse(&u, optarg, strlen(optarg), &me) != 0)
+					return usage_error(cmd, "--contact: '%s' is not a URI (%s)",
+							   optarg,
+							   me.reason[0] ? me.reason : "bad URI");
+			}
+			o->contacts[o->n_contacts++] = optarg;
+			break;
 		case OPT_UNREGISTER_TIMEOUT:
 			err = parse_u32(cmd, "unregister-timeout", optarg, 100, 600000,
 					&o->unregister_timeout_ms);
@@ -514,6 +537,8 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 				   "");
 	}
 
+	if (o->all && o->n_contacts)
+		return usage_error(cmd, "--all and --contact%s%s", " exclude each other", "");
 	if (o->once && o->for_s)
 		return usage_error(cmd, "--once and --for%s%s", " exclude each other", "");
 	if (o->verbose && o->quiet)

@@ -44,9 +44,11 @@ struct regent_cli_opts {
 	char *password;	      /* from the environment, a file or the prompt (malloc) */
 
 	/* behaviour */
-	bool once;			/* register: report and exit without unregistering */
-	uint32_t for_s;			/* register: stay this long (0: until a signal) */
-	bool all;			/* unregister: every binding (Contact: *) */
+	bool once;	/* register: report and exit without unregistering */
+	uint32_t for_s; /* register: stay this long (0: until a signal) */
+	bool all;	/* unregister: every binding (Contact: *) */
+	const char *contacts[REGENT_MAX_REMOVE]; /* unregister --contact, into argv */
+	size_t n_contacts;
 	uint32_t unregister_timeout_ms; /* bound of the final un-REGISTER */
 
 	/* output */

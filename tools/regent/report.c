@@ -342,6 +342,8 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 			fprintf(rp->out, ",\"expires\":%" PRIu32 ",\"params\":", b[i].expires);
 			regent_json_string(rp->out, b[i].params ? b[i].params : "", (size_t)-1);
 			fprintf(rp->out, ",\"ours\":%s", b[i].ours ? "true" : "false");
+			if (b[i].kept)
+				fputs(",\"kept\":true", rp->out);
 			if (b[i].pub_gruu) {
 				fputs(",\"pub_gruu\":", rp->out);
 				regent_json_string(rp->out, b[i].pub_gruu, (size_t)-1);
@@ -367,6 +369,8 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 			fprintf(rp->out, "  ;%s", b[i].params);
 		if (b[i].ours)
 			fputs("  (ours)", rp->out);
+		if (b[i].kept)
+			fputs("  (kept: asked to remove it)", rp->out);
 		fputc('\n', rp->out);
 	}
 	fflush(rp->out);
