@@ -8,9 +8,18 @@
 
 #include "ua/heap.h"
 
+static int grow(struct regent_ua_heap_node ***a, size_t cap)
+{
+	struct regent_ua_heap_node **v = realloc(*a, cap * sizeof(*v));
+
+	if (v == NULL)
+		return ENOMEM;
+	*a = v;
+	return 0;
+}
+
 int regent_ua_heap_reserve(struct regent_ua_heap *h, size_t n)
 {
-	struct regent_ua_heap_node **v;
 	size_t cap;
 
 	if (n <= h->cap)
@@ -18,10 +27,9 @@ int regent_ua_heap_reserve(struct regent_ua_heap *h, size_t n)
 	cap = h->cap ? h->cap : 8;
 	while (cap < n)
 		cap *= 2;
-	v = realloc(h->v, cap * sizeof(*v));
-	if (v == NULL)
+	/* a failure leaves cap as it was: a larger array is harmless */
+	if (grow(&h->v, cap) != 0 || grow(&h->due, cap) != 0)
 		return ENOMEM;
-	h->v = v;
 	h->cap = cap;
 	return 0;
 }
@@ -105,9 +113,25 @@ void regent_ua_heap_set(struct regent_ua_heap *h, struct regent_ua_heap_node *nd
 	}
 }
 
+size_t regent_ua_heap_take_due(struct regent_ua_heap *h, uint64_t now)
+{
+	size_t k = 0;
+
+	while (h->n > 0 && h->v[0]->key <= now) {
+		struct regent_ua_heap_node *top = h->v[0];
+
+		take_out(h, top);
+		top->key = UINT64_MAX;
+		h->due[k++] = top;
+	}
+	return k;
+}
+
 void regent_ua_heap_release(struct regent_ua_heap *h)
 {
 	free(h->v);
+	free(h->due);
 	h->v = NULL;
+	h->due = NULL;
 	h->n = h->cap = 0;
 }

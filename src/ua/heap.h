@@ -23,11 +23,18 @@ struct regent_ua_heap_node {
 
 struct regent_ua_heap {
 	struct regent_ua_heap_node **v;
-	size_t n, cap;
+	struct regent_ua_heap_node **due; /* regent_ua_heap_take_due's output */
+	size_t n, cap;			  /* both arrays hold cap nodes */
 };
 
 /* Room for n nodes. 0 or ENOMEM (the heap is unchanged then). */
 int regent_ua_heap_reserve(struct regent_ua_heap *h, size_t n);
+
+/* Takes every node whose key is <= now out of the heap into h->due[0..k)
+ * and returns k. The UA runs each of them once per round: one that stays
+ * due after it ran does not run again in that round, nor keep the others
+ * waiting behind it. */
+size_t regent_ua_heap_take_due(struct regent_ua_heap *h, uint64_t now);
 
 /* Puts nd in the heap with `key`, or moves it there if it is in already;
  * key UINT64_MAX (no timer) takes it out. Needs room reserved. */

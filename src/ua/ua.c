@@ -225,7 +225,6 @@ static void destroy(struct regent_ua *ua)
 	ua->dead = NULL;
 	regent_ua_heap_release(&ua->timers);
 	regent_ua_txmap_release(&ua->txns);
-	free(ua->due);
 	if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
 		ua->sender.close(ua->sender.arg);
 	if (ua->edge_free != NULL)
@@ -396,18 +395,6 @@ int regent_ua_reserve(struct regent_ua *ua, size_t nregs)
 	if (regent_ua_heap_reserve(&ua->timers, nregs) != 0 ||
 	    regent_ua_txmap_reserve(&ua->txns, 2 * nregs) != 0)
 		return ENOMEM;
-	if (nregs > ua->due_cap) {
-		size_t cap = ua->due_cap ? 2 * ua->due_cap : 8;
-		struct regent_registerer **d;
-
-		while (cap < nregs)
-			cap *= 2;
-		d = realloc(ua->due, cap * sizeof(*d));
-		if (d == NULL)
-			return ENOMEM;
-		ua->due = d;
-		ua->due_cap = cap;
-	}
 	return 0;
 }
 
@@ -558,8 +545,7 @@ void regent_ua_network_changed(struct regent_ua *ua)
 
 void regent_ua_process(struct regent_ua *ua)
 {
-	struct regent_ua_heap_node *top;
-	size_t n = 0;
+	size_t n;
 	uint64_t now;
 
 	/* a call from inside one of our callbacks: the outer call goes on */
@@ -569,14 +555,15 @@ void regent_ua_process(struct regent_ua *ua)
 	regent_ua_cb_enter(ua);
 	ua->processing = true;
 	/* Everything due leaves the heap first, so each Registerer runs once
-	 * per call even if it stays due, and none waits behind it. */
-	while ((top = regent_ua_heap_top(&ua->timers)) != NULL && top->key <= now) {
-		regent_ua_heap_set(&ua->timers, top, UINT64_MAX);
-		ua->due[n++] = regent_reg_of_timer(top);
-	}
+	 * per call even if it stays due, and none waits behind it. The list
+	 * is read through ua->timers each time: a callback that makes a new
+	 * Registerer may move it (realloc keeps what it held). */
+	n = regent_ua_heap_take_due(&ua->timers, now);
 	for (size_t i = 0; i < n && !ua->free_pending; i++) {
-		regent_reg_process(ua->due[i], now);
-		regent_reg_resched(ua->due[i]);
+		struct regent_registerer *r = regent_reg_of_timer(ua->timers.due[i]);
+
+		regent_reg_process(r, now);
+		regent_reg_resched(r);
 	}
 	ua->processing = false;
 	regent_ua_cb_leave(ua);

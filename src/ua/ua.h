@@ -66,9 +66,7 @@ struct regent_ua {
 	size_t nregs;			/* in regs, dead ones included */
 	struct regent_ua_heap timers;	/* Registerers with a timer, by deadline */
 	struct regent_ua_txmap txns;	/* live client transactions, by branch */
-	struct regent_registerer **due; /* regent_ua_process's list, room for nregs */
-	size_t due_cap;
-	bool processing; /* inside regent_ua_process */
+	bool processing;		/* inside regent_ua_process */
 	struct regent_ua_stats stats;
 
 	/* deferred free: regent_ua_free() called from inside a callback */
@@ -96,7 +94,7 @@ uint32_t regent_ua_random_u32(struct regent_ua *ua);
 
 uint64_t regent_ua_now(const struct regent_ua *ua);
 
-/* Room in the timer heap, the transaction map and the process list for
+/* Room in the timer heap and the transaction map for
  * nregs Registerers (called before one is added). 0 or ENOMEM. */
 int regent_ua_reserve(struct regent_ua *ua, size_t nregs);
 

@@ -120,6 +120,54 @@ static void random_runs_match_a_model(void **state)
 	regent_ua_heap_release(&h);
 }
 
+static void take_due_takes_exactly_what_is_due(void **state)
+{
+	static const uint64_t keys[] = {50, 10, 30, 10, 70, 20, 60};
+	static const struct {
+		uint64_t now;
+		size_t taken, left;
+		uint64_t top; /* of what is left, 0: empty */
+	} t[] = {
+	    {5, 0, 7, 10},   /* nothing due yet */
+	    {10, 2, 5, 20},  /* both tied at 10 */
+	    {35, 2, 3, 50},  /* 20 and 30 */
+	    {1000, 3, 0, 0}, /* the rest */
+	    {2000, 0, 0, 0}, /* an empty heap */
+	};
+	struct regent_ua_heap h = {0};
+	struct regent_ua_heap_node nd[7] = {{0}};
+	size_t total = 0;
+
+	(void)state;
+	assert_int_equal(regent_ua_heap_reserve(&h, 7), 0);
+	for (size_t i = 0; i < 7; i++)
+		regent_ua_heap_set(&h, &nd[i], keys[i]);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t k = regent_ua_heap_take_due(&h, t[i].now);
+
+		assert_int_equal(k, t[i].taken);
+		assert_int_equal(h.n, t[i].left);
+		check_shape(&h);
+		for (size_t j = 0; j < k; j++) {
+			/* out of the heap, due, and each taken once */
+			size_t idx = (size_t)(h.due[j] - nd);
+
+			assert_true(idx < 7);
+			assert_int_equal(h.due[j]->pos, 0);
+			assert_true(keys[idx] <= t[i].now);
+			assert_int_equal(h.due[j]->key, NEVER);
+			total++;
+		}
+		if (t[i].left > 0)
+			assert_int_equal(regent_ua_heap_top(&h)->key, t[i].top);
+	}
+	assert_int_equal(total, 7);
+	/* a taken node goes back in like a new one */
+	regent_ua_heap_set(&h, &nd[3], 5);
+	assert_ptr_equal(regent_ua_heap_top(&h), &nd[3]);
+	regent_ua_heap_release(&h);
+}
+
 static void reserve_grows_and_keeps(void **state)
 {
 	struct regent_ua_heap h = {0};
@@ -142,6 +190,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(moves_table),
 	    cmocka_unit_test(random_runs_match_a_model),
+	    cmocka_unit_test(take_due_takes_exactly_what_is_due),
 	    cmocka_unit_test(reserve_grows_and_keeps),
 	};
 
