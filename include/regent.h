@@ -363,7 +363,8 @@ int regent_registerer_query(struct regent_registerer *r);
  * Registerer's own state and timers alone. After the 2xx,
  * regent_registerer_contacts() lists what the registrar still holds, and a
  * binding with `kept` set is one asked to be removed here that it still
- * lists. EBUSY, EPERM and EINVAL as register(). */
+ * lists. EBUSY, EPERM and EINVAL as register(); EINVAL too for our own
+ * Contact (unregister() removes that and keeps the state right). */
 #define REGENT_MAX_REMOVE 16
 int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
                                           size_t n, const struct regent_request_options *ro);

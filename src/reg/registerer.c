@@ -855,6 +855,8 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 	drop_txn(r, &r->old);
 	r->flow_lost = true;
 	if (r->xk != REGENT_X_NONE) {
+		enum regent_reg_xkind xk = r->xk;
+
 		/* fail the pending transaction at once (defect 7) */
 		if (r->txn != NULL)
 			regent_txn_transport_error(r->txn);
@@ -865,7 +867,13 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		else
 			snprintf(phrase, sizeof(phrase), "Service Unavailable (network changed)");
 		local_failure(r, 503, phrase, err != 0 ? err : ENETRESET);
-		return;
+		/* A REGISTER or un-REGISTER decides about the registration in
+		 * its failure. A query, or a removal of other Contacts, owns
+		 * none: the binding on the lost flow is handled as when idle,
+		 * unless a callback has started another exchange. */
+		if ((xk != REGENT_X_QUERY && xk != REGENT_X_REMOVE) || !alive(r) ||
+		    r->xk != REGENT_X_NONE)
+			return;
 	}
 	was_registered = r->state == REGENT_REG_REGISTERED;
 	if (!was_registered || !r->want_reg)
@@ -1097,6 +1105,21 @@ int regent_registerer_query(struct regent_registerer *r)
 	return 0;
 }
 
+/* Our own Contact (as the flow makes it now): unregister() removes that,
+ * and keeps the Registerer's state right; removing it behind its back would
+ * leave it REGISTERED and refreshing a binding that is gone. */
+static bool is_ours(struct regent_registerer *r, const char *uri)
+{
+	struct regent_reg_me me;
+	struct regent_uri cu, u;
+	char cbuf[512];
+
+	if (!r->ua->flow_up || regent_uri_parse(&u, uri, strlen(uri), NULL) != 0)
+		return false;
+	build_me(r, &me, &cu, cbuf, sizeof(cbuf));
+	return me.contact != NULL && regent_uri_equal(me.contact, &u);
+}
+
 int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
 					  size_t n, const struct regent_request_options *ro)
 {
@@ -1107,7 +1130,7 @@ int regent_registerer_unregister_contacts(struct regent_registerer *r, const cha
 		return EINVAL;
 	for (size_t i = 0; r != NULL && i < n; i++) {
 		if (uris[i] == NULL || uris[i][0] == '\0' ||
-		    regent_check_uri(NULL, "contacts", uris[i], false) != 0)
+		    regent_check_uri(NULL, "contacts", uris[i], false) != 0 || is_ours(r, uris[i]))
 			return EINVAL;
 	}
 	e = begin(r, ro, false);

@@ -465,6 +465,10 @@ static void unregister_contacts_names_each_and_leaves_our_registration_alone(voi
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(regent_registerer_unregister_contacts(f->reg, bad[i], 1, NULL),
 				 EINVAL);
+	/* our own Contact is unregister()'s business */
+	static const char *const mine[] = {"sip:reguser@192.0.2.10:5060;transport=udp"};
+
+	assert_int_equal(regent_registerer_unregister_contacts(f->reg, mine, 1, NULL), EINVAL);
 	assert_int_equal(f->nsent, 0);
 
 	/* registered first: removing others must not touch that */
@@ -845,6 +849,45 @@ static void flow_down_fails_at_once_and_flow_up_reregisters(void **state)
 	assert_non_null(strstr(f->sent[1], "SIP/2.0/TCP 192.0.2.10:40000"));
 	assert_non_null(strstr(f->sent[1], "transport=tcp"));
 	teardown(f);
+}
+
+/* A query or a removal of other Contacts in flight when the flow dies: the
+ * exchange fails, and the registration on that flow is lost and retried
+ * as when idle (it used to stay REGISTERED until its refresh). */
+static void flow_lost_during_query_or_removal_is_handled_as_when_idle(void **state)
+{
+	static const char *const other[] = {"sip:old@192.0.2.77:40123"};
+	struct regent_flow_info fi;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct fix *f = setup();
+
+		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+		reply_200(f, 0, 600);
+		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+		if (k == 0)
+			assert_int_equal(regent_registerer_query(f->reg), 0);
+		else
+			assert_int_equal(
+			    regent_registerer_unregister_contacts(f->reg, other, 1, NULL), 0);
+		assert_int_equal(f->nsent, 2);
+		regent_ua_flow_down(f->ua, ECONNRESET);
+		assert_false(regent_registerer_waiting(f->reg));
+		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
+		assert_true(find_ev(f, REGENT_EV_REGISTRATION_LOST, 0) >= 0);
+		assert_true(find_ev(f, REGENT_EV_WILL_RETRY, 0) >= 0);
+		/* back at once when the flow is (as from idle) */
+		memset(&fi, 0, sizeof(fi));
+		fi.transport = REGENT_TP_UDP;
+		strcpy(fi.local_host, "192.0.2.10");
+		fi.local_port = 5062;
+		regent_ua_flow_up(f->ua, &fi);
+		run_for(f, 600); /* the retry's jitter is under 500 ms */
+		assert_true(f->nsent >= 3);
+		assert_non_null(strstr(f->sent[2], "192.0.2.10:5062"));
+		teardown(f);
+	}
 }
 
 static void register_during_outage_waits_bounded_then_goes_on_flow_up(void **state)
@@ -1256,6 +1299,7 @@ int main(void)
 	    cmocka_unit_test(redirect_followed_to_contact),
 	    cmocka_unit_test(refresh_due_during_inflight_request_is_deferred),
 	    cmocka_unit_test(flow_down_fails_at_once_and_flow_up_reregisters),
+	    cmocka_unit_test(flow_lost_during_query_or_removal_is_handled_as_when_idle),
 	    cmocka_unit_test(register_during_outage_waits_bounded_then_goes_on_flow_up),
 	    cmocka_unit_test(network_changed_reregisters_at_once),
 	    cmocka_unit_test(send_error_fails_transaction_at_once),

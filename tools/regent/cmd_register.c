@@ -372,7 +372,8 @@ static int unregister_outcome(struct run *r)
 {
 	const struct regent_binding *b = NULL;
 	size_t nb = regent_registerer_contacts(r->reg, &b), n = 0, kept = 0;
-	char why[160];
+	size_t asked = r->o->n_contacts;
+	char why[200];
 
 	/* a binding listed with expires 0 is on its way out: not left */
 	for (size_t i = 0; i < nb; i++) {
@@ -387,20 +388,25 @@ static int unregister_outcome(struct run *r)
 	}
 	if (n > 0)
 		report_contacts(r);
-	if (r->o->n_contacts > 0) {
+	if (asked > 0) {
+		/* the 2xx shows they are not there now, not that they were
+		 * before: "un-registered", not "removed" */
 		if (kept == 0) {
-			snprintf(why, sizeof(why), "%zu binding%s removed; %zu left",
-				 r->o->n_contacts, r->o->n_contacts == 1 ? "" : "s", n);
+			snprintf(why, sizeof(why),
+				 "%zu Contact%s un-registered, none listed now; %zu binding%s left",
+				 asked, asked == 1 ? "" : "s", n, n == 1 ? "" : "s");
 			return finish(r, REGENT_EXIT_OK, why);
 		}
-		snprintf(why, sizeof(why), "%zu of %zu binding%s not removed (still listed)", kept,
-			 r->o->n_contacts, r->o->n_contacts == 1 ? "" : "s");
+		snprintf(why, sizeof(why), "%zu of %zu Contact%s not removed (still listed)", kept,
+			 asked, asked == 1 ? "" : "s");
 		return finish(r, REGENT_EXIT_REJECTED, why);
 	}
+	/* whatever is still listed is left, even one the policy calls ours
+	 * by its user part: ours exactly would have gone */
 	if (n == 0)
 		return finish(r, REGENT_EXIT_OK, "our Contact un-registered; no binding left");
 	snprintf(why, sizeof(why),
-		 "our Contact un-registered; %zu other binding%s left (remove one with --contact "
+		 "our Contact un-registered; %zu binding%s still listed (remove one with --contact "
 		 "URI, all with --all)",
 		 n, n == 1 ? "" : "s");
 	return finish(r, REGENT_EXIT_OK, why);

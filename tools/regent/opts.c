@@ -502,7 +502,12 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 							   optarg,
 							   me.reason[0] ? me.reason : "bad URI");
 			}
-			o->contacts[o->n_contacts++] = optarg;
+			/* the same URI twice is one binding */
+			for (size_t k = 0; k < o->n_contacts; k++)
+				if (!strcmp(o->contacts[k], optarg))
+					optarg = NULL;
+			if (optarg)
+				o->contacts[o->n_contacts++] = optarg;
 			break;
 		case OPT_UNREGISTER_TIMEOUT:
 			err = parse_u32(cmd, "unregister-timeout", optarg, 100, 600000,
