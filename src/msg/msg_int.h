@@ -90,6 +90,41 @@ static inline bool lceq(const char *p, const char *lit, size_t n)
 	return true;
 }
 
+/* Exact compare of n bytes by words. Inline, with n a constant, it is a
+ * few loads and compares where a memcmp of an odd length would be a call. */
+static inline bool eqb(const char *p, const char *lit, size_t n)
+{
+	uint64_t a8, b8;
+	uint32_t a4, b4;
+	uint16_t a2, b2;
+
+	for (; n >= 8; p += 8, lit += 8, n -= 8) {
+		memcpy(&a8, p, 8);
+		memcpy(&b8, lit, 8);
+		if (a8 != b8)
+			return false;
+	}
+	if (n >= 4) {
+		memcpy(&a4, p, 4);
+		memcpy(&b4, lit, 4);
+		if (a4 != b4)
+			return false;
+		p += 4;
+		lit += 4;
+		n -= 4;
+	}
+	if (n >= 2) {
+		memcpy(&a2, p, 2);
+		memcpy(&b2, lit, 2);
+		if (a2 != b2)
+			return false;
+		p += 2;
+		lit += 2;
+		n -= 2;
+	}
+	return n == 0 || *p == *lit;
+}
+
 #define PL_IS(pl, lit) ((pl).l == sizeof(lit) - 1 && lceq((pl).p, lit, sizeof(lit) - 1))
 
 /* A parse error before it is formatted: code, where, what. */

@@ -388,7 +388,7 @@ static int framing(struct regent_msg *m, const char *body, const char *end,
  * here and goes the general way. */
 #define CANON(lit, id_)                                                                            \
 	do {                                                                                       \
-		if (memcmp(p, lit ":", sizeof(lit)) == 0) {                                        \
+		if (eqb(p, lit ":", sizeof(lit))) {                                                \
 			*len = sizeof(lit) - 1;                                                    \
 			return id_;                                                                \
 		}                                                                                  \
