@@ -154,9 +154,12 @@ void regent_msgi_errorf(struct regent_msg_error *err, enum regent_msg_errc code,
 /* Skips linear white space: SP, HT and folds (CRLF followed by SP/HT). */
 static inline const char *regent_msgi_lws(const char *p, const char *end)
 {
-	/* the common case first: no white space here at all */
+	/* the common cases first: no white space here at all, or one SP
+	 * before a token (the rest of the value is at least that byte) */
 	if (p >= end || (unsigned char)*p > ' ')
 		return p;
+	if (*p == ' ' && end - p >= 2 && (unsigned char)p[1] > ' ')
+		return p + 1;
 	for (;;) {
 		if (p < end && (*p == ' ' || *p == '\t')) {
 			p++;
