@@ -42,57 +42,11 @@ static inline char lc(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 }
 
-/* Case-insensitive compare of n bytes of a token against a lowercase
- * literal. No token character other than a letter maps onto a lowercase
- * letter, digit, '-', '+' or '.' with |0x20, so the cheap fold is exact for
- * tokens. */
-static inline bool lceq(const char *p, const char *lit, size_t n)
-{
-	/* eight bytes at a time: |0x20 on every byte leaves '-', '.', '+' and
-	 * digits of the lowercase literal unchanged */
-	while (n >= 8) {
-		uint64_t a, b;
-
-		memcpy(&a, p, 8);
-		memcpy(&b, lit, 8);
-		if ((a | 0x2020202020202020ull) != b)
-			return false;
-		p += 8;
-		lit += 8;
-		n -= 8;
-	}
-	if (n >= 4) {
-		uint32_t a, b;
-
-		memcpy(&a, p, 4);
-		memcpy(&b, lit, 4);
-		if ((a | 0x20202020u) != b)
-			return false;
-		p += 4;
-		lit += 4;
-		n -= 4;
-	}
-	if (n >= 2) {
-		uint16_t a, b;
-
-		memcpy(&a, p, 2);
-		memcpy(&b, lit, 2);
-		if ((a | 0x2020u) != b)
-			return false;
-		p += 2;
-		lit += 2;
-		n -= 2;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((p[i] | 0x20) != lit[i])
-			return false;
-	}
-	return true;
-}
-
-/* Exact compare of n bytes by words. Inline, with n a constant, it is a
- * few loads and compares where a memcmp of an odd length would be a call. */
-static inline bool eqb(const char *p, const char *lit, size_t n)
+/* n bytes of p against a literal, by words: each byte of p is ORed with
+ * the matching byte of `fold` first (0: exact; 0x20 in every byte: the
+ * case fold of lceq below). Inline, with n and fold constants, it is a few
+ * loads and compares, where a memcmp of an odd length would be a call. */
+static inline bool wordeq(const char *p, const char *lit, size_t n, uint64_t fold)
 {
 	uint64_t a8, b8;
 	uint32_t a4, b4;
@@ -101,13 +55,13 @@ static inline bool eqb(const char *p, const char *lit, size_t n)
 	for (; n >= 8; p += 8, lit += 8, n -= 8) {
 		memcpy(&a8, p, 8);
 		memcpy(&b8, lit, 8);
-		if (a8 != b8)
+		if ((a8 | fold) != b8)
 			return false;
 	}
 	if (n >= 4) {
 		memcpy(&a4, p, 4);
 		memcpy(&b4, lit, 4);
-		if (a4 != b4)
+		if ((a4 | (uint32_t)fold) != b4)
 			return false;
 		p += 4;
 		lit += 4;
@@ -116,13 +70,28 @@ static inline bool eqb(const char *p, const char *lit, size_t n)
 	if (n >= 2) {
 		memcpy(&a2, p, 2);
 		memcpy(&b2, lit, 2);
-		if (a2 != b2)
+		if ((uint16_t)(a2 | (uint16_t)fold) != b2)
 			return false;
 		p += 2;
 		lit += 2;
 		n -= 2;
 	}
-	return n == 0 || *p == *lit;
+	return n == 0 || (char)(*p | (char)(fold & 0xff)) == *lit;
+}
+
+/* Exact compare of n bytes. */
+static inline bool eqb(const char *p, const char *lit, size_t n)
+{
+	return wordeq(p, lit, n, 0);
+}
+
+/* Case-insensitive compare of n bytes of a token against a lowercase
+ * literal. No token character other than a letter maps onto a lowercase
+ * letter, digit, '-', '+' or '.' with |0x20, so the cheap fold is exact for
+ * tokens. */
+static inline bool lceq(const char *p, const char *lit, size_t n)
+{
+	return wordeq(p, lit, n, 0x2020202020202020ull);
 }
 
 #define PL_IS(pl, lit) ((pl).l == sizeof(lit) - 1 && lceq((pl).p, lit, sizeof(lit) - 1))
