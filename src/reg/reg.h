@@ -31,9 +31,11 @@ void regent_reg_resched(struct regent_registerer *r);
 /* The registerer of a timer heap node. */
 struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd);
 
-/* Debug check of the heap: aborts if r's node disagrees with its deadline;
- * 1 if it is in the heap, else 0. */
+#ifdef REGENT_CHECK_INVARIANTS
+/* Self-check of the heap (sanitizer build): aborts if r's node disagrees
+ * with its deadline; 1 if it is in the heap, else 0. */
 size_t regent_reg_timer_checked(const struct regent_registerer *r);
+#endif
 
 /* A response to us (already parsed): true if a transaction of `r` took it
  * (delivered or absorbed as a retransmission). */

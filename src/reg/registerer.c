@@ -936,6 +936,7 @@ struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd)
 						    offsetof(struct regent_registerer, timer));
 }
 
+#ifdef REGENT_CHECK_INVARIANTS
 size_t regent_reg_timer_checked(const struct regent_registerer *r)
 {
 	uint64_t d = regent_reg_deadline(r);
@@ -944,6 +945,7 @@ size_t regent_reg_timer_checked(const struct regent_registerer *r)
 		abort();
 	return r->timer.pos != 0;
 }
+#endif
 
 /* Frees r; a linked one must be unlinked first (the UA's own teardown
  * frees its whole list without unlinking). */
