@@ -327,6 +327,13 @@ struct regent_registerer_options {
 	bool auto_refresh; /* default true: refresh before expiry */
 	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30 */
 	uint32_t retry_max_s;      /* cap, default 1800 */
+	/* Credentials of this Registerer's account, for a gateway or trunk that
+	 * registers many accounts on one UA (one socket). NULL: the UA's. With
+	 * a password or HA1 of its own, the username defaults to the user part
+	 * of params.to_uri (else the UA's). */
+	const char *authorization_username;
+	const char *authorization_password;
+	const char *authorization_ha1;
 };
 
 void regent_registerer_options_init(struct regent_registerer_options *o);

@@ -88,6 +88,60 @@ static char *default_registrar(const char *aor)
 	return s;
 }
 
+/* The account's credentials: the Registerer's own where it has them (a
+ * trunk registering many accounts on one UA), else the UA's. A password
+ * or HA1 of its own goes with its own username, by default the user part
+ * of its To URI: the account it registers. */
+static int set_up_credentials(struct regent_registerer *r,
+			      const struct regent_registerer_options *o, struct regent_error *err)
+{
+	const struct regent_ua *ua = r->ua;
+	bool own = o->authorization_password != NULL || o->authorization_ha1 != NULL;
+	struct regent_auth_creds c = {ua->auth_user, ua->password, ua->ha1};
+	char *user = NULL;
+	int e;
+
+	e = regent_check_string(err, "authorization_username", o->authorization_username);
+	if (!e)
+		e = regent_check_string(err, "authorization_password", o->authorization_password);
+	if (!e)
+		e = regent_check_string(err, "authorization_ha1", o->authorization_ha1);
+	if (e)
+		return e;
+	if (own) {
+		c.password = o->authorization_ha1 != NULL ? NULL : o->authorization_password;
+		c.ha1 = o->authorization_ha1;
+	}
+	if (o->authorization_username != NULL) {
+		c.username = o->authorization_username;
+	} else if (own && r->to_uri != NULL) {
+		struct regent_uri u;
+
+		if (regent_uri_parse(&u, r->to_uri, strlen(r->to_uri), NULL) == 0 &&
+		    regent_pl_isset(u.user) && u.user.l > 0) {
+			user = regent_pl_strdup(u.user);
+			if (user == NULL)
+				return regent_error_set(err, ENOMEM, "registerer: out of memory");
+			c.username = user;
+		}
+	}
+	if (c.password == NULL && c.ha1 == NULL) {
+		free(user);
+		return 0; /* no credentials: a challenge ends the exchange */
+	}
+	e = regent_auth_client_alloc(&r->auth, &c);
+	free(user);
+	if (e == EINVAL)
+		return regent_error_set(err, e,
+					"%s: not valid credentials (an HA1 is 32 or 64 "
+					"hex digits)",
+					own ? "authorization_ha1/authorization_password"
+					    : "authorization");
+	if (e)
+		return regent_error_set(err, e, "authorization: cannot set up credentials");
+	return 0;
+}
+
 static void log_configuration(struct regent_registerer *r,
 			      const struct regent_registerer_options *o)
 {
@@ -126,6 +180,13 @@ static void log_configuration(struct regent_registerer *r,
 	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
 	  o->auto_refresh ? "true" : "false");
 	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
+	/* secrets never reach a log */
+	if (o->authorization_username != NULL)
+		L("  authorization_username: %s", o->authorization_username);
+	if (o->authorization_password != NULL)
+		L("  authorization_password: ********");
+	if (o->authorization_ha1 != NULL)
+		L("  authorization_ha1: ********");
 #undef L
 }
 
@@ -302,17 +363,9 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		r->from_tag[12] = '\0';
 	}
 
-	if (ua->password != NULL || ua->ha1 != NULL) {
-		struct regent_auth_creds c;
-		c.username = ua->auth_user;
-		c.password = ua->password;
-		c.ha1 = ua->ha1;
-		e = regent_auth_client_alloc(&r->auth, &c);
-		if (e) {
-			regent_error_set(err, e, "authorization: cannot set up credentials");
-			goto out;
-		}
-	}
+	e = set_up_credentials(r, o, err);
+	if (e)
+		goto out;
 
 	if (o->log_configuration)
 		log_configuration(r, o);

@@ -1192,6 +1192,18 @@ static void log_configuration_masks_the_password(void **state)
 	assert_non_null(strstr(f->log, "expires: 600"));
 	assert_null(strstr(f->log, "hunter2"));
 	teardown(f);
+
+	/* a Registerer's own credentials are masked the same way */
+	struct regent_registerer_options ro;
+
+	regent_registerer_options_init(&ro);
+	ro.params.to_uri = "sip:bob@example.com";
+	ro.authorization_password = "bobs-own-secret";
+	f = setup_full("hunter2-secret", true, 600, &ro);
+	assert_non_null(strstr(f->log, "authorization_password: ********"));
+	assert_null(strstr(f->log, "bobs-own-secret"));
+	assert_null(strstr(f->log, "hunter2"));
+	teardown(f);
 }
 
 #if !defined(__SANITIZE_ADDRESS__)
