@@ -330,7 +330,8 @@ struct regent_registerer_options {
 	/* Credentials of this Registerer's account, for a gateway or trunk that
 	 * registers many accounts on one UA (one socket). NULL: the UA's. With
 	 * a password or HA1 of its own, the username defaults to the user part
-	 * of params.to_uri (else the UA's). */
+	 * of params.to_uri (else the UA's). A username of its own with the
+	 * UA's HA1 is refused: an HA1 belongs to one username. */
 	const char *authorization_username;
 	const char *authorization_password;
 	const char *authorization_ha1;
@@ -371,7 +372,8 @@ int regent_registerer_query(struct regent_registerer *r);
  * regent_registerer_contacts() lists what the registrar still holds, and a
  * binding with `kept` set is one asked to be removed here that it still
  * lists. EBUSY, EPERM and EINVAL as register(); EINVAL too for our own
- * Contact (unregister() removes that and keeps the state right). */
+ * Contact, as the flow makes it or as the last 2xx listed it (unregister()
+ * removes that and keeps the state right). */
 #define REGENT_MAX_REMOVE 16
 int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
                                           size_t n, const struct regent_request_options *ro);

@@ -88,12 +88,28 @@ static char *default_registrar(const char *aor)
 	return s;
 }
 
+/* An HA1 as regent_auth_client_alloc takes it: 32 or 64 hex digits. */
+static bool is_ha1(const char *h)
+{
+	size_t n = strlen(h);
+
+	if (n != 32 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)h[i]))
+			return false;
+	}
+	return true;
+}
+
 /* The account's credentials: the Registerer's own where it has them (a
  * trunk registering many accounts on one UA), else the UA's. A password
  * or HA1 of its own goes with its own username, by default the user part
- * of its To URI: the account it registers. */
+ * of its To URI: the account it registers. The username in use is written
+ * to `used` for the configuration log. */
 static int set_up_credentials(struct regent_registerer *r,
-			      const struct regent_registerer_options *o, struct regent_error *err)
+			      const struct regent_registerer_options *o, char *used, size_t usize,
+			      struct regent_error *err)
 {
 	const struct regent_ua *ua = r->ua;
 	bool own = o->authorization_password != NULL || o->authorization_ha1 != NULL;
@@ -108,6 +124,15 @@ static int set_up_credentials(struct regent_registerer *r,
 		e = regent_check_string(err, "authorization_ha1", o->authorization_ha1);
 	if (e)
 		return e;
+	if (o->authorization_ha1 != NULL && !is_ha1(o->authorization_ha1))
+		return regent_error_set(err, EINVAL, "authorization_ha1: not 32 or 64 hex digits");
+	/* An HA1 is a hash over its own username (RFC 7616 §3.4.2): the UA's
+	 * cannot serve another username. */
+	if (o->authorization_username != NULL && !own && ua->ha1 != NULL)
+		return regent_error_set(err, EINVAL,
+					"authorization_username: the UA's authorization_ha1 "
+					"belongs to its own username; give this account its "
+					"authorization_ha1 or _password too");
 	if (own) {
 		c.password = o->authorization_ha1 != NULL ? NULL : o->authorization_password;
 		c.ha1 = o->authorization_ha1;
@@ -125,25 +150,20 @@ static int set_up_credentials(struct regent_registerer *r,
 			c.username = user;
 		}
 	}
+	snprintf(used, usize, "%s", c.username != NULL ? c.username : "(none)");
 	if (c.password == NULL && c.ha1 == NULL) {
 		free(user);
 		return 0; /* no credentials: a challenge ends the exchange */
 	}
 	e = regent_auth_client_alloc(&r->auth, &c);
 	free(user);
-	if (e == EINVAL)
-		return regent_error_set(err, e,
-					"%s: not valid credentials (an HA1 is 32 or 64 "
-					"hex digits)",
-					own ? "authorization_ha1/authorization_password"
-					    : "authorization");
 	if (e)
 		return regent_error_set(err, e, "authorization: cannot set up credentials");
 	return 0;
 }
 
 static void log_configuration(struct regent_registerer *r,
-			      const struct regent_registerer_options *o)
+			      const struct regent_registerer_options *o, const char *auth_user)
 {
 	struct regent_ua *ua = r->ua;
 	size_t i;
@@ -151,10 +171,18 @@ static void log_configuration(struct regent_registerer *r,
 #define L(...) regent_ua_log(ua, REGENT_LOG_INFO, __VA_ARGS__)
 	L("configuration of registerer %s:", r->call_id);
 	L("  uri: %s", ua->aor);
-	L("  authorization_username: %s", ua->auth_user ? ua->auth_user : "(none)");
-	/* secrets never reach a log */
-	L("  authorization_password: %s", ua->password ? "********" : "(none)");
-	L("  authorization_ha1: %s", ua->ha1 ? "********" : "(none)");
+	/* the credentials in use, the Registerer's own or the UA's; secrets
+	 * never reach a log */
+	bool own = o->authorization_password != NULL || o->authorization_ha1 != NULL;
+	const char *pw = own ? o->authorization_password : ua->password;
+	const char *ha1 = own ? o->authorization_ha1 : ua->ha1;
+
+	L("  authorization_username: %s%s", auth_user,
+	  own || o->authorization_username != NULL ? " (this registerer's)" : "");
+	L("  authorization_password: %s%s", pw ? "********" : "(none)",
+	  own && pw ? " (this registerer's)" : "");
+	L("  authorization_ha1: %s%s", ha1 ? "********" : "(none)",
+	  own && ha1 ? " (this registerer's)" : "");
 	L("  contact_name: %s", ua->contact_name);
 	L("  contact_params: %s", ua->contact_params ? ua->contact_params : "(transport)");
 	L("  via_host: %s", ua->via_host ? ua->via_host : "(local address)");
@@ -180,13 +208,6 @@ static void log_configuration(struct regent_registerer *r,
 	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
 	  o->auto_refresh ? "true" : "false");
 	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
-	/* secrets never reach a log */
-	if (o->authorization_username != NULL)
-		L("  authorization_username: %s", o->authorization_username);
-	if (o->authorization_password != NULL)
-		L("  authorization_password: ********");
-	if (o->authorization_ha1 != NULL)
-		L("  authorization_ha1: ********");
 #undef L
 }
 
@@ -233,7 +254,7 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 {
 	struct regent_registerer *r = NULL;
 	const char *inst = NULL;
-	char buf[64];
+	char buf[64], auth_user[128];
 	int e = 0;
 	size_t i;
 
@@ -363,12 +384,12 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		r->from_tag[12] = '\0';
 	}
 
-	e = set_up_credentials(r, o, err);
+	e = set_up_credentials(r, o, auth_user, sizeof(auth_user), err);
 	if (e)
 		goto out;
 
 	if (o->log_configuration)
-		log_configuration(r, o);
+		log_configuration(r, o, auth_user);
 
 	/* room in the UA's timer heap and transaction map now, so no timer or
 	 * transaction can be lost to ENOMEM later */

@@ -870,9 +870,9 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		/* A REGISTER or un-REGISTER decides about the registration in
 		 * its failure. A query, or a removal of other Contacts, owns
 		 * none: the binding on the lost flow is handled as when idle,
-		 * unless a callback has started another exchange. */
-		if ((xk != REGENT_X_QUERY && xk != REGENT_X_REMOVE) || !alive(r) ||
-		    r->xk != REGENT_X_NONE)
+		 * even if a callback has started another exchange meanwhile
+		 * (the retry then waits for it to end). */
+		if ((xk != REGENT_X_QUERY && xk != REGENT_X_REMOVE) || !alive(r))
 			return;
 	}
 	was_registered = r->state == REGENT_REG_REGISTERED;
@@ -1116,7 +1116,19 @@ static bool is_ours(struct regent_registerer *r, const char *uri)
 	struct regent_uri cu, u;
 	char cbuf[512];
 
-	if (!r->ua->flow_up || regent_uri_parse(&u, uri, strlen(uri), NULL) != 0)
+	if (regent_uri_parse(&u, uri, strlen(uri), NULL) != 0)
+		return false;
+	/* what the registrar listed as ours in the last 2xx, even with the
+	 * flow down ... */
+	for (size_t i = 0; i < r->nbindings; i++) {
+		if (r->bindings[i].ours &&
+		    regent_uri_parse(&cu, r->bindings[i].uri, strlen(r->bindings[i].uri), NULL) ==
+			0 &&
+		    regent_uri_equal(&cu, &u))
+			return true;
+	}
+	/* ... and what the flow makes it now */
+	if (!r->ua->flow_up)
 		return false;
 	build_me(r, &me, &cu, cbuf, sizeof(cbuf));
 	return me.contact != NULL && regent_uri_equal(me.contact, &u);

@@ -43,6 +43,7 @@ struct fix {
 	bool free_on_response;
 	bool dispose_on_response;
 	bool register_on_waiting_false;
+	bool query_on_waiting_false;
 	bool free_ua_on_response;
 	int reentrant_rc;
 	char log[8192];
@@ -116,6 +117,10 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	}
 	if (ev->type == REGENT_EV_RESPONSE && f->dispose_on_response)
 		f->reentrant_rc = regent_registerer_dispose(r, 0);
+	if (ev->type == REGENT_EV_WAITING_CHANGED && !ev->waiting && f->query_on_waiting_false) {
+		f->query_on_waiting_false = false;
+		f->reentrant_rc = regent_registerer_query(r);
+	}
 	if (ev->type == REGENT_EV_WAITING_CHANGED && !ev->waiting && f->register_on_waiting_false) {
 		f->register_on_waiting_false = false;
 		f->reentrant_rc = regent_registerer_register(r, NULL);
@@ -860,20 +865,23 @@ static void flow_lost_during_query_or_removal_is_handled_as_when_idle(void **sta
 	struct regent_flow_info fi;
 
 	(void)state;
-	for (int k = 0; k < 2; k++) {
+	/* k == 2: the application starts another query as soon as the failed
+	 * one reports waiting = false: the loss is still handled */
+	for (int k = 0; k < 3; k++) {
 		struct fix *f = setup();
 
 		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 		reply_200(f, 0, 600);
 		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
-		if (k == 0)
+		f->query_on_waiting_false = k == 2;
+		if (k != 1)
 			assert_int_equal(regent_registerer_query(f->reg), 0);
 		else
 			assert_int_equal(
 			    regent_registerer_unregister_contacts(f->reg, other, 1, NULL), 0);
 		assert_int_equal(f->nsent, 2);
 		regent_ua_flow_down(f->ua, ECONNRESET);
-		assert_false(regent_registerer_waiting(f->reg));
+		assert_int_equal(regent_registerer_waiting(f->reg), k == 2);
 		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
 		assert_true(find_ev(f, REGENT_EV_REGISTRATION_LOST, 0) >= 0);
 		assert_true(find_ev(f, REGENT_EV_WILL_RETRY, 0) >= 0);
@@ -883,6 +891,18 @@ static void flow_lost_during_query_or_removal_is_handled_as_when_idle(void **sta
 		strcpy(fi.local_host, "192.0.2.10");
 		fi.local_port = 5062;
 		regent_ua_flow_up(f->ua, &fi);
+		if (k == 2) {
+			/* the queued query goes first, then the retry once it ends */
+			run_until_sent(f, 3, 1000);
+			assert_int_equal(f->nsent, 3);
+			assert_int_equal(hdr_count(f->sent[2], "Contact"), 0);
+			reply(f, 2, 200, "OK", NULL);
+			run_until_sent(f, 4, 3600000);
+			assert_true(f->nsent >= 4);
+			assert_int_equal(hdr_count(f->sent[3], "Contact"), 1);
+			teardown(f);
+			continue;
+		}
 		run_for(f, 600); /* the retry's jitter is under 500 ms */
 		assert_true(f->nsent >= 3);
 		assert_non_null(strstr(f->sent[2], "192.0.2.10:5062"));
@@ -1182,6 +1202,41 @@ static void bad_ua_options_refused_naming_the_field(void **state)
 	assert_non_null(strstr(e.text, "display_name"));
 }
 
+/* An HA1 hashes its own username (RFC 7616 §3.4.2): a Registerer with a
+ * username of its own cannot use the UA's HA1. */
+static void own_username_with_the_uas_ha1_is_refused(void **state)
+{
+	struct regent_ua_options uo;
+	struct regent_registerer_options ro;
+	struct regent_env env = {f_now, f_random, NULL};
+	struct regent_sender snd = {NULL, f_send, NULL, NULL};
+	struct regent_ua *ua = NULL;
+	struct regent_registerer *r = NULL;
+	struct regent_error e;
+	struct fix *f = calloc(1, sizeof(*f));
+
+	(void)state;
+	assert_non_null(f);
+	env.arg = snd.arg = f;
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.authorization_ha1 = "b077287b387044390375790e3bc509ff";
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), 0);
+	regent_registerer_options_init(&ro);
+	ro.log_configuration = false;
+	ro.authorization_username = "bob";
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &e), EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(e.text, "authorization_username"));
+	/* with its own password it is fine */
+	ro.authorization_password = "bobpw";
+	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &e), 0);
+	regent_registerer_free(r);
+	regent_ua_free(ua);
+	free(f);
+}
+
 static void log_configuration_masks_the_password(void **state)
 {
 	struct fix *f = setup_full("hunter2-secret", true, 600, NULL);
@@ -1200,7 +1255,10 @@ static void log_configuration_masks_the_password(void **state)
 	ro.params.to_uri = "sip:bob@example.com";
 	ro.authorization_password = "bobs-own-secret";
 	f = setup_full("hunter2-secret", true, 600, &ro);
-	assert_non_null(strstr(f->log, "authorization_password: ********"));
+	/* the credentials in use: bob's (from the To URI), each line once */
+	assert_non_null(strstr(f->log, "authorization_username: bob (this registerer's)"));
+	assert_non_null(strstr(f->log, "authorization_password: ******** (this registerer's)"));
+	assert_null(strstr(strstr(f->log, "authorization_password") + 1, "authorization_password"));
 	assert_null(strstr(f->log, "bobs-own-secret"));
 	assert_null(strstr(f->log, "hunter2"));
 	teardown(f);
@@ -1321,6 +1379,7 @@ int main(void)
 	    cmocka_unit_test(free_and_dispose_from_callback_are_safe),
 	    cmocka_unit_test(bad_options_refused_naming_the_field),
 	    cmocka_unit_test(bad_ua_options_refused_naming_the_field),
+	    cmocka_unit_test(own_username_with_the_uas_ha1_is_refused),
 	    cmocka_unit_test(log_configuration_masks_the_password),
 	    cmocka_unit_test(idle_registered_registerer_heap_bytes),
 	};

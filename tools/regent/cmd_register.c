@@ -425,6 +425,11 @@ static int run_exchange(struct run *r)
 							  NULL);
 	else
 		e = regent_registerer_unregister(r->reg, r->o->all, NULL);
+	/* every --contact parsed already: what is left to refuse is our own */
+	if (e == EINVAL && r->o->n_contacts > 0)
+		return finish(r, REGENT_EXIT_USAGE,
+			      "--contact: that is this process's own Contact; unregister without "
+			      "--contact removes it");
 	if (e)
 		return finish(r, e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK,
 			      regent_strerror(e));

@@ -161,6 +161,28 @@ static int usage_error(enum regent_cli_cmd cmd, const char *fmt, const char *a, 
 	return REGENT_EXIT_USAGE;
 }
 
+/* unregister --contact URI: bare, as `regent query` prints it
+ * (sip:bob@192.0.2.7:5060). A URI equal to one already given (RFC 3261
+ * §19.1.4: host case, parameter order) names the same binding: kept once. */
+static int add_contact(struct regent_cli_opts *o, enum regent_cli_cmd cmd, const char *uri)
+{
+	struct regent_uri u, v;
+	struct regent_msg_error me;
+
+	if (regent_uri_parse(&u, uri, strlen(uri), &me) != 0)
+		return usage_error(cmd, "--contact: '%s' is not a URI (%s)", uri,
+				   me.reason[0] ? me.reason : "bad URI");
+	for (size_t k = 0; k < o->n_contacts; k++) {
+		if (regent_uri_parse(&v, o->contacts[k], strlen(o->contacts[k]), NULL) == 0 &&
+		    regent_uri_equal(&u, &v))
+			return 0;
+	}
+	if (o->n_contacts == REGENT_MAX_REMOVE)
+		return usage_error(cmd, "--%s: at most 16 different URIs%s", "contact", "");
+	o->contacts[o->n_contacts++] = uri;
+	return 0;
+}
+
 /* A whole decimal number within [min, max], or exit code 2 naming the flag. */
 static int parse_u32(enum regent_cli_cmd cmd, const char *flag, const char *s, uint32_t min,
 		     uint32_t max, uint32_t *out)
@@ -490,24 +512,9 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		case OPT_CONTACT:
 			if (cmd != REGENT_CLI_UNREGISTER)
 				goto not_here;
-			if (o->n_contacts == REGENT_MAX_REMOVE)
-				return usage_error(cmd, "--%s: at most 16 times%s", "contact", "");
-			{
-				struct regent_uri u;
-				struct regent_msg_error me;
-
-				/* bare, as `regent query` prints it: sip:bob@192.0.2.7:5060 */
-				if (regent_uri_parse(&u, optarg, strlen(optarg), &me) != 0)
-					return usage_error(cmd, "--contact: '%s' is not a URI (%s)",
-							   optarg,
-							   me.reason[0] ? me.reason : "bad URI");
-			}
-			/* the same URI twice is one binding */
-			for (size_t k = 0; k < o->n_contacts; k++)
-				if (!strcmp(o->contacts[k], optarg))
-					optarg = NULL;
-			if (optarg)
-				o->contacts[o->n_contacts++] = optarg;
+			err = add_contact(o, cmd, optarg);
+			if (err)
+				return err;
 			break;
 		case OPT_UNREGISTER_TIMEOUT:
 			err = parse_u32(cmd, "unregister-timeout", optarg, 100, 600000,
