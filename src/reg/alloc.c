@@ -128,6 +128,10 @@ static int set_up_credentials(struct regent_registerer *r,
 		return regent_error_set(err, EINVAL, "authorization_ha1: not 32 or 64 hex digits");
 	/* An HA1 is a hash over its own username (RFC 7616 §3.4.2): the UA's
 	 * cannot serve another username. */
+	if (o->authorization_username != NULL && !own && ua->password == NULL && ua->ha1 == NULL)
+		return regent_error_set(err, EINVAL,
+					"authorization_username: no password or HA1 to go with it "
+					"(here or on the UA)");
 	if (o->authorization_username != NULL && !own && ua->ha1 != NULL)
 		return regent_error_set(err, EINVAL,
 					"authorization_username: the UA's authorization_ha1 "

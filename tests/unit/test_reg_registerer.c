@@ -1203,8 +1203,9 @@ static void bad_ua_options_refused_naming_the_field(void **state)
 }
 
 /* An HA1 hashes its own username (RFC 7616 §3.4.2): a Registerer with a
- * username of its own cannot use the UA's HA1. */
-static void own_username_with_the_uas_ha1_is_refused(void **state)
+ * username of its own cannot use the UA's HA1; and without any secret the
+ * username would be silently useless. */
+static void own_username_needs_a_secret_of_its_own_or_a_password(void **state)
 {
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
@@ -1233,6 +1234,16 @@ static void own_username_with_the_uas_ha1_is_refused(void **state)
 	ro.authorization_password = "bobpw";
 	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &e), 0);
 	regent_registerer_free(r);
+	regent_ua_free(ua);
+
+	/* a username with no secret anywhere would be silently useless */
+	uo.authorization_ha1 = NULL;
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), 0);
+	ro.authorization_password = NULL;
+	r = NULL;
+	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &e), EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(e.text, "no password or HA1"));
 	regent_ua_free(ua);
 	free(f);
 }
@@ -1379,7 +1390,7 @@ int main(void)
 	    cmocka_unit_test(free_and_dispose_from_callback_are_safe),
 	    cmocka_unit_test(bad_options_refused_naming_the_field),
 	    cmocka_unit_test(bad_ua_options_refused_naming_the_field),
-	    cmocka_unit_test(own_username_with_the_uas_ha1_is_refused),
+	    cmocka_unit_test(own_username_needs_a_secret_of_its_own_or_a_password),
 	    cmocka_unit_test(log_configuration_masks_the_password),
 	    cmocka_unit_test(idle_registered_registerer_heap_bytes),
 	};
