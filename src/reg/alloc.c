@@ -88,20 +88,6 @@ static char *default_registrar(const char *aor)
 	return s;
 }
 
-/* An HA1 as regent_auth_client_alloc takes it: 32 or 64 hex digits. */
-static bool is_ha1(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n != 32 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)h[i]))
-			return false;
-	}
-	return true;
-}
-
 /* The account's credentials: the Registerer's own where it has them (a
  * trunk registering many accounts on one UA), else the UA's. A password
  * or HA1 of its own goes with its own username, by default the user part
@@ -122,10 +108,10 @@ static int set_up_credentials(struct regent_registerer *r,
 		e = regent_check_string(err, "authorization_password", o->authorization_password);
 	if (!e)
 		e = regent_check_string(err, "authorization_ha1", o->authorization_ha1);
+	if (!e)
+		e = regent_check_ha1(err, "authorization_ha1", o->authorization_ha1);
 	if (e)
 		return e;
-	if (o->authorization_ha1 != NULL && !is_ha1(o->authorization_ha1))
-		return regent_error_set(err, EINVAL, "authorization_ha1: not 32 or 64 hex digits");
 	/* An HA1 is a hash over its own username (RFC 7616 §3.4.2): the UA's
 	 * cannot serve another username. */
 	if (o->authorization_username != NULL && !own && ua->password == NULL && ua->ha1 == NULL)

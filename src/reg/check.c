@@ -77,6 +77,23 @@ bad:
 	return regent_error_set(err, EINVAL, "%s: \"%.64s\" is not a UUID", field, s);
 }
 
+int regent_check_ha1(struct regent_error *err, const char *field, const char *s)
+{
+	/* hex of MD5 (32) or SHA-256 (64), RFC 7616 §3.4.2 */
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s);
+	for (size_t i = 0; i < n; i++) {
+		if (!ishex(s[i]))
+			n = 0;
+	}
+	if (n != 32 && n != 64)
+		return regent_error_set(err, EINVAL, "%s: not 32 or 64 hex digits", field);
+	return 0;
+}
+
 int regent_check_uri(struct regent_error *err, const char *field, const char *s, bool sip_only)
 {
 	struct regent_uri u;

@@ -23,11 +23,6 @@ struct regent_registerer *regent_reg_next(const struct regent_registerer *r);
  * regent_ua_reserve first). */
 void regent_reg_link(struct regent_registerer *r);
 
-/* Puts r in its UA's timer heap at its current deadline. Called after
- * every call into r from outside src/reg (the UA's dispatch and the public
- * calls), so the heap always holds what regent_reg_deadline() says. */
-void regent_reg_resched(struct regent_registerer *r);
-
 /* The registerer of a timer heap node. */
 struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd);
 
@@ -42,7 +37,8 @@ size_t regent_reg_timer_checked(const struct regent_registerer *r);
 bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
 		     struct regent_pl branch, struct regent_pl method);
 
-/* Runs due timers at `now`. */
+/* Runs due timers at `now`. This and the other calls from the UA put r
+ * back in the UA's timer heap at its new deadline before they return. */
 void regent_reg_process(struct regent_registerer *r, uint64_t now);
 
 /* Absolute ms of the next timer, UINT64_MAX for none. */
@@ -65,6 +61,7 @@ void regent_reg_sweep(struct regent_ua *ua);
  * and writes a message naming `field` into err (if non-NULL). */
 int regent_check_string(struct regent_error *err, const char *field, const char *s);
 int regent_check_uuid(struct regent_error *err, const char *field, const char *s);
+int regent_check_ha1(struct regent_error *err, const char *field, const char *s);
 int regent_check_uri(struct regent_error *err, const char *field, const char *s, bool sip_only);
 int regent_check_header_line(struct regent_error *err, const char *field, const char *line);
 /* *dst = a copy of src (NULL stays NULL) after regent_check_string; ENOMEM

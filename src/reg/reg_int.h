@@ -72,8 +72,8 @@ struct regent_registerer {
 	char *xheaders;		 /* per-request extra headers, joined, or NULL */
 	char **xcontacts;	 /* REGENT_X_REMOVE: the Contact URIs, or NULL */
 	size_t nxcontacts;
-	struct regent_txn *txn;	 /* in progress */
-	struct regent_txn *old;	 /* completed, absorbing retransmissions (timer K) */
+	struct regent_txn *txn; /* in progress */
+	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
 
 	/* timers (absolute ms, UINT64_MAX off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;

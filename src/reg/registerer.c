@@ -675,8 +675,8 @@ done:
 	dispose_continue(r);
 }
 
-bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
-		     struct regent_pl branch, struct regent_pl method)
+static bool recv_response(struct regent_registerer *r, const struct regent_msg *m,
+			  struct regent_pl branch, struct regent_pl method)
 {
 	uint16_t status = regent_msg_status(m);
 	enum regent_txn_action act;
@@ -750,7 +750,7 @@ uint64_t regent_reg_deadline(const struct regent_registerer *r)
 	return d;
 }
 
-void regent_reg_process(struct regent_registerer *r, uint64_t now)
+static void process_timers(struct regent_registerer *r, uint64_t now)
 {
 	enum regent_txn_action act;
 
@@ -822,7 +822,7 @@ void regent_reg_process(struct regent_registerer *r, uint64_t now)
 
 /* ------------------------------------------------------------ flow */
 
-void regent_reg_flow_up(struct regent_registerer *r)
+static void flow_up(struct regent_registerer *r)
 {
 	uint64_t now;
 
@@ -845,7 +845,7 @@ void regent_reg_flow_up(struct regent_registerer *r)
 	}
 }
 
-void regent_reg_flow_down(struct regent_registerer *r, int err)
+static void flow_down(struct regent_registerer *r, int err)
 {
 	bool was_registered;
 	char phrase[96];
@@ -883,6 +883,43 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 	if (!lost(r, phrase, err != 0 ? err : ENETRESET))
 		return;
 	schedule_retry(r, false, 0, "flow lost");
+}
+
+/* ------------------------------------------------------------ entry points */
+
+/* Puts r in its UA's timer heap at its current deadline. Every way into a
+ * Registerer from outside src/reg ends here (the UA's dispatch below and the
+ * public calls), so the heap always holds what regent_reg_deadline() says. */
+static void resched(struct regent_registerer *r)
+{
+	regent_ua_heap_set(&r->ua->timers, &r->timer, regent_reg_deadline(r));
+}
+
+bool regent_reg_recv(struct regent_registerer *r, const struct regent_msg *m,
+		     struct regent_pl branch, struct regent_pl method)
+{
+	bool taken = recv_response(r, m, branch, method);
+
+	resched(r);
+	return taken;
+}
+
+void regent_reg_process(struct regent_registerer *r, uint64_t now)
+{
+	process_timers(r, now);
+	resched(r);
+}
+
+void regent_reg_flow_up(struct regent_registerer *r)
+{
+	flow_up(r);
+	resched(r);
+}
+
+void regent_reg_flow_down(struct regent_registerer *r, int err)
+{
+	flow_down(r, err);
+	resched(r);
 }
 
 /* ------------------------------------------------------------ list */
@@ -923,11 +960,6 @@ static void unlink_reg(struct regent_registerer *r)
 		r->next->prev = r->prev;
 	r->next = r->prev = NULL;
 	ua->nregs--;
-}
-
-void regent_reg_resched(struct regent_registerer *r)
-{
-	regent_ua_heap_set(&r->ua->timers, &r->timer, regent_reg_deadline(r));
 }
 
 struct regent_registerer *regent_reg_of_timer(struct regent_ua_heap_node *nd)
@@ -1069,7 +1101,7 @@ int regent_registerer_register(struct regent_registerer *r, const struct regent_
 	start_exchange(r, REGENT_X_REGISTER,
 		       r->state == REGENT_REG_REGISTERED ? REGENT_SEND_REFRESH
 							 : REGENT_SEND_INITIAL);
-	regent_reg_resched(r);
+	resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1089,7 +1121,7 @@ int regent_registerer_unregister(struct regent_registerer *r, bool all,
 			      "registerer %s: un-REGISTER while not registered", r->call_id);
 	start_exchange(r, all ? REGENT_X_UNREGISTER_ALL : REGENT_X_UNREGISTER,
 		       REGENT_SEND_UNREGISTER);
-	regent_reg_resched(r);
+	resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1102,7 +1134,7 @@ int regent_registerer_query(struct regent_registerer *r)
 		return e;
 	regent_ua_cb_enter(r->ua);
 	start_exchange(r, REGENT_X_QUERY, REGENT_SEND_QUERY);
-	regent_reg_resched(r);
+	resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1167,7 +1199,7 @@ int regent_registerer_unregister_contacts(struct regent_registerer *r, const cha
 	r->nxcontacts = n;
 	regent_ua_cb_enter(r->ua);
 	start_exchange(r, REGENT_X_REMOVE, REGENT_SEND_UNREGISTER);
-	regent_reg_resched(r);
+	resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1187,7 +1219,7 @@ int regent_registerer_dispose(struct regent_registerer *r, uint32_t deadline_ms)
 	if (r->xk == REGENT_X_NONE)
 		dispose_continue(r);
 	/* else: continues when the exchange in flight ends */
-	regent_reg_resched(r);
+	resched(r);
 	regent_ua_cb_leave(r->ua);
 	return 0;
 }
@@ -1201,7 +1233,7 @@ void regent_registerer_free(struct regent_registerer *r)
 	ua = r->ua;
 	r->dead = true;
 	r->event_h = NULL;
-	regent_reg_resched(r); /* no timer once dead */
+	resched(r); /* no timer once dead */
 	if (ua->cb_depth == 0) {
 		unlink_reg(r);
 		regent_reg_destroy(r);

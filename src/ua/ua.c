@@ -280,15 +280,8 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 					"t1_ms/t2_ms/t4_ms: %u/%u/%u (need T1 > 0, T2 >= T1, "
 					"T4 > 0)",
 					o->t1_ms, o->t2_ms, o->t4_ms);
-	if (o->authorization_ha1 != NULL) {
-		size_t l = strlen(o->authorization_ha1);
-		bool hex = l == 32 || l == 64;
-		for (size_t i = 0; hex && i < l; i++)
-			hex = strchr("0123456789abcdefABCDEF", o->authorization_ha1[i]) != NULL;
-		if (!hex)
-			return regent_error_set(err, EINVAL,
-						"authorization_ha1: not 32 or 64 hex digits");
-	}
+	if (regent_check_ha1(err, "authorization_ha1", o->authorization_ha1) != 0)
+		return EINVAL;
 	if (o->contact_name != NULL) {
 		for (const char *p = o->contact_name; *p; p++) {
 			if (strchr(" \t<>@:;?\"\r\n", *p) != NULL)
@@ -464,7 +457,6 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 	for (size_t k = 0; !taken && !ua->free_pending &&
 			   (r = regent_ua_txmap_find(&ua->txns, via.branch, &k)) != NULL;) {
 		taken = regent_reg_recv(r, m, via.branch, method);
-		regent_reg_resched(r);
 	}
 	if (!taken)
 		ua->stats.unmatched_dropped++;
@@ -489,10 +481,8 @@ void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi)
 		      regent_transport_name(ua->fi.transport), ua->fi.local_host, ua->fi.local_port,
 		      ua->fi.peer_host, ua->fi.peer_port);
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
 		regent_reg_flow_up(r);
-		regent_reg_resched(r);
-	}
 	regent_ua_cb_leave(ua);
 }
 
@@ -506,10 +496,8 @@ void regent_ua_flow_down(struct regent_ua *ua, int err)
 	ua->flow_opening = false;
 	regent_ua_log(ua, REGENT_LOG_WARN, "flow down: %s", regent_strerror(err));
 	regent_ua_cb_enter(ua);
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
 		regent_reg_flow_down(r, err ? err : ECONNRESET);
-		regent_reg_resched(r);
-	}
 	regent_ua_cb_leave(ua);
 }
 
@@ -528,16 +516,12 @@ void regent_ua_network_changed(struct regent_ua *ua)
 		ua->flow_up = false;
 		ua->flow_opening = false;
 	}
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
 		regent_reg_flow_down(r, 0);
-		regent_reg_resched(r);
-	}
 	/* a flow that is always up (no open()) is usable again at once; with
 	 * open() the retry timer brings it back */
-	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r)) {
+	for (r = ua->regs; r != NULL && !ua->free_pending; r = regent_reg_next(r))
 		regent_reg_flow_up(r);
-		regent_reg_resched(r);
-	}
 	if (!ua->free_pending && ua->sender.open != NULL)
 		regent_ua_want_flow(ua);
 	regent_ua_cb_leave(ua);
@@ -559,12 +543,8 @@ void regent_ua_process(struct regent_ua *ua)
 	 * is read through ua->timers each time: a callback that makes a new
 	 * Registerer may move it (realloc keeps what it held). */
 	n = regent_ua_heap_take_due(&ua->timers, now);
-	for (size_t i = 0; i < n && !ua->free_pending; i++) {
-		struct regent_registerer *r = regent_reg_of_timer(ua->timers.due[i]);
-
-		regent_reg_process(r, now);
-		regent_reg_resched(r);
-	}
+	for (size_t i = 0; i < n && !ua->free_pending; i++)
+		regent_reg_process(regent_reg_of_timer(ua->timers.due[i]), now);
 	ua->processing = false;
 	regent_ua_cb_leave(ua);
 }
