@@ -19,7 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "auth/auth.h"
+#include "registrar/auth_server.h"
 
 enum {
 	NONCE_TS_HEX = 16,

@@ -12,10 +12,12 @@
 
 #include <openssl/rand.h>
 
-#include "auth/auth.h"
+#include "msg/msg.h"
+#include "msg/response.h"
+#include "registrar/auth_server.h"
 #include "registrar/registrar.h"
-#include "registrar/store.h"
-#include "registrar/txcache.h"
+#include "store.h"
+#include "txcache.h"
 
 enum {
 	REG_MAX_CONTACTS = 16, /* Contacts per REGISTER */
@@ -226,119 +228,6 @@ static int aor_key(const struct regent_uri *u, char *out, size_t size)
 
 /* ------------------------------------------------------------ replies */
 
-/* Copies ";a=b;c" params raw, skipping the names in `skip` (NULL-ended).
- * Splits on ';' outside quoted strings. */
-static void copy_params(struct regent_wbuf *wb, struct regent_pl params, const char *const *skip)
-{
-	size_t i = 0;
-
-	while (i < params.l) {
-		size_t s, e, ne;
-		bool q = false, drop = false;
-
-		while (i < params.l &&
-		       (params.p[i] == ';' || params.p[i] == ' ' || params.p[i] == '\t'))
-			i++;
-		s = i;
-		for (; i < params.l; i++) {
-			if (params.p[i] == '"')
-				q = !q;
-			else if (params.p[i] == '\\' && q && i + 1 < params.l)
-				i++;
-			else if (params.p[i] == ';' && !q)
-				break;
-		}
-		e = i;
-		while (e > s && (params.p[e - 1] == ' ' || params.p[e - 1] == '\t'))
-			e--;
-		if (e == s)
-			continue;
-		for (ne = s;
-		     ne < e && params.p[ne] != '=' && params.p[ne] != ' ' && params.p[ne] != '\t';
-		     ne++)
-			;
-		for (size_t k = 0; skip && skip[k]; k++) {
-			struct regent_pl n = {params.p + s, ne - s};
-
-			drop |= regent_pl_caseeq_str(n, skip[k]);
-		}
-		if (drop)
-			continue;
-		regent_wbuf_write(wb, ";", 1);
-		regent_wbuf_write(wb, params.p + s, e - s);
-	}
-}
-
-static void write_host(struct regent_wbuf *wb, struct regent_pl host, enum regent_host_type t)
-{
-	if (t == REGENT_HOST_IPV6)
-		regent_wbuf_write(wb, "[", 1);
-	regent_wbuf_write(wb, host.p, host.l);
-	if (t == REGENT_HOST_IPV6)
-		regent_wbuf_write(wb, "]", 1);
-}
-
-/* Via headers of the request, in order; the top one gets received and
- * rport (RFC 3261 §18.2.1, RFC 3581 §4). */
-static void write_vias(struct regent_wbuf *wb, const struct regent_msg *m, const char *src_host,
-		       uint16_t src_port)
-{
-	static const char *const skip[] = {"received", "rport", NULL};
-	struct regent_msg_iter it = {0};
-	struct regent_via v;
-	bool top = true;
-
-	while (regent_msg_via_next(m, &it, &v) == 0) {
-		regent_wbuf_puts(wb, "Via: ");
-		regent_wbuf_write(wb, v.protocol.p, v.protocol.l);
-		regent_wbuf_write(wb, "/", 1);
-		regent_wbuf_write(wb, v.version.p, v.version.l);
-		regent_wbuf_write(wb, "/", 1);
-		regent_wbuf_write(wb, v.transport.p, v.transport.l);
-		regent_wbuf_write(wb, " ", 1);
-		write_host(wb, v.host, v.host_type);
-		if (v.port)
-			regent_wbuf_printf(wb, ":%u", (unsigned)v.port);
-		if (top && src_host && *src_host && regent_check_value(src_host) == 0 &&
-		    !strpbrk(src_host, " ;,")) {
-			copy_params(wb, v.params, skip);
-			if (v.has_rport || !regent_pl_eq_str(v.host, src_host)) {
-				regent_wbuf_puts(wb, ";received=");
-				regent_wbuf_puts(wb, src_host);
-			}
-			if (v.has_rport)
-				regent_wbuf_printf(wb, ";rport=%u", (unsigned)src_port);
-		} else {
-			copy_params(wb, v.params, NULL);
-		}
-		regent_wbuf_puts(wb, "\r\n");
-		top = false;
-	}
-}
-
-/* A To tag that is the same for retransmissions of one request, so a
- * stateless registrar answers them identically. */
-static void write_to(struct regent_wbuf *wb, const struct regent_msg *m)
-{
-	const struct regent_hdr *h = regent_msg_hdr_find(m, REGENT_HDR_TO, NULL, NULL);
-	struct regent_pl cid = regent_msg_call_id(m);
-	struct regent_addr to;
-	uint64_t x = 1469598103934665603ULL;
-
-	if (!h)
-		return;
-	regent_wbuf_puts(wb, "To: ");
-	regent_wbuf_write(wb, h->value.p, h->value.l);
-	if (regent_msg_to(m, &to) == 0 && !regent_pl_isset(to.tag)) {
-		for (size_t i = 0; i < cid.l; i++) {
-			x ^= (unsigned char)cid.p[i];
-			x *= 1099511628211ULL;
-		}
-		regent_wbuf_printf(wb, ";tag=%016llx", (unsigned long long)x);
-	}
-	regent_wbuf_puts(wb, "\r\n");
-}
-
 static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
 {
 	const struct regent_hdr *h = NULL;
@@ -351,15 +240,19 @@ static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum 
 	}
 }
 
+/* Status line, Via (top one with received/rport), From, To, Call-ID, CSeq
+ * (msg/response.c). The To tag comes from the Call-ID, so retransmissions
+ * of one request are answered alike even without the response cache. */
 static void reply_begin(struct regent_wbuf *wb, const struct regent_msg *m, uint16_t code,
 			const char *reason, const char *src_host, uint16_t src_port)
 {
-	regent_build_status_line(wb, code, reason);
-	write_vias(wb, m, src_host, src_port);
-	write_copy(wb, m, REGENT_HDR_FROM);
-	write_to(wb, m);
-	write_copy(wb, m, REGENT_HDR_CALL_ID);
-	write_copy(wb, m, REGENT_HDR_CSEQ);
+	struct regent_resp_options o = {
+	    .to_tag_rule = REGENT_RESP_TO_TAG_CALL_ID,
+	    .src_host = src_host,
+	    .src_port = src_port,
+	};
+
+	regent_build_response(wb, m, code, reason, &o);
 }
 
 static int reply_simple(struct regent_registrar *r, struct regent_wbuf *wb,
@@ -412,7 +305,7 @@ static int contact_text(const struct regent_contact *c, char **out)
 	regent_wbuf_puts(&wb, "<");
 	regent_wbuf_write(&wb, c->addr.uri_raw.p, c->addr.uri_raw.l);
 	regent_wbuf_puts(&wb, ">");
-	copy_params(&wb, c->addr.params, skip);
+	regent_build_params(&wb, c->addr.params, skip);
 	regent_wbuf_write(&wb, "", 1);
 	if (wb.err) {
 		regent_wbuf_release(&wb);

@@ -19,7 +19,7 @@
 
 #include <openssl/err.h>
 
-#include "serve.h"
+#include "serve_int.h"
 
 uint64_t regent_serve_now_ms(void)
 {

@@ -1,7 +1,8 @@
 /*
  * registrar — a small server-side registrar core (RFC 3261 §10.3), sans-I/O.
  * Used by the simulation harness, the `regent registrar` command, the demo
- * and benchmarks. A test and demo tool, not a production registrar.
+ * and benchmarks. A test and demo tool, not a production registrar: it is
+ * the regent_registrar library (registrar/), never part of libregent.
  *
  * It takes a request (bytes), the current time, and returns the response
  * bytes (or nothing, for a scripted drop). Bindings live in memory.
@@ -13,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "msg/msg.h"
-
 struct regent_registrar;
+struct regent_wbuf; /* src/msg: the response is written into one */
 
 struct regent_registrar_options {
 	const char *realm;	   /* default "regent" */
