@@ -92,15 +92,15 @@ static void write_via(struct regent_wbuf *wb, const struct regent_via *v, bool t
 	regent_wbuf_puts(wb, "\r\n");
 }
 
-/* Every Via of the request, in order (RFC 3261 §8.2.6.2). ENOENT: the top
- * one cannot be read, so there is nowhere to send a response. */
-static int write_vias(struct regent_wbuf *wb, const struct regent_msg *m,
+int regent_build_vias(struct regent_wbuf *wb, const struct regent_msg *m,
 		      const struct regent_resp_options *o)
 {
 	struct regent_msg_iter it = {0};
 	struct regent_via v;
 	bool top = true;
 
+	if (!wb || !m)
+		return EINVAL;
 	while (regent_msg_via_next(m, &it, &v) == 0) {
 		write_via(wb, &v, top, o);
 		top = false;
@@ -163,7 +163,7 @@ int regent_build_response(struct regent_wbuf *wb, const struct regent_msg *req, 
 	if (o && o->to_tag_rule == REGENT_RESP_TO_TAG_GIVEN && (!o->to_tag || !*o->to_tag))
 		return EINVAL;
 	regent_build_status_line(wb, code, reason);
-	if (write_vias(wb, req, o))
+	if (regent_build_vias(wb, req, o))
 		return EINVAL;
 	write_copy(wb, req, REGENT_HDR_FROM);
 	write_to(wb, req, o);

@@ -44,6 +44,13 @@ struct regent_resp_options {
 int regent_build_response(struct regent_wbuf *wb, const struct regent_msg *req, uint16_t code,
 			  const char *reason, const struct regent_resp_options *o);
 
+/* Only the Via headers of a response to req (as regent_build_response
+ * writes them), for a caller that copies the rest itself (a request that
+ * did not parse whole). ENOENT when the top Via cannot be read: there is
+ * then nowhere to send a response. */
+int regent_build_vias(struct regent_wbuf *wb, const struct regent_msg *req,
+		      const struct regent_resp_options *o);
+
 /* Copies ";a=b;c" parameters raw (quoted strings kept whole), leaving out
  * the names in `skip` (NULL-ended, case-insensitive; NULL: none). */
 void regent_build_params(struct regent_wbuf *wb, struct regent_pl params, const char *const *skip);

@@ -44,6 +44,27 @@ enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
 						const struct regent_msg *req, uint64_t now_s,
 						struct regent_pl *user);
 
+/* Why credentials were refused, for a log that helps debug a client. */
+enum regent_auth_fault {
+	REGENT_AUTH_FAULT_NONE = 0,
+	REGENT_AUTH_FAULT_USERNAME,	/* malformed: empty, a URI/AOR, spaces (RFC 3261 §25.1) */
+	REGENT_AUTH_FAULT_UNKNOWN_USER, /* well-formed, not one of ours */
+	REGENT_AUTH_FAULT_PASSWORD,	/* our user and nonce, wrong digest: wrong password */
+	REGENT_AUTH_FAULT_NONCE,	/* a nonce we did not issue (e.g. before a restart) */
+	REGENT_AUTH_FAULT_OTHER,	/* algorithm, uri, qop, nc, cnonce, userhash */
+};
+
+struct regent_auth_why {
+	enum regent_auth_fault fault; /* set when the check returns BAD */
+	char detail[160];	      /* one line for a log; "" when nothing to say */
+};
+
+/* regent_auth_server_check() that also says why (v may be NULL). */
+enum regent_auth_check regent_auth_server_check_detail(struct regent_auth_server *as,
+						       const struct regent_msg *req, uint64_t now_s,
+						       struct regent_pl *user,
+						       struct regent_auth_why *v);
+
 /* New nonce key: every nonce issued so far becomes invalid and the nc
  * tracking is cleared (a restart). secret_len 1..64. */
 int regent_auth_server_rekey(struct regent_auth_server *as, const unsigned char *secret,
