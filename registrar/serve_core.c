@@ -228,6 +228,33 @@ static int parse_spec(const char *spec, enum regent_serve_proto *proto, char *ho
 	return 0;
 }
 
+/* Socket options, bind and listen for one listener; -1 with errno. */
+static int bind_listener(int fd, enum regent_serve_proto proto, const struct addrinfo *ai)
+{
+	int one = 1;
+
+	/* TCP: a restart may bind while old connections sit in TIME_WAIT. Never
+	 * on UDP: there it lets a second process share a port in use and take
+	 * part of its traffic (Linux socket(7)). */
+	if (proto != REGENT_SERVE_UDP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (proto == REGENT_SERVE_UDP) {
+		/* a load test sends bursts of REGISTERs: the default receive
+		 * buffer (~200 KB) overflowed at 1,000 at once; best effort,
+		 * the kernel caps it at net.core.rmem_max */
+		int rcvbuf = 8 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen))
+		return -1;
+	if (proto != REGENT_SERVE_UDP && listen(fd, 512))
+		return -1;
+	return 0;
+}
+
 int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, size_t bound_size,
 			char *errbuf, size_t errsize)
 {
@@ -237,7 +264,7 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 	enum regent_serve_proto proto;
 	char host[128], port[16], bhost[INET6_ADDRSTRLEN];
 	uint16_t bport;
-	int fd = -1, one = 1, err;
+	int fd = -1, err;
 
 	if (parse_spec(spec, &proto, host, sizeof(host), port, sizeof(port))) {
 		snprintf(errbuf, errsize,
@@ -258,26 +285,7 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 		return EINVAL;
 	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto sys_fail;
-	/* TCP: a restart may bind while old connections sit in TIME_WAIT. Never
-	 * on UDP: there it lets a second process share a port in use and take
-	 * part of its traffic (Linux socket(7)). */
-	if (proto != REGENT_SERVE_UDP)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (proto == REGENT_SERVE_UDP) {
-		/* a load test sends bursts of REGISTERs: the default receive
-		 * buffer (~200 KB) overflowed at 1,000 at once; best effort,
-		 * the kernel caps it at net.core.rmem_max */
-		int rcvbuf = 8 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	}
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen))
-		goto sys_fail;
-	if (proto != REGENT_SERVE_UDP && listen(fd, 512))
+	if (fd < 0 || bind_listener(fd, proto, ai))
 		goto sys_fail;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		goto sys_fail;
