@@ -1,7 +1,8 @@
 /*
  * auth — HTTP Digest for SIP (RFC 7616, RFC 8760, RFC 2617, RFC 3261 §22).
- * Client side (answer challenges, cache credentials per realm) and server
- * side (challenge and verify, for the registrar). Hashes come from OpenSSL.
+ * The hashes and the client side (answer challenges, cache credentials per
+ * realm). The server side (challenge and verify) belongs to the test
+ * registrar: registrar/include/registrar/auth_server.h. Hashes come from OpenSSL.
  */
 #ifndef REGENT_AUTH_H
 #define REGENT_AUTH_H
@@ -108,47 +109,5 @@ void regent_auth_client_reset(struct regent_auth_client *ac);
 size_t regent_auth_client_memory(const struct regent_auth_client *ac);
 /* Number of cached challenges (realms). */
 size_t regent_auth_client_cached(const struct regent_auth_client *ac);
-
-/* ------------------------------------------------------------ server */
-
-struct regent_auth_server; /* realm, nonce secret, users, nc tracking */
-
-struct regent_auth_server_options {
-	const char *realm;
-	enum regent_digest_alg algs[4]; /* offered, in order; NONE-terminated; default MD5 */
-	bool qop_auth;			/* offer qop=auth (default true) */
-	uint32_t nonce_lifetime_s;	/* default 300; older nonces answered stale=true */
-	const unsigned char *secret;	/* nonce HMAC key */
-	size_t secret_len;
-	uint32_t nc_slots; /* nc replay tracking slots (default 4096, 8 bytes each) */
-};
-
-void regent_auth_server_options_init(struct regent_auth_server_options *o);
-int regent_auth_server_alloc(struct regent_auth_server **asp,
-			     const struct regent_auth_server_options *o);
-void regent_auth_server_free(struct regent_auth_server *as);
-int regent_auth_server_add_user(struct regent_auth_server *as, const char *user,
-				const char *password);
-
-enum regent_auth_check {
-	REGENT_AUTH_OK = 0,
-	REGENT_AUTH_MISSING, /* no credentials for our realm: challenge */
-	REGENT_AUTH_STALE,   /* nonce expired: challenge with stale=true */
-	REGENT_AUTH_BAD,     /* wrong response / unknown user / replayed nc: challenge */
-};
-
-/* Verifies the request's Authorization (hdr AUTHORIZATION) at time now_s. */
-enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
-						const struct regent_msg *req, uint64_t now_s,
-						struct regent_pl *user);
-
-/* New nonce key: every nonce issued so far becomes invalid and the nc
- * tracking is cleared (a restart). secret_len 1..64. */
-int regent_auth_server_rekey(struct regent_auth_server *as, const unsigned char *secret,
-			     size_t secret_len);
-
-/* Appends WWW-Authenticate header(s) with fresh nonces. */
-int regent_auth_server_challenge(struct regent_auth_server *as, struct regent_wbuf *wb,
-				 uint64_t now_s, bool stale);
 
 #endif /* REGENT_AUTH_H */

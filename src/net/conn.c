@@ -25,7 +25,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -38,6 +37,7 @@
 
 #include "msg/msg.h"
 #include "net/net.h"
+#include "net/wskey.h"
 
 #define OUT_MAX (256 * 1024) /* bound on queued output */
 
@@ -291,16 +291,14 @@ static int b64(const unsigned char *in, size_t l, char *out, size_t osize)
 
 static int ws_start(struct regent_conn *c)
 {
-	unsigned char key[16], dig[SHA_DIGEST_LENGTH];
+	unsigned char key[16];
 	char k64[32], buf[1024];
 	if (RAND_bytes(key, sizeof(key)) != 1)
 		return EIO;
 	b64(key, sizeof(key), k64, sizeof(k64));
-	/* RFC 6455 §4.2.2: base64(SHA-1(key + GUID)) */
-	char cat[128];
-	snprintf(cat, sizeof(cat), "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", k64);
-	SHA1((const unsigned char *)cat, strlen(cat), dig);
-	b64(dig, sizeof(dig), c->ws_accept, sizeof(c->ws_accept));
+	/* RFC 6455 §4.2.2: the answer we will accept (net/wskey.c) */
+	if (regent_ws_accept_key(c->ws_accept, sizeof(c->ws_accept), k64))
+		return EIO;
 
 	char hostport[300];
 	uint16_t port = c->fi.peer_port;

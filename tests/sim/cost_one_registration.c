@@ -33,6 +33,7 @@
 
 #include <valgrind/callgrind.h>
 
+#include "msg/msg.h"
 #include "regent.h"
 #include "registrar/registrar.h"
 #include "sim_rng.h"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "registrar/auth_server.h"
 
 #define RURI "sip:example.com"
 

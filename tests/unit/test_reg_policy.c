@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "reg/policy.h"
+/* the CLI repeats two of these declarations: both must agree */
+#include "../../tools/regent/internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

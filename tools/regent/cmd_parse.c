@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "cmd_parse.h"
-#include "msg/msg.h"
+#include "internal.h"
 
 /* A file larger than this is not a SIP capture anyone means to check. */
 #define MAX_FILE (16u * 1024 * 1024)

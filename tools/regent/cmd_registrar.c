@@ -1,7 +1,8 @@
 /*
- * cmd_registrar.c — `regent registrar`: the in-memory registrar core
- * (src/registrar) on real sockets, with switches to script faults. A test and
- * demo tool, not a production registrar: bindings live in memory only.
+ * cmd_registrar.c — `regent registrar`: its options. The registrar itself,
+ * core and sockets, is the regent_registrar library (registrar/), run by
+ * regent_serve_main(). A test and demo tool, not a production registrar:
+ * bindings live in memory only.
  *
  *   regent registrar --listen udp:127.0.0.1:5060 --user alice:secret \
  *       --min-expires 5 --fail 503 --retry-after 5 --fail-after 20 --fail-for 10
@@ -11,18 +12,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "regent.h"
 #include "cmd_registrar.h"
-#include "serve.h"
+#include "internal.h"
+#include "registrar/serve.h"
 
 #define MAX_LISTEN 16
 #define MAX_USERS 1000000 /* the digest server keeps them in a hash table */
@@ -282,33 +281,22 @@ static int parse(struct registrar_cfg *c, int argc, char **argv)
 	return 0;
 }
 
-/* The signalfd, and the signal that asked us to stop. */
-struct sig_watch {
-	struct regent_serve_fd sfd; /* first: the loop hands back &sfd */
-	int stop;
-};
-
-static void on_signal(struct regent_serve_fd *sfd, uint32_t events)
-{
-	struct sig_watch *sw = (struct sig_watch *)sfd;
-	struct signalfd_siginfo si;
-
-	(void)events;
-	while (read(sfd->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		sw->stop = (int)si.ssi_signo;
-}
-
 static int serve(struct registrar_cfg *c)
 {
 	struct regent_registrar *reg = NULL;
-	struct regent_serve *s = NULL;
-	struct sig_watch sw = {.sfd = {.fd = -1, .h = on_signal}};
-	struct regent_registrar_faults active = c->faults;
-	uint64_t start, fail_at = 0, forget_at = 0;
-	bool fail_armed = false;
-	char errbuf[256], bound[128];
-	sigset_t set;
-	size_t i;
+	struct regent_serve_config sc = {
+	    .listen = c->listen,
+	    .n_listen = c->n_listen,
+	    .tls_cert = c->tls_cert,
+	    .tls_key = c->tls_key,
+	    .faults = c->faults,
+	    .fail_after_s = c->fail_after_s,
+	    .fail_for_s = c->fail_for_s,
+	    .forget = c->forget,
+	    .forget_after_s = c->forget_after_s,
+	    .verbose = c->verbose,
+	};
+	char errbuf[256], ready[256];
 	int err, code = 0;
 
 	c->ro.random = sys_random;
@@ -318,7 +306,7 @@ static int serve(struct registrar_cfg *c)
 		fprintf(stderr, "regent registrar: %s\n", strerror(err));
 		return 2;
 	}
-	for (i = 0; i < c->n_users; i++) {
+	for (size_t i = 0; i < c->n_users; i++) {
 		char *colon = strchr(c->users[i], ':');
 
 		*colon = '\0';
@@ -327,128 +315,23 @@ static int serve(struct registrar_cfg *c)
 		if (err) {
 			fprintf(stderr, "regent registrar: user '%.*s': %s\n",
 				(int)(colon - c->users[i]), c->users[i], strerror(err));
-			code = 2;
-			goto out;
+			regent_registrar_free(reg);
+			return 2;
 		}
 	}
-	err = regent_serve_alloc(&s, reg, c->verbose);
+	snprintf(ready, sizeof(ready),
+		 "regent registrar %s ready: realm \"%s\", %zu user%s, expires %u..%u%s",
+		 REGENT_VERSION, c->ro.realm ? c->ro.realm : "regent", c->n_users,
+		 c->n_users == 1 ? "" : "s", (unsigned)c->ro.min_expires,
+		 (unsigned)c->ro.max_expires, c->n_users ? "" : ", no authentication");
+	sc.ready = ready;
+	err = regent_serve_main(reg, &sc, errbuf, sizeof(errbuf));
 	if (err) {
-		fprintf(stderr, "regent registrar: %s\n", strerror(err));
-		code = 3;
-		goto out;
-	}
-	if (c->tls_cert && regent_serve_tls(s, c->tls_cert, c->tls_key, errbuf, sizeof(errbuf))) {
+		/* a bad --listen, --tls-cert or --tls-key is a usage error (2);
+		 * an address in use or any other system failure is 3 */
 		fprintf(stderr, "regent registrar: %s\n", errbuf);
-		code = 2;
-		goto out;
+		code = err == EINVAL ? 2 : 3;
 	}
-	for (i = 0; i < c->n_listen; i++) {
-		err = regent_serve_listen(s, c->listen[i], bound, sizeof(bound), errbuf,
-					  sizeof(errbuf));
-		if (err) {
-			fprintf(stderr, "regent registrar: %s\n", errbuf);
-			code = err == EINVAL ? 2 : 3;
-			goto out;
-		}
-		regent_serve_logf(s, "listening on %s", bound);
-	}
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	sw.sfd.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sw.sfd.fd < 0 || regent_serve_watch(s, &sw.sfd, EPOLLIN)) {
-		fprintf(stderr, "regent registrar: signalfd: %s\n", strerror(errno));
-		code = 3;
-		goto out;
-	}
-
-	start = regent_serve_now_ms();
-	active.fail_status = 0;
-	active.fail_until_ms = 0;
-	regent_registrar_set_faults(reg, &active);
-	if (c->faults.fail_status) {
-		fail_at = start + (uint64_t)c->fail_after_s * 1000u;
-		fail_armed = true;
-	}
-	if (c->forget)
-		forget_at = start + (uint64_t)c->forget_after_s * 1000u;
-	regent_serve_logf(s,
-			  "regent registrar %s ready: realm \"%s\", %zu user%s, expires %u..%u%s",
-			  REGENT_VERSION, c->ro.realm ? c->ro.realm : "regent", c->n_users,
-			  c->n_users == 1 ? "" : "s", (unsigned)c->ro.min_expires,
-			  (unsigned)c->ro.max_expires, c->n_users ? "" : ", no authentication");
-
-	while (!sw.stop) {
-		uint64_t now = regent_serve_now_ms();
-		uint64_t wait = 1000;
-
-		if (fail_armed && now >= fail_at) {
-			fail_armed = false;
-			active.fail_status = c->faults.fail_status;
-			active.fail_retry_after = c->faults.fail_retry_after;
-			active.fail_until_ms =
-			    c->fail_for_s ? now + (uint64_t)c->fail_for_s * 1000u : UINT64_MAX;
-			regent_registrar_set_faults(reg, &active);
-			if (c->fail_for_s)
-				regent_serve_logf(s,
-						  "fault: answering every REGISTER with %u "
-						  "(Retry-After %u) for %u s",
-						  (unsigned)active.fail_status,
-						  (unsigned)active.fail_retry_after,
-						  (unsigned)c->fail_for_s);
-			else
-				regent_serve_logf(s,
-						  "fault: answering every REGISTER with %u "
-						  "(Retry-After %u)",
-						  (unsigned)active.fail_status,
-						  (unsigned)active.fail_retry_after);
-		}
-		if (active.fail_status && active.fail_until_ms != UINT64_MAX &&
-		    now >= active.fail_until_ms) {
-			active.fail_status = 0;
-			active.fail_until_ms = 0;
-			regent_registrar_set_faults(reg, &active);
-			regent_serve_logf(s, "fault over: answering normally again");
-		}
-		if (c->forget && now >= forget_at) {
-			c->forget = false;
-			regent_registrar_restart(reg);
-			regent_serve_logf(s, "forgot every binding and nonce (as a restart)");
-		}
-		if (fail_armed && fail_at - now < wait)
-			wait = fail_at - now;
-		if (active.fail_status && active.fail_until_ms != UINT64_MAX &&
-		    active.fail_until_ms - now < wait)
-			wait = active.fail_until_ms - now;
-		if (c->forget && forget_at - now < wait)
-			wait = forget_at - now;
-		err = regent_serve_run_once(s, (int)wait);
-		if (err) {
-			fprintf(stderr, "regent registrar: epoll: %s\n", strerror(err));
-			code = 3;
-			break;
-		}
-	}
-	if (sw.stop) {
-		struct regent_registrar_stats st;
-
-		regent_registrar_stats(reg, &st);
-		regent_serve_logf(s,
-				  "stopping (%s): %llu requests, %llu REGISTER, %llu challenged, "
-				  "%llu ok, %llu rejected, %llu dropped, %llu malformed",
-				  strsignal(sw.stop), (unsigned long long)st.requests,
-				  (unsigned long long)st.registers,
-				  (unsigned long long)st.challenges, (unsigned long long)st.ok,
-				  (unsigned long long)st.rejected, (unsigned long long)st.dropped,
-				  (unsigned long long)st.malformed);
-	}
-out:
-	if (sw.sfd.fd >= 0)
-		close(sw.sfd.fd);
-	regent_serve_free(s);
 	regent_registrar_free(reg);
 	return code;
 }

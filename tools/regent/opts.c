@@ -18,7 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "msg/msg.h"
+#include "internal.h"
 #include "opts.h"
 
 enum {

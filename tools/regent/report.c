@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "reg/policy.h"
+#include "internal.h"
 #include "report.h"
 
 uint64_t regent_report_now_ms(void)

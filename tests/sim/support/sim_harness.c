@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "msg/response.h"
 #include "sim_harness.h"
 
 /* A step that does not move time forward is fine a few times (several
@@ -630,37 +631,21 @@ unsigned sim_strcount(const char *hay, const char *needle)
 	return n;
 }
 
-static void copy_hdr_lines(struct regent_wbuf *out, const struct regent_msg *req,
-			   enum regent_hdr_id id)
-{
-	const struct regent_hdr *hd = NULL;
-
-	while ((hd = regent_msg_hdr_find(req, id, NULL, hd)) != NULL) {
-		regent_wbuf_write(out, hd->name.p, hd->name.l);
-		regent_wbuf_puts(out, ": ");
-		regent_wbuf_write(out, hd->value.p, hd->value.l);
-		regent_wbuf_puts(out, "\r\n");
-	}
-}
-
+/* The one response-from-request builder (src/msg/response.c), with a fixed
+ * To tag: a scripted answer. */
 int sim_reply(struct regent_wbuf *out, const struct regent_msg *req, uint16_t status,
 	      const char *reason, const char *extra)
 {
-	const struct regent_hdr *to = regent_msg_hdr_find(req, REGENT_HDR_TO, NULL, NULL);
+	struct regent_resp_options o = {
+	    .to_tag_rule = REGENT_RESP_TO_TAG_GIVEN,
+	    .to_tag = "simscript",
+	};
+	int err;
 
 	regent_wbuf_reset(out);
-	regent_build_status_line(out, status, reason);
-	copy_hdr_lines(out, req, REGENT_HDR_VIA);
-	copy_hdr_lines(out, req, REGENT_HDR_FROM);
-	if (to != NULL) {
-		regent_wbuf_puts(out, "To: ");
-		regent_wbuf_write(out, to->value.p, to->value.l);
-		if (memmem(to->value.p, to->value.l, ";tag=", 5) == NULL)
-			regent_wbuf_puts(out, ";tag=simscript");
-		regent_wbuf_puts(out, "\r\n");
-	}
-	copy_hdr_lines(out, req, REGENT_HDR_CALL_ID);
-	copy_hdr_lines(out, req, REGENT_HDR_CSEQ);
+	err = regent_build_response(out, req, status, reason, &o);
+	if (err)
+		return err;
 	if (extra != NULL)
 		regent_wbuf_puts(out, extra);
 	return regent_build_finish(out, NULL, 0);

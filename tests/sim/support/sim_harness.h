@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msg/msg.h"
 #include "regent.h"
 #include "registrar/registrar.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registrar/txcache.h"
+#include "txcache.h"
 
 enum { TXC_KEEP_MS = 32000 };
 

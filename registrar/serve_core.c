@@ -19,7 +19,7 @@
 
 #include <openssl/err.h>
 
-#include "serve.h"
+#include "serve_int.h"
 
 uint64_t regent_serve_now_ms(void)
 {
@@ -228,6 +228,33 @@ static int parse_spec(const char *spec, enum regent_serve_proto *proto, char *ho
 	return 0;
 }
 
+/* Socket options, bind and listen for one listener; -1 with errno. */
+static int bind_listener(int fd, enum regent_serve_proto proto, const struct addrinfo *ai)
+{
+	int one = 1;
+
+	/* TCP: a restart may bind while old connections sit in TIME_WAIT. Never
+	 * on UDP: there it lets a second process share a port in use and take
+	 * part of its traffic (Linux socket(7)). */
+	if (proto != REGENT_SERVE_UDP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (proto == REGENT_SERVE_UDP) {
+		/* a load test sends bursts of REGISTERs: the default receive
+		 * buffer (~200 KB) overflowed at 1,000 at once; best effort,
+		 * the kernel caps it at net.core.rmem_max */
+		int rcvbuf = 8 << 20;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen))
+		return -1;
+	if (proto != REGENT_SERVE_UDP && listen(fd, 512))
+		return -1;
+	return 0;
+}
+
 int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, size_t bound_size,
 			char *errbuf, size_t errsize)
 {
@@ -237,7 +264,7 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 	enum regent_serve_proto proto;
 	char host[128], port[16], bhost[INET6_ADDRSTRLEN];
 	uint16_t bport;
-	int fd = -1, one = 1, err;
+	int fd = -1, err;
 
 	if (parse_spec(spec, &proto, host, sizeof(host), port, sizeof(port))) {
 		snprintf(errbuf, errsize,
@@ -258,22 +285,7 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 		return EINVAL;
 	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto sys_fail;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (proto == REGENT_SERVE_UDP) {
-		/* a load test sends bursts of REGISTERs: the default receive
-		 * buffer (~200 KB) overflowed at 1,000 at once; best effort,
-		 * the kernel caps it at net.core.rmem_max */
-		int rcvbuf = 8 << 20;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	}
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen))
-		goto sys_fail;
-	if (proto != REGENT_SERVE_UDP && listen(fd, 512))
+	if (fd < 0 || bind_listener(fd, proto, ai))
 		goto sys_fail;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
 		goto sys_fail;
@@ -296,7 +308,11 @@ int regent_serve_listen(struct regent_serve *s, const char *spec, char *bound, s
 	return 0;
 sys_fail:
 	err = errno;
-	snprintf(errbuf, errsize, "--listen %s: %s", spec, strerror(err));
+	if (err == EADDRINUSE)
+		snprintf(errbuf, errsize, "--listen %s: address in use (another process has it)",
+			 spec);
+	else
+		snprintf(errbuf, errsize, "--listen %s: %s", spec, strerror(err));
 	if (fd >= 0)
 		close(fd);
 	if (ai)
@@ -314,55 +330,61 @@ static int first_line_len(const char *p, size_t l)
 	return (int)(e ? (size_t)(e - p) : (l > 120 ? 120 : l));
 }
 
-static void log_request(struct regent_serve *s, enum regent_serve_proto proto, const char *buf,
-			size_t len, const char *src_host, uint16_t src_port, int rc,
-			const char *out, size_t out_len)
+/* "REGISTER sip:example.com CSeq 2 <sip:alice@example.com> with credentials
+ * Expires 0", or the first line when the bytes do not parse. */
+static void describe(const char *buf, size_t len, char *what, size_t size)
 {
 	struct regent_msg *m = NULL;
-	char what[512] = "";
 
-	if (!regent_msg_parse(&m, buf, len, NULL, NULL) && regent_msg_is_request(m)) {
-		struct regent_pl meth = regent_msg_method(m);
-		const struct regent_uri *ruri = regent_msg_ruri(m);
-		struct regent_addr to;
-		uint32_t cseq = 0, exp = 0;
-		struct regent_pl cm;
-		bool has_exp = !regent_msg_u32(m, REGENT_HDR_EXPIRES, &exp);
-		bool has_auth =
-		    regent_msg_hdr_find(m, REGENT_HDR_AUTHORIZATION, NULL, NULL) != NULL ||
-		    regent_msg_hdr_find(m, REGENT_HDR_PROXY_AUTHORIZATION, NULL, NULL) != NULL;
-
-		regent_msg_cseq(m, &cseq, &cm);
-		if (regent_msg_to(m, &to))
-			to.uri_raw = REGENT_PL("?");
-		snprintf(what, sizeof(what), "%.*s %.*s CSeq %u <%.*s>%s%s", (int)meth.l, meth.p,
-			 ruri ? (int)ruri->raw.l : 1, ruri ? ruri->raw.p : "?", (unsigned)cseq,
-			 (int)to.uri_raw.l, to.uri_raw.p, has_auth ? " with credentials" : "",
-			 regent_msg_hdr_find(m, REGENT_HDR_CONTACT, NULL, NULL) ? ""
-										: " (no Contact)");
-		if (has_exp) {
-			size_t w = strlen(what);
-
-			snprintf(what + w, sizeof(what) - w, " Expires %u", (unsigned)exp);
-		}
-	} else {
-		snprintf(what, sizeof(what), "%.*s", first_line_len(buf, len), buf);
+	if (regent_msg_parse(&m, buf, len, NULL, NULL) || !regent_msg_is_request(m)) {
+		snprintf(what, size, "%.*s", first_line_len(buf, len), buf);
+		regent_msg_free(m);
+		return;
 	}
-	regent_msg_free(m);
+	struct regent_pl meth = regent_msg_method(m);
+	const struct regent_uri *ruri = regent_msg_ruri(m);
+	struct regent_addr to;
+	uint32_t cseq = 0, exp = 0;
+	struct regent_pl cm;
+	bool has_exp = !regent_msg_u32(m, REGENT_HDR_EXPIRES, &exp);
+	bool has_auth = regent_msg_hdr_find(m, REGENT_HDR_AUTHORIZATION, NULL, NULL) != NULL ||
+			regent_msg_hdr_find(m, REGENT_HDR_PROXY_AUTHORIZATION, NULL, NULL) != NULL;
+	size_t w;
 
-	if (rc == 0)
-		regent_serve_logf(s, "%s %s:%u %s -> %.*s", regent_serve_proto_name(proto),
+	regent_msg_cseq(m, &cseq, &cm);
+	if (regent_msg_to(m, &to))
+		to.uri_raw = REGENT_PL("?");
+	snprintf(what, size, "%.*s %.*s CSeq %u <%.*s>%s%s", (int)meth.l, meth.p,
+		 ruri ? (int)ruri->raw.l : 1, ruri ? ruri->raw.p : "?", (unsigned)cseq,
+		 (int)to.uri_raw.l, to.uri_raw.p, has_auth ? " with credentials" : "",
+		 regent_msg_hdr_find(m, REGENT_HDR_CONTACT, NULL, NULL) ? "" : " (no Contact)");
+	w = strlen(what);
+	if (has_exp && w < size)
+		snprintf(what + w, size - w, " Expires %u", (unsigned)exp);
+	regent_msg_free(m);
+}
+
+/* One line per request: what came, what went back, and why (the core's
+ * note: which credential check failed, an un-REGISTER, a malformed part). */
+static void log_request(struct regent_serve *s, enum regent_serve_proto proto, const char *buf,
+			size_t len, const char *src_host, uint16_t src_port, const char *out,
+			size_t out_len)
+{
+	const char *why = regent_registrar_note(s->reg);
+	char what[512];
+
+	describe(buf, len, what, sizeof(what));
+	if (out)
+		regent_serve_logf(s, "%s %s:%u %s -> %.*s%s%s", regent_serve_proto_name(proto),
 				  src_host, (unsigned)src_port, what,
-				  first_line_len(out, out_len) - 8, out + 8);
-	else if (rc == ENOMSG)
-		regent_serve_logf(s, "%s %s:%u %s -> (no answer)", regent_serve_proto_name(proto),
-				  src_host, (unsigned)src_port, what);
+				  first_line_len(out, out_len) - 8, out + 8, *why ? ": " : "", why);
 	else
-		regent_serve_logf(s, "%s %s:%u malformed (%s): %s", regent_serve_proto_name(proto),
-				  src_host, (unsigned)src_port, strerror(rc), what);
+		regent_serve_logf(s, "%s %s:%u %s -> (no answer)%s%s",
+				  regent_serve_proto_name(proto), src_host, (unsigned)src_port,
+				  what, *why ? ": " : "", why);
 	if (s->verbose) {
 		printf("----- received\n%.*s\n", (int)len, buf);
-		if (rc == 0)
+		if (out)
 			printf("----- sent\n%.*s\n", (int)out_len, out);
 		fflush(stdout);
 	}
@@ -372,18 +394,23 @@ int regent_serve_handle(struct regent_serve *s, enum regent_serve_proto proto, c
 			size_t len, const char *src_host, uint16_t src_port, const char **out,
 			size_t *out_len)
 {
+	uint64_t now = regent_serve_now_ms();
 	int rc;
 
 	regent_wbuf_reset(&s->wb);
-	rc = regent_registrar_handle(s->reg, buf, len, regent_serve_now_ms(), src_host, src_port,
-				     &s->wb);
-	/* EBADMSG may still carry a 400 in wb */
-	if ((rc == 0 || rc == EBADMSG) && s->wb.len > 8 && !s->wb.err) {
+	rc = regent_registrar_handle(s->reg, buf, len, now, src_host, src_port, &s->wb);
+	if (rc == EBADMSG) {
+		/* RFC 3261 §8.2: a 400 naming the problem, when there is a Via */
+		regent_wbuf_reset(&s->wb);
+		rc =
+		    regent_registrar_reject_malformed(s->reg, buf, len, src_host, src_port, &s->wb);
+	}
+	if (rc == 0 && s->wb.len > 8 && !s->wb.err) {
 		*out = s->wb.buf;
 		*out_len = s->wb.len;
-		log_request(s, proto, buf, len, src_host, src_port, 0, *out, *out_len);
+		log_request(s, proto, buf, len, src_host, src_port, *out, *out_len);
 		return 0;
 	}
-	log_request(s, proto, buf, len, src_host, src_port, rc ? rc : ENOMSG, NULL, 0);
+	log_request(s, proto, buf, len, src_host, src_port, NULL, 0);
 	return ENOMSG;
 }

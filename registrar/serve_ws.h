@@ -1,8 +1,8 @@
 /*
- * serve_ws — WebSocket server side for `regent registrar` (RFC 6455, RFC 7118).
+ * serve_ws — WebSocket server side of the test registrar (RFC 6455, RFC 7118).
  */
-#ifndef REGENT_CLI_SERVE_WS_H
-#define REGENT_CLI_SERVE_WS_H
+#ifndef REGENT_REGISTRAR_SERVE_WS_H
+#define REGENT_REGISTRAR_SERVE_WS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,4 +35,4 @@ int regent_serve_ws_flush(struct regent_serve_ws *ws);
 /* The close handshake is over: the connection can go. */
 bool regent_serve_ws_done(const struct regent_serve_ws *ws);
 
-#endif /* REGENT_CLI_SERVE_WS_H */
+#endif /* REGENT_REGISTRAR_SERVE_WS_H */

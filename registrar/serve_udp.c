@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "serve.h"
+#include "serve_int.h"
 
 struct serve_udp {
 	struct regent_serve_fd sfd;

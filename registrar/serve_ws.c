@@ -6,18 +6,16 @@
  * close handshake. One SIP message per text (or binary) message.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <wslay/wslay.h>
 
+#include "net/wskey.h"
 #include "serve_ws.h"
 
-/* RFC 6455 §1.3 */
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MAX_HANDSHAKE 8192
 
 struct regent_serve_ws {
@@ -81,12 +79,9 @@ int regent_serve_ws_accept(const char *buf, size_t len, size_t *consumed, struct
 			   char *why, size_t why_size)
 {
 	const char *end = NULL;
-	char key[128], val[256], cat[192];
-	unsigned char sha[SHA_DIGEST_LENGTH];
-	unsigned char acc[64];
-	size_t i;
+	char key[128], val[256], acc[REGENT_WS_ACCEPT_SIZE];
 
-	for (i = 3; i < len; i++) {
+	for (size_t i = 3; i < len; i++) {
 		if (buf[i] == '\n' && buf[i - 1] == '\r' && buf[i - 2] == '\n' &&
 		    buf[i - 3] == '\r') {
 			end = buf + i + 1;
@@ -120,16 +115,17 @@ int regent_serve_ws_accept(const char *buf, size_t len, size_t *consumed, struct
 		snprintf(why, why_size, "no 'Sec-WebSocket-Protocol: sip'");
 		goto bad;
 	}
-	snprintf(cat, sizeof(cat), "%s%s", key, WS_GUID);
-	SHA1((const unsigned char *)cat, strlen(cat), sha);
-	EVP_EncodeBlock(acc, sha, SHA_DIGEST_LENGTH);
+	if (regent_ws_accept_key(acc, sizeof(acc), key)) {
+		snprintf(why, why_size, "unusable Sec-WebSocket-Key");
+		goto bad;
+	}
 	regent_wbuf_printf(reply,
 			   "HTTP/1.1 101 Switching Protocols\r\n"
 			   "Upgrade: websocket\r\n"
 			   "Connection: Upgrade\r\n"
 			   "Sec-WebSocket-Accept: %s\r\n"
 			   "Sec-WebSocket-Protocol: sip\r\n\r\n",
-			   (const char *)acc);
+			   acc);
 	return 0;
 bad:
 	regent_wbuf_puts(reply, "HTTP/1.1 400 Bad Request\r\n"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registrar/store.h"
+#include "store.h"
 
 static size_t hash_str(const char *s)
 {

@@ -1,12 +1,13 @@
 /*
- * serve — `regent registrar`: the sans-I/O registrar core (src/registrar)
- * served over real sockets: UDP, TCP and TLS (RFC 3261 §18.3 framing) and
- * WebSocket / secure WebSocket (RFC 7118 over RFC 6455, framing by libwslay).
- * One small epoll loop, single-threaded. A test and demo tool, not a
- * production registrar.
+ * serve_int — inside the socket server of the test registrar (the public
+ * side is registrar/include/registrar/serve.h): the registrar core
+ * (registrar.c) served over real sockets: UDP, TCP and TLS (RFC 3261 §18.3
+ * framing) and WebSocket / secure WebSocket (RFC 7118 over RFC 6455, framing
+ * by libwslay). One small epoll loop, single-threaded. A test and demo tool,
+ * not a production registrar.
  */
-#ifndef REGENT_CLI_SERVE_H
-#define REGENT_CLI_SERVE_H
+#ifndef REGENT_REGISTRAR_SERVE_INT_H
+#define REGENT_REGISTRAR_SERVE_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,7 +15,9 @@
 
 #include <openssl/ssl.h>
 
+#include "msg/msg.h"
 #include "registrar/registrar.h"
+#include "registrar/serve.h"
 
 struct serve_udp;
 struct serve_listener;
@@ -94,4 +97,4 @@ void regent_serve_stream_close_all(struct regent_serve *s);
 struct sockaddr;
 void regent_serve_addr(const struct sockaddr *sa, char *host, size_t host_size, uint16_t *port);
 
-#endif /* REGENT_CLI_SERVE_H */
+#endif /* REGENT_REGISTRAR_SERVE_INT_H */

@@ -19,7 +19,7 @@
 
 #include <openssl/err.h>
 
-#include "serve.h"
+#include "serve_int.h"
 #include "serve_ws.h"
 
 #define IN_CAP (65536 + 4096)
@@ -46,8 +46,7 @@ struct serve_conn {
 	uint16_t port;
 	char in[IN_CAP];
 	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
+	struct regent_wbuf out; /* what the peer has yet to read (src/msg/wbuf.c) */
 	bool want_out;
 	bool dead;
 	struct serve_conn *prev, *next;
@@ -74,39 +73,26 @@ static void conn_close(struct serve_conn *c, const char *why)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
-	free(c->out);
+	regent_wbuf_release(&c->out);
 	free(c);
 }
 
+/* Bounded by OUT_MAX (the buffer's cap): a peer that does not read its
+ * answers is disconnected. */
 static int out_append(struct serve_conn *c, const char *p, size_t l)
 {
-	if (c->out_len + l > OUT_MAX)
-		return ENOBUFS;
-	if (c->out_len + l > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		char *n;
-
-		while (cap < c->out_len + l)
-			cap *= 2;
-		n = realloc(c->out, cap);
-		if (!n)
-			return ENOMEM;
-		c->out = n;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, p, l);
-	c->out_len += l;
-	return 0;
+	regent_wbuf_write(&c->out, p, l);
+	return c->out.err ? ENOBUFS : 0;
 }
 
 /* Writes what it can of the output buffer; asks for EPOLLOUT for the rest. */
 static int conn_flush(struct serve_conn *c)
 {
-	while (c->out_len) {
+	while (c->out.len) {
 		ssize_t n;
 
 		if (c->ssl) {
-			int r = SSL_write(c->ssl, c->out, (int)c->out_len);
+			int r = SSL_write(c->ssl, c->out.buf, (int)c->out.len);
 
 			if (r <= 0) {
 				int e = SSL_get_error(c->ssl, r);
@@ -117,18 +103,19 @@ static int conn_flush(struct serve_conn *c)
 			}
 			n = r;
 		} else {
-			n = send(c->sfd.fd, c->out, c->out_len, MSG_NOSIGNAL);
+			n = send(c->sfd.fd, c->out.buf, c->out.len, MSG_NOSIGNAL);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
 					break;
 				return errno;
 			}
 		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
+		/* with the NUL the buffer keeps after its bytes */
+		memmove(c->out.buf, c->out.buf + n, c->out.len - (size_t)n + 1);
+		c->out.len -= (size_t)n;
 	}
-	if ((c->out_len != 0) != c->want_out) {
-		c->want_out = c->out_len != 0;
+	if ((c->out.len != 0) != c->want_out) {
+		c->want_out = c->out.len != 0;
 		regent_serve_modify(c->s, &c->sfd, EPOLLIN | (c->want_out ? EPOLLOUT : 0));
 	}
 	return 0;
@@ -191,23 +178,17 @@ static const char *process(struct serve_conn *c)
 			answer(c, c->in + skip, mlen);
 			consume(c, skip + mlen);
 		} else if (c->mode == MODE_WS_HANDSHAKE) {
-			struct regent_wbuf reply;
 			size_t used = 0;
 			char why[96] = "";
 			int e;
 
-			regent_wbuf_init_dynamic(&reply, 4096);
-			e = regent_serve_ws_accept(c->in, c->in_len, &used, &reply, why,
+			/* the 101 (or 400) goes straight into the output buffer */
+			e = regent_serve_ws_accept(c->in, c->in_len, &used, &c->out, why,
 						   sizeof(why));
-			if (e == EAGAIN) {
-				regent_wbuf_release(&reply);
+			if (e == EAGAIN)
 				return NULL;
-			}
-			if (out_append(c, reply.buf, reply.len)) {
-				regent_wbuf_release(&reply);
+			if (c->out.err)
 				return "output buffer full";
-			}
-			regent_wbuf_release(&reply);
 			if (e) {
 				conn_flush(c);
 				regent_serve_logf(c->s, "%s %s:%u bad upgrade: %s",
@@ -344,6 +325,7 @@ static void accept_event(struct regent_serve_fd *sfd, uint32_t events)
 		}
 		c->sfd.fd = fd;
 		c->sfd.h = conn_event;
+		regent_wbuf_init_dynamic(&c->out, OUT_MAX);
 		c->s = s;
 		c->proto = l->proto;
 		c->mode = (l->proto == REGENT_SERVE_WS || l->proto == REGENT_SERVE_WSS)

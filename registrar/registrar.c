@@ -6,16 +6,20 @@
  * writes response bytes; it never reads a clock or touches a socket.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rand.h>
 
-#include "auth/auth.h"
+#include "msg/msg.h"
+#include "msg/response.h"
+#include "registrar/auth_server.h"
 #include "registrar/registrar.h"
-#include "registrar/store.h"
-#include "registrar/txcache.h"
+#include "registrar_int.h"
+#include "store.h"
+#include "txcache.h"
 
 enum {
 	REG_MAX_CONTACTS = 16, /* Contacts per REGISTER */
@@ -34,6 +38,7 @@ struct regent_registrar {
 	struct regent_registrar_faults f;
 	struct regent_registrar_stats stats;
 	uint32_t since_gc;
+	char note[200]; /* why the last request got its answer (regent_registrar_note) */
 };
 
 void regent_registrar_options_init(struct regent_registrar_options *o)
@@ -199,6 +204,11 @@ void regent_registrar_stats(const struct regent_registrar *r, struct regent_regi
 		memset(st, 0, sizeof(*st));
 }
 
+const char *regent_registrar_note(const struct regent_registrar *r)
+{
+	return r ? r->note : "";
+}
+
 /* ------------------------------------------------------------ AOR keys */
 
 /* The AOR of a SIP URI: "sip:user@host" with the host in lower case
@@ -226,119 +236,6 @@ static int aor_key(const struct regent_uri *u, char *out, size_t size)
 
 /* ------------------------------------------------------------ replies */
 
-/* Copies ";a=b;c" params raw, skipping the names in `skip` (NULL-ended).
- * Splits on ';' outside quoted strings. */
-static void copy_params(struct regent_wbuf *wb, struct regent_pl params, const char *const *skip)
-{
-	size_t i = 0;
-
-	while (i < params.l) {
-		size_t s, e, ne;
-		bool q = false, drop = false;
-
-		while (i < params.l &&
-		       (params.p[i] == ';' || params.p[i] == ' ' || params.p[i] == '\t'))
-			i++;
-		s = i;
-		for (; i < params.l; i++) {
-			if (params.p[i] == '"')
-				q = !q;
-			else if (params.p[i] == '\\' && q && i + 1 < params.l)
-				i++;
-			else if (params.p[i] == ';' && !q)
-				break;
-		}
-		e = i;
-		while (e > s && (params.p[e - 1] == ' ' || params.p[e - 1] == '\t'))
-			e--;
-		if (e == s)
-			continue;
-		for (ne = s;
-		     ne < e && params.p[ne] != '=' && params.p[ne] != ' ' && params.p[ne] != '\t';
-		     ne++)
-			;
-		for (size_t k = 0; skip && skip[k]; k++) {
-			struct regent_pl n = {params.p + s, ne - s};
-
-			drop |= regent_pl_caseeq_str(n, skip[k]);
-		}
-		if (drop)
-			continue;
-		regent_wbuf_write(wb, ";", 1);
-		regent_wbuf_write(wb, params.p + s, e - s);
-	}
-}
-
-static void write_host(struct regent_wbuf *wb, struct regent_pl host, enum regent_host_type t)
-{
-	if (t == REGENT_HOST_IPV6)
-		regent_wbuf_write(wb, "[", 1);
-	regent_wbuf_write(wb, host.p, host.l);
-	if (t == REGENT_HOST_IPV6)
-		regent_wbuf_write(wb, "]", 1);
-}
-
-/* Via headers of the request, in order; the top one gets received and
- * rport (RFC 3261 §18.2.1, RFC 3581 §4). */
-static void write_vias(struct regent_wbuf *wb, const struct regent_msg *m, const char *src_host,
-		       uint16_t src_port)
-{
-	static const char *const skip[] = {"received", "rport", NULL};
-	struct regent_msg_iter it = {0};
-	struct regent_via v;
-	bool top = true;
-
-	while (regent_msg_via_next(m, &it, &v) == 0) {
-		regent_wbuf_puts(wb, "Via: ");
-		regent_wbuf_write(wb, v.protocol.p, v.protocol.l);
-		regent_wbuf_write(wb, "/", 1);
-		regent_wbuf_write(wb, v.version.p, v.version.l);
-		regent_wbuf_write(wb, "/", 1);
-		regent_wbuf_write(wb, v.transport.p, v.transport.l);
-		regent_wbuf_write(wb, " ", 1);
-		write_host(wb, v.host, v.host_type);
-		if (v.port)
-			regent_wbuf_printf(wb, ":%u", (unsigned)v.port);
-		if (top && src_host && *src_host && regent_check_value(src_host) == 0 &&
-		    !strpbrk(src_host, " ;,")) {
-			copy_params(wb, v.params, skip);
-			if (v.has_rport || !regent_pl_eq_str(v.host, src_host)) {
-				regent_wbuf_puts(wb, ";received=");
-				regent_wbuf_puts(wb, src_host);
-			}
-			if (v.has_rport)
-				regent_wbuf_printf(wb, ";rport=%u", (unsigned)src_port);
-		} else {
-			copy_params(wb, v.params, NULL);
-		}
-		regent_wbuf_puts(wb, "\r\n");
-		top = false;
-	}
-}
-
-/* A To tag that is the same for retransmissions of one request, so a
- * stateless registrar answers them identically. */
-static void write_to(struct regent_wbuf *wb, const struct regent_msg *m)
-{
-	const struct regent_hdr *h = regent_msg_hdr_find(m, REGENT_HDR_TO, NULL, NULL);
-	struct regent_pl cid = regent_msg_call_id(m);
-	struct regent_addr to;
-	uint64_t x = 1469598103934665603ULL;
-
-	if (!h)
-		return;
-	regent_wbuf_puts(wb, "To: ");
-	regent_wbuf_write(wb, h->value.p, h->value.l);
-	if (regent_msg_to(m, &to) == 0 && !regent_pl_isset(to.tag)) {
-		for (size_t i = 0; i < cid.l; i++) {
-			x ^= (unsigned char)cid.p[i];
-			x *= 1099511628211ULL;
-		}
-		regent_wbuf_printf(wb, ";tag=%016llx", (unsigned long long)x);
-	}
-	regent_wbuf_puts(wb, "\r\n");
-}
-
 static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
 {
 	const struct regent_hdr *h = NULL;
@@ -351,15 +248,19 @@ static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum 
 	}
 }
 
+/* Status line, Via (top one with received/rport), From, To, Call-ID, CSeq
+ * (msg/response.c). The To tag comes from the Call-ID, so retransmissions
+ * of one request are answered alike even without the response cache. */
 static void reply_begin(struct regent_wbuf *wb, const struct regent_msg *m, uint16_t code,
 			const char *reason, const char *src_host, uint16_t src_port)
 {
-	regent_build_status_line(wb, code, reason);
-	write_vias(wb, m, src_host, src_port);
-	write_copy(wb, m, REGENT_HDR_FROM);
-	write_to(wb, m);
-	write_copy(wb, m, REGENT_HDR_CALL_ID);
-	write_copy(wb, m, REGENT_HDR_CSEQ);
+	struct regent_resp_options o = {
+	    .to_tag_rule = REGENT_RESP_TO_TAG_CALL_ID,
+	    .src_host = src_host,
+	    .src_port = src_port,
+	};
+
+	regent_build_response(wb, m, code, reason, &o);
 }
 
 static int reply_simple(struct regent_registrar *r, struct regent_wbuf *wb,
@@ -388,6 +289,8 @@ struct reg_req {
 	uint32_t exp[REG_MAX_CONTACTS];
 	size_t n;
 	bool star;
+	uint32_t hexp; /* Expires header, if has_hexp */
+	bool has_hexp;
 };
 
 static struct reg_binding *find_binding(struct reg_aor *a, const struct regent_uri *u)
@@ -412,7 +315,7 @@ static int contact_text(const struct regent_contact *c, char **out)
 	regent_wbuf_puts(&wb, "<");
 	regent_wbuf_write(&wb, c->addr.uri_raw.p, c->addr.uri_raw.l);
 	regent_wbuf_puts(&wb, ">");
-	copy_params(&wb, c->addr.params, skip);
+	regent_build_params(&wb, c->addr.params, skip);
 	regent_wbuf_write(&wb, "", 1);
 	if (wb.err) {
 		regent_wbuf_release(&wb);
@@ -420,6 +323,12 @@ static int contact_text(const struct regent_contact *c, char **out)
 	}
 	*out = wb.buf;
 	return 0;
+}
+
+static int reply(struct regent_registrar *r, struct regent_wbuf *wb, const struct reg_req *q,
+		 uint16_t code, const char *reason, const char *extra)
+{
+	return reply_simple(r, wb, q->m, code, reason, q->src_host, q->src_port, extra);
 }
 
 static bool wants_outbound(const struct reg_req *q)
@@ -476,17 +385,216 @@ static int check_require(const struct regent_msg *m, char *bad, size_t size)
 	return err == ENOENT ? 0 : EBADMSG;
 }
 
-static int do_register(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q)
+void regent_registrar_set_note(struct regent_registrar *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->note, sizeof(r->note), fmt, ap);
+	va_end(ap);
+}
+
+/* RFC 3261 §10.3 steps 2-3: digest authentication (RFC 7616). Returns 0 to
+ * go on (user set, NULL when none is required), or the reply's result. */
+static int step_auth(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+		     struct regent_pl *user, bool *done)
+{
+	struct regent_auth_why why;
+	enum regent_auth_check rc;
+	int err;
+
+	*user = REGENT_PL_NULL;
+	*done = false;
+	if (!r->o.auth || r->nusers == 0)
+		return 0;
+	rc = regent_auth_server_check_detail(r->as, q->m, q->now_ms / 1000, user, &why);
+	if (rc == REGENT_AUTH_OK)
+		return 0;
+	if (why.detail[0])
+		regent_registrar_set_note(r, "%s", why.detail);
+	*done = true;
+	reply_begin(wb, q->m, 401, "Unauthorized", q->src_host, q->src_port);
+	err = regent_auth_server_challenge(r->as, wb, q->now_ms / 1000, rc == REGENT_AUTH_STALE);
+	r->stats.challenges++;
+	return err ? err : regent_build_finish(wb, NULL, 0);
+}
+
+/* Step 4-ish checks of the request itself: Require, CSeq, Expires, and
+ * every Contact read into q. Returns 0 to go on, or the reply's result. */
+static int step_read(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+		     bool *done)
 {
 	const struct regent_msg *m = q->m;
-	char key[512], bad[64], extra[160];
 	struct regent_msg_iter it = {0};
+	struct regent_pl method;
+	char bad[64], extra[160];
+	int err;
+
+	*done = true;
+	err = check_require(m, bad, sizeof(bad));
+	if (err == EPROTO) {
+		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", bad);
+		return reply(r, wb, q, 420, "Bad Extension", extra);
+	}
+	q->call_id = regent_msg_call_id(m);
+	if (err || regent_msg_cseq(m, &q->cseq, &method))
+		return reply(r, wb, q, 400, "Bad Request", NULL);
+	err = regent_msg_u32(m, REGENT_HDR_EXPIRES, &q->hexp);
+	if (err && err != ENOENT)
+		return reply(r, wb, q, 400, "Bad Expires", NULL);
+	q->has_hexp = err == 0;
+	for (;;) {
+		struct regent_contact c;
+
+		err = regent_msg_contact_next(m, &it, &c);
+		if (err == ENOENT)
+			break;
+		if (err)
+			return reply(r, wb, q, 400, "Bad Contact", NULL);
+		if (q->n == REG_MAX_CONTACTS)
+			return reply(r, wb, q, 403, "Too Many Contacts", NULL);
+		q->star |= c.star;
+		q->c[q->n++] = c;
+	}
+	*done = false;
+	return 0;
+}
+
+static bool same_call(const struct reg_binding *b, const struct reg_req *q)
+{
+	return strlen(b->call_id) == q->call_id.l &&
+	       memcmp(b->call_id, q->call_id.p, q->call_id.l) == 0;
+}
+
+/* RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0; removes all. */
+static int step_star(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+		     struct reg_aor *a)
+{
+	size_t removed = 0;
+
+	if (q->n != 1 || !q->has_hexp || q->hexp != 0)
+		return reply(r, wb, q, 400, "Invalid Contact *", NULL);
+	for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
+		if (same_call(b, q) && b->cseq >= q->cseq)
+			return reply(r, wb, q, 500, "Out Of Order CSeq", "Retry-After: 1\r\n");
+	}
+	while (a && a->bindings) {
+		reg_binding_del(&r->st, a, a->bindings);
+		removed++;
+	}
+	regent_registrar_set_note(r, "un-REGISTER of every binding (Contact: *): %zu removed",
+				  removed);
+	return reply_ok(r, wb, q, a);
+}
+
+/* Step 7, first pass: validate every Contact; change nothing yet, so a
+ * refused request leaves the bindings as they were. *adds: new bindings. */
+static int step_validate(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+			 struct reg_aor *a, size_t *adds, bool *done)
+{
+	char extra[64];
+
+	*done = true;
+	*adds = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		const struct regent_contact *c = &q->c[i];
+		uint32_t e = c->has_expires ? c->expires
+			     : q->has_hexp  ? q->hexp
+					    : r->o.default_expires;
+		struct reg_binding *b;
+
+		if (e != 0 && e < r->o.min_expires) {
+			snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
+				 (unsigned)r->o.min_expires);
+			return reply(r, wb, q, 423, "Interval Too Brief", extra);
+		}
+		q->exp[i] = e > r->o.max_expires ? r->o.max_expires : e;
+		b = find_binding(a, &c->addr.uri);
+		q->match[i] = b;
+		if (b && same_call(b, q) && b->cseq >= q->cseq)
+			return reply(r, wb, q, 500, "Out Of Order CSeq", "Retry-After: 1\r\n");
+		for (size_t k = 0; k < i && b; k++) {
+			if (q->match[k] == b)
+				return reply(r, wb, q, 400, "Duplicate Contact", NULL);
+		}
+		if (!b && q->exp[i] != 0)
+			(*adds)++;
+	}
+	*done = false;
+	return 0;
+}
+
+/* The caps: per AOR (403) and in all (503, after a sweep). */
+static int step_caps(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+		     const char *key, struct reg_aor **ap, size_t adds, bool *done)
+{
+	*done = true;
+	if (adds && (*ap ? (*ap)->n : 0) + adds > r->o.max_bindings_per_aor)
+		return reply(r, wb, q, 403, "Too Many Bindings", NULL);
+	if (adds && r->st.nbind + adds > r->o.max_bindings) {
+		reg_store_gc(&r->st, q->now_ms);
+		*ap = reg_store_aor(&r->st, key, false); /* the sweep may have freed it */
+		for (size_t i = 0; i < q->n; i++)
+			q->match[i] = find_binding(*ap, &q->c[i].addr.uri);
+		if (r->st.nbind + adds > r->o.max_bindings)
+			return reply(r, wb, q, 503, "Registrar Full", "Retry-After: 60\r\n");
+	}
+	*done = false;
+	return 0;
+}
+
+/* Step 7, second pass: apply, and say what changed. */
+static int step_apply(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q,
+		      const char *key, struct reg_aor *a, size_t adds)
+{
+	size_t removed = 0, zero = 0, left;
+	int err;
+
+	if (adds && !a) {
+		a = reg_store_aor(&r->st, key, true);
+		if (!a)
+			return reply(r, wb, q, 500, "Out Of Memory", NULL);
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		char *text = NULL, *uri;
+
+		if (q->exp[i] == 0) {
+			zero++;
+			if (q->match[i])
+				reg_binding_del(&r->st, a, q->match[i]);
+			removed += q->match[i] != NULL;
+			continue;
+		}
+		uri = regent_pl_strdup(q->c[i].addr.uri_raw);
+		err = uri ? contact_text(&q->c[i], &text) : ENOMEM;
+		if (!err)
+			err = reg_binding_put(&r->st, a, q->match[i], text, uri, q->call_id,
+					      q->cseq, q->now_ms + (uint64_t)q->exp[i] * 1000);
+		free(text);
+		free(uri);
+		if (err)
+			return reply(r, wb, q, 500, "Out Of Memory", NULL);
+	}
+	left = a ? (size_t)a->n : 0;
+	if (q->n && zero == q->n)
+		regent_registrar_set_note(r, "un-REGISTER: %zu of %zu binding%s removed, %zu left",
+					  removed, zero, zero == 1 ? "" : "s", left);
+	else if (zero)
+		regent_registrar_set_note(r, "%zu binding%s removed (expires 0), %zu left", removed,
+					  removed == 1 ? "" : "s", left);
+	else if (!q->n)
+		regent_registrar_set_note(r, "query: %zu binding%s", left, left == 1 ? "" : "s");
+	return reply_ok(r, wb, q, a);
+}
+
+static int do_register(struct regent_registrar *r, struct regent_wbuf *wb, struct reg_req *q)
+{
+	char key[512], extra[160];
 	struct regent_addr to;
-	struct regent_pl user, method;
+	struct regent_pl user;
 	struct reg_aor *a;
-	uint32_t hexp = 0;
-	bool has_hexp;
 	size_t adds = 0;
+	bool done = false;
 	int err;
 
 	r->stats.registers++;
@@ -499,148 +607,33 @@ static int do_register(struct regent_registrar *r, struct regent_wbuf *wb, struc
 		if (r->f.fail_retry_after)
 			snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
 				 (unsigned)r->f.fail_retry_after);
-		return reply_simple(r, wb, m, r->f.fail_status, "Scripted Failure", q->src_host,
-				    q->src_port, extra);
+		return reply(r, wb, q, r->f.fail_status, "Scripted Failure", extra);
 	}
-	if (r->o.auth && r->nusers > 0) {
-		enum regent_auth_check rc =
-		    regent_auth_server_check(r->as, m, q->now_ms / 1000, &user);
-
-		if (rc != REGENT_AUTH_OK) {
-			reply_begin(wb, m, 401, "Unauthorized", q->src_host, q->src_port);
-			err = regent_auth_server_challenge(r->as, wb, q->now_ms / 1000,
-							   rc == REGENT_AUTH_STALE);
-			r->stats.challenges++;
-			return err ? err : regent_build_finish(wb, NULL, 0);
-		}
-	} else {
-		user = REGENT_PL_NULL;
-	}
-	if (regent_msg_to(m, &to) || aor_key(&to.uri, key, sizeof(key)))
-		return reply_simple(r, wb, m, 404, "Not Found", q->src_host, q->src_port, NULL);
+	err = step_auth(r, wb, q, &user, &done);
+	if (done)
+		return err;
+	if (regent_msg_to(q->m, &to) || aor_key(&to.uri, key, sizeof(key)))
+		return reply(r, wb, q, 404, "Not Found", NULL);
 	/* RFC 3261 §10.3 step 3: the authenticated user may change only its AOR. */
-	if (regent_pl_isset(user) && !regent_pl_eq(user, to.uri.user))
-		return reply_simple(r, wb, m, 403, "Forbidden", q->src_host, q->src_port, NULL);
-	err = check_require(m, bad, sizeof(bad));
-	if (err == EPROTO) {
-		snprintf(extra, sizeof(extra), "Unsupported: %s\r\n", bad);
-		return reply_simple(r, wb, m, 420, "Bad Extension", q->src_host, q->src_port,
-				    extra);
+	if (regent_pl_isset(user) && !regent_pl_eq(user, to.uri.user)) {
+		regent_registrar_set_note(r, "user \"%.*s\" may not change the bindings of %s",
+					  (int)user.l, user.p, key);
+		return reply(r, wb, q, 403, "Forbidden", NULL);
 	}
-	q->call_id = regent_msg_call_id(m);
-	if (err || regent_msg_cseq(m, &q->cseq, &method))
-		return reply_simple(r, wb, m, 400, "Bad Request", q->src_host, q->src_port, NULL);
-	err = regent_msg_u32(m, REGENT_HDR_EXPIRES, &hexp);
-	if (err && err != ENOENT)
-		return reply_simple(r, wb, m, 400, "Bad Expires", q->src_host, q->src_port, NULL);
-	has_hexp = err == 0;
-	for (;;) {
-		struct regent_contact c;
-
-		err = regent_msg_contact_next(m, &it, &c);
-		if (err == ENOENT)
-			break;
-		if (err)
-			return reply_simple(r, wb, m, 400, "Bad Contact", q->src_host, q->src_port,
-					    NULL);
-		if (q->n == REG_MAX_CONTACTS)
-			return reply_simple(r, wb, m, 403, "Too Many Contacts", q->src_host,
-					    q->src_port, NULL);
-		q->star |= c.star;
-		q->c[q->n++] = c;
-	}
+	err = step_read(r, wb, q, &done);
+	if (done)
+		return err;
 	a = reg_store_aor(&r->st, key, false);
 	if (a)
 		reg_aor_purge(&r->st, a, q->now_ms);
-
-	/* RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0. */
-	if (q->star) {
-		if (q->n != 1 || !has_hexp || hexp != 0)
-			return reply_simple(r, wb, m, 400, "Invalid Contact *", q->src_host,
-					    q->src_port, NULL);
-		for (struct reg_binding *b = a ? a->bindings : NULL; b; b = b->next) {
-			if (strlen(b->call_id) == q->call_id.l &&
-			    memcmp(b->call_id, q->call_id.p, q->call_id.l) == 0 &&
-			    b->cseq >= q->cseq)
-				return reply_simple(r, wb, m, 500, "Out Of Order CSeq", q->src_host,
-						    q->src_port, "Retry-After: 1\r\n");
-		}
-		while (a && a->bindings)
-			reg_binding_del(&r->st, a, a->bindings);
-		return reply_ok(r, wb, q, a);
-	}
-
-	/* Step 7, first pass: validate every Contact; change nothing yet, so
-	 * a refused request leaves the bindings as they were. */
-	for (size_t i = 0; i < q->n; i++) {
-		const struct regent_contact *c = &q->c[i];
-		uint32_t e = c->has_expires ? c->expires : has_hexp ? hexp : r->o.default_expires;
-		struct reg_binding *b;
-
-		if (e != 0 && e < r->o.min_expires) {
-			snprintf(extra, sizeof(extra), "Min-Expires: %u\r\n",
-				 (unsigned)r->o.min_expires);
-			return reply_simple(r, wb, m, 423, "Interval Too Brief", q->src_host,
-					    q->src_port, extra);
-		}
-		if (e > r->o.max_expires)
-			e = r->o.max_expires;
-		q->exp[i] = e;
-		b = find_binding(a, &c->addr.uri);
-		q->match[i] = b;
-		if (b && strlen(b->call_id) == q->call_id.l &&
-		    memcmp(b->call_id, q->call_id.p, q->call_id.l) == 0 && b->cseq >= q->cseq)
-			return reply_simple(r, wb, m, 500, "Out Of Order CSeq", q->src_host,
-					    q->src_port, "Retry-After: 1\r\n");
-		for (size_t k = 0; k < i && b; k++) {
-			if (q->match[k] == b)
-				return reply_simple(r, wb, m, 400, "Duplicate Contact", q->src_host,
-						    q->src_port, NULL);
-		}
-		if (!b && e != 0)
-			adds++;
-	}
-	if (adds && (a ? a->n : 0) + adds > r->o.max_bindings_per_aor)
-		return reply_simple(r, wb, m, 403, "Too Many Bindings", q->src_host, q->src_port,
-				    NULL);
-	if (adds && r->st.nbind + adds > r->o.max_bindings) {
-		reg_store_gc(&r->st, q->now_ms);
-		a = reg_store_aor(&r->st, key, false); /* the sweep may have freed it */
-		for (size_t i = 0; i < q->n; i++)
-			q->match[i] = find_binding(a, &q->c[i].addr.uri);
-		if (r->st.nbind + adds > r->o.max_bindings)
-			return reply_simple(r, wb, m, 503, "Registrar Full", q->src_host,
-					    q->src_port, "Retry-After: 60\r\n");
-	}
-
-	/* Second pass: apply. */
-	if (adds && !a) {
-		a = reg_store_aor(&r->st, key, true);
-		if (!a)
-			return reply_simple(r, wb, m, 500, "Out Of Memory", q->src_host,
-					    q->src_port, NULL);
-	}
-	for (size_t i = 0; i < q->n; i++) {
-		char *text = NULL;
-		char *uri;
-
-		if (q->exp[i] == 0) {
-			if (q->match[i])
-				reg_binding_del(&r->st, a, q->match[i]);
-			continue;
-		}
-		uri = regent_pl_strdup(q->c[i].addr.uri_raw);
-		err = uri ? contact_text(&q->c[i], &text) : ENOMEM;
-		if (!err)
-			err = reg_binding_put(&r->st, a, q->match[i], text, uri, q->call_id,
-					      q->cseq, q->now_ms + (uint64_t)q->exp[i] * 1000);
-		free(text);
-		free(uri);
-		if (err)
-			return reply_simple(r, wb, m, 500, "Out Of Memory", q->src_host,
-					    q->src_port, NULL);
-	}
-	return reply_ok(r, wb, q, a);
+	if (q->star)
+		return step_star(r, wb, q, a);
+	err = step_validate(r, wb, q, a, &adds, &done);
+	if (!done)
+		err = step_caps(r, wb, q, key, &a, adds, &done);
+	if (done)
+		return err;
+	return step_apply(r, wb, q, key, a, adds);
 }
 
 int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t len,
@@ -659,6 +652,7 @@ int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t 
 	if (!r || !buf || !wb)
 		return EINVAL;
 	r->stats.requests++;
+	r->note[0] = '\0';
 	if (regent_msg_parse(&m, buf, len, NULL, &e)) {
 		r->stats.malformed++;
 		return EBADMSG;

@@ -1,7 +1,8 @@
 /*
  * registrar — a small server-side registrar core (RFC 3261 §10.3), sans-I/O.
  * Used by the simulation harness, the `regent registrar` command, the demo
- * and benchmarks. A test and demo tool, not a production registrar.
+ * and benchmarks. A test and demo tool, not a production registrar: it is
+ * the regent_registrar library (registrar/), never part of libregent.
  *
  * It takes a request (bytes), the current time, and returns the response
  * bytes (or nothing, for a scripted drop). Bindings live in memory.
@@ -13,9 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "msg/msg.h"
-
 struct regent_registrar;
+struct regent_wbuf; /* src/msg: the response is written into one */
 
 struct regent_registrar_options {
 	const char *realm;	   /* default "regent" */
@@ -62,6 +62,25 @@ void regent_registrar_restart(struct regent_registrar *r);
 int regent_registrar_handle(struct regent_registrar *r, const char *buf, size_t len,
 			    uint64_t now_ms, const char *src_host, uint16_t src_port,
 			    struct regent_wbuf *wb);
+
+/* Answers bytes that regent_registrar_handle() found malformed (EBADMSG):
+ * RFC 3261 §8.2, a 400 whose reason phrase names the problem ("400
+ * Malformed Request (CSeq: bad number at 95)") with the Vias, From, To,
+ * Call-ID and CSeq the request had, written into wb; returns 0. Returns
+ * EBADMSG, writing nothing, when there is nowhere to answer (no readable
+ * Via) or the bytes are a response, and the note (below) says which and
+ * why; EINVAL when they are not malformed. */
+int regent_registrar_reject_malformed(struct regent_registrar *r, const char *buf, size_t len,
+				      const char *src_host, uint16_t src_port,
+				      struct regent_wbuf *wb);
+
+/* Why the last request handled got the answer it got, in one line for a
+ * log that helps debug a client ("" when there is nothing to add): which
+ * credential check failed (malformed username, unknown user, wrong
+ * password, foreign nonce...), an un-REGISTER and what it removed, a user
+ * changing another AOR's bindings, why a request was malformed. Valid until
+ * the next call on r. */
+const char *regent_registrar_note(const struct regent_registrar *r);
 
 /* Inspection, for tests and `regent query`-style output. */
 struct regent_registrar_binding {

@@ -1,7 +1,7 @@
 /*
  * store — the registrar's bindings: address-of-record -> contacts, each
  * with its Call-ID, CSeq and expiry (RFC 3261 §10.3). Internal to
- * src/registrar. Counts are capped so memory stays bounded whatever the
+ * registrar/. Counts are capped so memory stays bounded whatever the
  * peers send.
  */
 #ifndef REGENT_REGISTRAR_STORE_H

@@ -11,6 +11,7 @@
  * simply fetches a fresh nonce.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "auth/auth.h"
+#include "registrar/auth_server.h"
 
 enum {
 	NONCE_TS_HEX = 16,
@@ -329,51 +330,170 @@ static bool uri_matches(const struct regent_msg *req, struct regent_pl uri)
 	return regent_uri_equal(ruri, &u);
 }
 
+/* Records why a credential failed, for the registrar's log; returns BAD. */
+static enum regent_auth_check bad(struct regent_auth_why *v, enum regent_auth_fault f,
+				  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static enum regent_auth_check bad(struct regent_auth_why *v, enum regent_auth_fault f,
+				  const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v) {
+		v->fault = f;
+		va_start(ap, fmt);
+		vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+		va_end(ap);
+	}
+	return REGENT_AUTH_BAD;
+}
+
+/* A printable, bounded copy of a peer's value for a log line. */
+static const char *shown(struct regent_pl v, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v.l && n + 4 < size; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		out[n++] = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
+	}
+	if (v.l && n < v.l && n + 3 < size)
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	out[n] = '\0';
+	return out;
+}
+
+/* A username that cannot be the user part of a SIP URI (RFC 3261 §25.1:
+ * unreserved, escaped and "&=+$,;?/"): empty, or a URI or AOR given where
+ * the user alone was meant, or with spaces or controls. Returns the first
+ * bad character's offset + 1, or 0 when the form is fine. */
+static size_t bad_username_at(struct regent_pl u)
+{
+	if (!u.l)
+		return 1;
+	for (size_t i = 0; i < u.l; i++) {
+		unsigned char c = (unsigned char)u.p[i];
+
+		if (c <= 0x20 || c >= 0x7f || strchr(":@<>\"[]{}|\\^`#", c))
+			return i + 1;
+	}
+	return 0;
+}
+
+/* Who is asking: a user of ours, or why not (checked before the nonce, so a
+ * misconfigured client is told about its username first). */
+static enum regent_auth_check check_user(struct regent_auth_server *as,
+					 const struct regent_credentials *cr,
+					 const struct auth_user **up, struct regent_auth_why *v)
+{
+	char name[80];
+	size_t at;
+
+	if (cr->userhash)
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "userhash is not supported");
+	if (!regent_pl_isset(cr->username) || !cr->username.l)
+		return bad(v, REGENT_AUTH_FAULT_USERNAME, "malformed username: empty");
+	*up = user_find(as, cr->username.p, cr->username.l);
+	if (*up)
+		return REGENT_AUTH_OK;
+	at = bad_username_at(cr->username);
+	if (at)
+		return bad(
+		    v, REGENT_AUTH_FAULT_USERNAME,
+		    "malformed username \"%s\": '%c' at %zu (the user part alone is expected)",
+		    shown(cr->username, name, sizeof(name)),
+		    (cr->username.p[at - 1] > 0x20 && cr->username.p[at - 1] < 0x7f)
+			? cr->username.p[at - 1]
+			: '?',
+		    at);
+	return bad(v, REGENT_AUTH_FAULT_UNKNOWN_USER, "unknown user \"%s\"",
+		   shown(cr->username, name, sizeof(name)));
+}
+
+/* qop and nc (RFC 7616 §3.4): *qop is "auth", "auth-int" or NULL. */
+static enum regent_auth_check check_qop(const struct regent_auth_server *as,
+					const struct regent_credentials *cr, const char **qop,
+					uint32_t *nc, struct regent_auth_why *v)
+{
+	uint64_t ncv = 0;
+
+	*qop = NULL;
+	*nc = 0;
+	if (!regent_pl_isset(cr->qop)) {
+		/* we offered qop: RFC 2069 answers are refused */
+		return as->qop_auth ? bad(v, REGENT_AUTH_FAULT_OTHER, "no qop in the answer")
+				    : REGENT_AUTH_OK;
+	}
+	if (regent_pl_eq_str(cr->qop, "auth"))
+		*qop = "auth";
+	else if (regent_pl_eq_str(cr->qop, "auth-int"))
+		*qop = "auth-int";
+	else
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "qop not offered");
+	if (cr->nc.l != 8 || !hex_u64(cr->nc.p, 8, &ncv) || ncv == 0)
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "nc is not 8 hex digits above 0");
+	*nc = (uint32_t)ncv;
+	return REGENT_AUTH_OK;
+}
+
+/* The digest is right: only now may the nonce be called stale (RFC 7616
+ * §3.3: stale means "valid digest, old nonce"); then nc replay (§3.4). */
+static enum regent_auth_check check_fresh(struct regent_auth_server *as, uint64_t now_s,
+					  uint64_t ts, uint32_t seq, const char *qop, uint32_t nc,
+					  struct regent_auth_why *v)
+{
+	struct nc_slot *slot;
+
+	if (now_s > ts && now_s - ts >= as->lifetime)
+		return REGENT_AUTH_STALE;
+	if (!qop)
+		return REGENT_AUTH_OK;
+	slot = &as->ring[seq % as->nring];
+	if (slot->seq > seq)
+		return REGENT_AUTH_STALE; /* tracking evicted by a newer nonce */
+	if (slot->seq == seq && nc <= slot->nc)
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "nc %08x replayed", (unsigned)nc);
+	slot->seq = seq;
+	slot->nc = nc;
+	return REGENT_AUTH_OK;
+}
+
 static enum regent_auth_check verify(struct regent_auth_server *as, const struct regent_msg *req,
-				     const struct regent_credentials *cr, uint64_t now_s)
+				     const struct regent_credentials *cr, uint64_t now_s,
+				     struct regent_auth_why *v)
 {
 	char nonce[NONCE_LEN + 1], cnonce[256], uri[1024], method[64], expect[129], got[129];
 	enum regent_digest_alg alg = regent_digest_alg_parse(cr->algorithm);
-	const struct auth_user *u;
+	const struct auth_user *u = NULL;
 	struct regent_pl body;
 	const char *qop = NULL;
 	uint32_t seq = 0, nc = 0;
-	uint64_t ts = 0, ncv = 0;
+	uint64_t ts = 0;
 	bool offered = false;
-	struct nc_slot *slot;
 
 	for (size_t i = 0; i < as->nalgs; i++)
 		offered |= as->algs[i] == alg;
-	if (!offered || cr->userhash || !regent_pl_isset(cr->username) ||
-	    !regent_pl_isset(cr->response))
+	if (!offered)
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "algorithm not offered");
+	if (check_user(as, cr, &u, v) != REGENT_AUTH_OK)
 		return REGENT_AUTH_BAD;
+	if (!regent_pl_isset(cr->response))
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "no response");
 	if (!nonce_check(as, cr->nonce, &ts, &seq))
+		return bad(v, REGENT_AUTH_FAULT_NONCE, "nonce not issued by this registrar");
+	if (!uri_matches(req, cr->uri))
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "digest uri is not the Request-URI");
+	if (check_qop(as, cr, &qop, &nc, v) != REGENT_AUTH_OK)
 		return REGENT_AUTH_BAD;
-	u = user_find(as, cr->username.p, cr->username.l);
-	if (!u || !uri_matches(req, cr->uri))
-		return REGENT_AUTH_BAD;
-	if (regent_pl_isset(cr->qop)) {
-		if (regent_pl_eq_str(cr->qop, "auth"))
-			qop = "auth";
-		else if (regent_pl_eq_str(cr->qop, "auth-int"))
-			qop = "auth-int";
-		else
-			return REGENT_AUTH_BAD;
-		if (cr->nc.l != 8 || !hex_u64(cr->nc.p, 8, &ncv) || ncv == 0)
-			return REGENT_AUTH_BAD;
-		nc = (uint32_t)ncv;
-	} else if (as->qop_auth) {
-		return REGENT_AUTH_BAD; /* we offered qop: RFC 2069 answers are refused */
-	}
 	if ((qop || regent_digest_alg_is_sess(alg)) &&
 	    !copy_param(cr->cnonce, cnonce, sizeof(cnonce)))
-		return REGENT_AUTH_BAD;
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "no usable cnonce");
 	memcpy(nonce, cr->nonce.p, NONCE_LEN);
 	nonce[NONCE_LEN] = '\0';
 	if (!copy_param(cr->uri, uri, sizeof(uri)) ||
 	    regent_pl_strcpy(regent_msg_method(req), method, sizeof(method)) ||
 	    !copy_param(cr->response, got, sizeof(got)))
-		return REGENT_AUTH_BAD;
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "a value too long");
 	body = regent_msg_body(req);
 	struct regent_digest_input in = {
 	    .alg = alg,
@@ -390,32 +510,21 @@ static enum regent_auth_check verify(struct regent_auth_server *as, const struct
 	    .body_len = body.l,
 	};
 	if (regent_digest_response(&in, expect))
-		return REGENT_AUTH_BAD;
+		return bad(v, REGENT_AUTH_FAULT_OTHER, "digest cannot be computed");
 	for (char *p = got; *p; p++) {
 		if (*p >= 'A' && *p <= 'F')
 			*p = (char)(*p - 'A' + 'a');
 	}
 	if (strlen(got) != strlen(expect) || CRYPTO_memcmp(got, expect, strlen(expect)) != 0)
-		return REGENT_AUTH_BAD;
-	/* The digest is right: only now may the nonce be called stale
-	 * (RFC 7616 §3.3: stale means "valid digest, old nonce"). */
-	if (now_s > ts && now_s - ts >= as->lifetime)
-		return REGENT_AUTH_STALE;
-	if (!qop)
-		return REGENT_AUTH_OK;
-	slot = &as->ring[seq % as->nring];
-	if (slot->seq > seq)
-		return REGENT_AUTH_STALE; /* tracking evicted by a newer nonce */
-	if (slot->seq == seq && nc <= slot->nc)
-		return REGENT_AUTH_BAD; /* replayed nc (RFC 7616 §3.4) */
-	slot->seq = seq;
-	slot->nc = nc;
-	return REGENT_AUTH_OK;
+		return bad(v, REGENT_AUTH_FAULT_PASSWORD, "wrong password for user \"%s\"",
+			   u->name);
+	return check_fresh(as, now_s, ts, seq, qop, nc, v);
 }
 
-enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
-						const struct regent_msg *req, uint64_t now_s,
-						struct regent_pl *user)
+enum regent_auth_check regent_auth_server_check_detail(struct regent_auth_server *as,
+						       const struct regent_msg *req, uint64_t now_s,
+						       struct regent_pl *user,
+						       struct regent_auth_why *v)
 {
 	struct regent_msg_iter it = {0};
 	struct regent_credentials cr;
@@ -423,6 +532,10 @@ enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
 
 	if (user)
 		*user = REGENT_PL_NULL;
+	if (v) {
+		v->fault = REGENT_AUTH_FAULT_NONE;
+		v->detail[0] = '\0';
+	}
 	if (!as || !req)
 		return REGENT_AUTH_MISSING;
 	while ((err = regent_msg_credentials_next(req, REGENT_HDR_AUTHORIZATION, &it, &cr)) !=
@@ -432,10 +545,19 @@ enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
 		if (err || !regent_pl_caseeq_str(cr.scheme, "Digest") ||
 		    !regent_pl_eq_str(cr.realm, as->realm))
 			continue; /* for another realm or scheme (RFC 3261 §22.4) */
-		rc = verify(as, req, &cr, now_s);
+		rc = verify(as, req, &cr, now_s, v);
 		if (rc == REGENT_AUTH_OK && user)
 			*user = cr.username;
+		if (rc == REGENT_AUTH_STALE && v)
+			snprintf(v->detail, sizeof(v->detail), "nonce expired (stale)");
 		return rc;
 	}
 	return REGENT_AUTH_MISSING;
+}
+
+enum regent_auth_check regent_auth_server_check(struct regent_auth_server *as,
+						const struct regent_msg *req, uint64_t now_s,
+						struct regent_pl *user)
+{
+	return regent_auth_server_check_detail(as, req, now_s, user, NULL);
 }
