@@ -40,7 +40,7 @@ bench: release
 	@bench/client/run $(REL)
 
 format:
-	@find include src tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i
+	@find include src registrar tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i
 
 install: release
 	cmake --install $(REL)

@@ -1,6 +1,6 @@
 /*
  * test_sim_defects — each defect numbered 1–12 in SIP.js's Registerer
- * (sipjs-registerer.md §4a) shown absent in regent, one test per defect,
+ * (docs/sipjs-differences.md, same numbering) shown absent in regent, one test per defect,
  * with the real Registerer and the real registrar core in virtual time.
  * Odd responses the registrar core would never send come from script hooks.
  */

@@ -1,7 +1,7 @@
 /*
  * test_sim_many — hundreds of Registerers on one UA, each on its own
- * schedule, for two virtual hours (DESIGN.md: `regent load` keeps thousands
- * of registrations alive from one process). The UA runs only what is due,
+ * schedule, for two virtual hours (docs/design.md: one process keeps
+ * thousands of registrations alive). The UA runs only what is due,
  * from a timer heap, and finds the Registerer of a response by its branch;
  * this proves the schedule is still every Registerer's own:
  *   - every 2xx follows the previous one within the granted expiry (no

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "fake_env.h"
 #include "msg/msg.h"
 #include "regent.h"
 
@@ -30,7 +31,8 @@ struct ev_rec {
 
 struct fix {
 	uint64_t now;
-	uint64_t seed;
+	struct sim_rng rng;
+	struct fake_env fe; /* now and rng, as the UA's regent_env */
 	char *sent[MAXMSG];
 	size_t nsent;
 	uint64_t sent_at[MAXMSG];
@@ -49,24 +51,6 @@ struct fix {
 	char log[8192];
 	size_t loglen;
 };
-
-static uint64_t f_now(void *arg)
-{
-	return ((struct fix *)arg)->now;
-}
-
-static void f_random(void *arg, void *buf, size_t len)
-{
-	struct fix *f = arg;
-	unsigned char *p = buf;
-
-	for (size_t i = 0; i < len; i++) {
-		f->seed ^= f->seed << 13;
-		f->seed ^= f->seed >> 7;
-		f->seed ^= f->seed << 17;
-		p[i] = (unsigned char)(f->seed >> 24);
-	}
-}
 
 static int f_send(void *arg, const char *buf, size_t len)
 {
@@ -136,14 +120,15 @@ static struct fix *setup_full(const char *password, bool with_instance, uint32_t
 	struct fix *f = calloc(1, sizeof(*f));
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env = {f_now, f_random, f};
+	struct regent_env env;
 	struct regent_sender snd = {NULL, f_send, NULL, f};
 	struct regent_flow_info fi;
 	struct regent_error e;
 
 	assert_non_null(f);
 	f->now = 1000000;
-	f->seed = 0x9e3779b97f4a7c15ull;
+	sim_rng_seed(&f->rng, 0x9e3779b97f4a7c15ull);
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = "sip:alice@example.com";
 	uo.authorization_password = password;
@@ -1183,12 +1168,13 @@ static void bad_ua_options_refused_naming_the_field(void **state)
 	struct regent_ua *ua;
 	struct regent_error e;
 	struct fix dummy;
-	struct regent_env env = {f_now, f_random, &dummy};
+	struct regent_env env;
 	struct regent_sender snd = {NULL, f_send, NULL, &dummy};
 
 	(void)state;
 	memset(&dummy, 0, sizeof(dummy));
-	dummy.seed = 1;
+	sim_rng_seed(&dummy.rng, 1);
+	fake_env_init(&dummy.fe, &env, &dummy.now, &dummy.rng);
 	regent_ua_options_init(&uo);
 	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
 	assert_non_null(strstr(e.text, "uri"));
@@ -1209,7 +1195,7 @@ static void own_username_needs_a_secret_of_its_own_or_a_password(void **state)
 {
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env = {f_now, f_random, NULL};
+	struct regent_env env;
 	struct regent_sender snd = {NULL, f_send, NULL, NULL};
 	struct regent_ua *ua = NULL;
 	struct regent_registerer *r = NULL;
@@ -1218,7 +1204,9 @@ static void own_username_needs_a_secret_of_its_own_or_a_password(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	env.arg = snd.arg = f;
+	sim_rng_seed(&f->rng, 1);
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
+	snd.arg = f;
 	regent_ua_options_init(&uo);
 	uo.uri = "sip:alice@example.com";
 	uo.authorization_ha1 = "b077287b387044390375790e3bc509ff";

@@ -1,7 +1,8 @@
 /*
- * What an idle UA holds on the heap (DESIGN.md: the pair UA + Registerer is
- * what scales in the load mode). Two things used to be made by every
- * regent_ua_alloc() and are now made only when needed:
+ * What an idle UA holds on the heap (docs/design.md: the pair UA + Registerer
+ * is what scales when one process keeps many registrations alive). Two things
+ * used to be made by every regent_ua_alloc() and are now made only when
+ * needed:
  *   - the system CA store, loaded into an SSL_CTX (~830 KB), only at the
  *     first TLS connection;
  *   - the c-ares channel (~74 KB of tables), only while a name resolves.

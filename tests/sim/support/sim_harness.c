@@ -60,20 +60,6 @@ uint64_t sim_now(const struct sim_harness *h)
 	return h->now - SIM_T0_MS;
 }
 
-static uint64_t env_now(void *arg)
-{
-	const struct sim_harness *h = arg;
-
-	return h->now;
-}
-
-static void env_random(void *arg, void *buf, size_t len)
-{
-	struct sim_harness *h = arg;
-
-	sim_rng_bytes(&h->ua_rng, buf, len);
-}
-
 static void count_minute(struct sim_harness *h, uint32_t **arr)
 {
 	size_t m = (size_t)(sim_now(h) / 60000);
@@ -244,9 +230,7 @@ int sim_harness_alloc(struct sim_harness **hp, const struct sim_setup *s, uint64
 	} else {
 		snprintf(h->instance_id, sizeof(h->instance_id), "%s", uo.instance_id);
 	}
-	env.now_ms = env_now;
-	env.random = env_random;
-	env.arg = h;
+	fake_env_init(&h->ua_env, &env, &h->now, &h->ua_rng);
 	snd.open = NULL;
 	snd.send = sender_send;
 	snd.close = NULL;

@@ -25,6 +25,7 @@
 #include "registrar/registrar.h"
 
 #include "sim_net.h"
+#include "fake_env.h"
 #include "sim_rng.h"
 
 /* Virtual time starts here (not 0, so that "0 = unset" bugs show up). */
@@ -82,6 +83,7 @@ struct sim_harness {
 	uint64_t seed;
 	uint64_t now; /* absolute virtual ms */
 	struct sim_rng ua_rng, registrar_rng;
+	struct fake_env ua_env; /* now and ua_rng, as the UA's regent_env */
 	struct sim_net *net;
 	struct regent_ua *ua;
 	struct regent_registerer *reg;

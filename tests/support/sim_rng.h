@@ -1,5 +1,6 @@
 /*
- * sim_rng — a seeded, reproducible random source for the simulation.
+ * sim_rng — a seeded, reproducible random source for the tests (tests/support:
+ * used by the simulation, the unit tests' fake_env and the benchmarks).
  *
  * xoshiro256** (Blackman & Vigna), seeded through splitmix64 so that any
  * 64-bit seed, 0 included, gives a well-mixed state. Every random decision

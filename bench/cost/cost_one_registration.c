@@ -1,6 +1,7 @@
 /*
  * cost_one_registration — what one complete authenticated registration
- * costs the client side, for BENCHMARKS.md. Not a test: run it by hand.
+ * costs the client side, for BENCHMARKS.md. A bench program (bench/cost), not
+ * a test: run it by hand.
  *
  *   valgrind --tool=callgrind --collect-atstart=no ./cost_one_registration \
  *            [MD5|SHA-256] [N=1000] [warm|cold]
@@ -36,7 +37,7 @@
 #include "msg/msg.h"
 #include "regent.h"
 #include "registrar/registrar.h"
-#include "sim_rng.h"
+#include "fake_env.h"
 
 /* ------------------------------------------------ malloc accounting */
 
@@ -117,20 +118,11 @@ char *__wrap_strdup(const char *s)
 struct client {
 	uint64_t now;
 	struct sim_rng rng;
+	struct fake_env fe; /* the clock and rng above, as a regent_env */
 	char out[8192];
 	size_t out_len;
 	unsigned sent;
 };
-
-static uint64_t now_ms(void *arg)
-{
-	return ((struct client *)arg)->now;
-}
-
-static void rnd(void *arg, void *buf, size_t len)
-{
-	sim_rng_bytes(&((struct client *)arg)->rng, buf, len);
-}
 
 static int send_h(void *arg, const char *buf, size_t len)
 {
@@ -209,7 +201,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	long long t0;
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env = {now_ms, rnd, c};
+	struct regent_env env;
 	struct regent_sender snd = {NULL, send_h, NULL, c};
 	struct regent_flow_info fi = {
 	    .transport = REGENT_TP_UDP, .local_port = 5070, .peer_port = 5060};
@@ -217,6 +209,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	char contact[32], uri[64];
 	int err;
 
+	fake_env_init(&c->fe, &env, &c->now, &c->rng);
 	snprintf(fi.local_host, sizeof(fi.local_host), "127.0.0.1");
 	snprintf(fi.peer_host, sizeof(fi.peer_host), "127.0.0.1");
 	/* One AOR per UA, as in a load test (a registrar caps bindings per AOR). */

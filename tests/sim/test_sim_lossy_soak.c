@@ -3,7 +3,8 @@
  * virtual time: 24 h, 30 % loss each way, duplicated responses, expires 60.
  * Proves the binding is held almost all the time, no minute carries a storm,
  * `waiting` never sticks, and no 0 ms loop (bounded steps).
- * (The full simulation with the real registrar core lives in tests/sim/.)
+ * Unlike the other tests here it needs no harness: the registrar is a
+ * few lines below (test_sim_lossy_day runs the real registrar core).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "msg/msg.h"
+#include "fake_env.h"
 #include "regent.h"
 
 #define QMAX 64
@@ -30,7 +32,9 @@ struct pkt {
 };
 
 struct soak {
-	uint64_t now, rng;
+	uint64_t now;
+	struct sim_rng rng; /* the link's losses and delays, and the UA's bytes */
+	struct fake_env fe; /* now and rng, as the UA's regent_env */
 	struct pkt q[QMAX]; /* responses in flight to the UA */
 	size_t nq;
 	uint64_t bound_until; /* registrar: our binding expires at */
@@ -44,22 +48,7 @@ struct soak {
 
 static uint64_t rnd(struct soak *s)
 {
-	s->rng ^= s->rng << 13;
-	s->rng ^= s->rng >> 7;
-	s->rng ^= s->rng << 17;
-	return s->rng;
-}
-
-static uint64_t s_now(void *arg)
-{
-	return ((struct soak *)arg)->now;
-}
-
-static void s_random(void *arg, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)(rnd(arg) >> 32);
+	return sim_rng_next(&s->rng);
 }
 
 static void enqueue(struct soak *s, const char *b, size_t l, uint64_t delay)
@@ -151,7 +140,7 @@ static void day_at_30_percent_loss_holds_binding_and_never_storms(void **state)
 	struct soak *s = calloc(1, sizeof(*s));
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env = {s_now, s_random, s};
+	struct regent_env env;
 	struct regent_sender snd = {NULL, s_send, NULL, s};
 	struct regent_flow_info fi;
 	struct regent_ua *ua;
@@ -162,7 +151,8 @@ static void day_at_30_percent_loss_holds_binding_and_never_storms(void **state)
 
 	(void)state;
 	assert_non_null(s);
-	s->rng = 0x2545f4914f6cdd1dull;
+	sim_rng_seed(&s->rng, 0x2545f4914f6cdd1dull);
+	fake_env_init(&s->fe, &env, &s->now, &s->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = "sip:alice@example.com";
 	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), 0);
