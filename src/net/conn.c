@@ -13,12 +13,11 @@
  * State: CONNECTING (non-blocking connect) -> TLS handshake -> WS upgrade ->
  * UP, each step skipped when it does not apply; the connect timeout covers
  * all of them. Handlers run only from regent_conn_process(), never from
- * open/send/free, and a handler may free the conn (deferred until the
- * process call unwinds).
+ * open/send/free, and a handler may free the conn (the guard of
+ * src/base/guard.h defers it until the process call unwinds).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,6 +35,8 @@
 #include <unistd.h>
 #include <wslay/wslay.h>
 
+#include "base/base.h"
+#include "base/guard.h"
 #include "msg/msg.h"
 #include "net/net.h"
 
@@ -60,39 +61,9 @@ struct regent_conn {
 	size_t outlen, outcap;
 	uint64_t deadline; /* connect/handshake, or next keep-alive */
 	struct regent_flow_info fi;
-	int send_err; /* a send failed: reported as down() by the next process */
-	int busy;     /* inside regent_conn_process */
-	bool dead;    /* freed while busy */
+	int send_err;		   /* a send failed: reported as down() by the next process */
+	struct regent_guard guard; /* src/base/guard.h: held by regent_conn_process */
 };
-
-/* local names: net/ does not depend on the ua layer */
-static const char *tpname(enum regent_transport tp)
-{
-	static const char *n[] = {"NONE", "UDP", "TCP", "TLS", "WS", "WSS"};
-	return (unsigned)tp < 6 ? n[tp] : "?";
-}
-
-static const char *errname(int err)
-{
-	if (err == REGENT_ETLSVERIFY)
-		return "TLS certificate verification failed";
-	return strerror(err);
-}
-
-static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
-{
-	if (!c->h.log)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	c->h.log(c->h.arg, lvl, line);
-}
 
 static int out_append(struct regent_conn *c, const void *p, size_t l)
 {
@@ -118,8 +89,9 @@ static void go_down(struct regent_conn *c, int err)
 	if (c->st == C_DOWN)
 		return;
 	c->st = C_DOWN;
-	logf_(c, err ? REGENT_LOG_WARN : REGENT_LOG_INFO, "%s flow to %s: down (%s)",
-	      tpname(c->t.tp), c->t.host, errname(err));
+	regent_log_emit(c->o.log, err ? REGENT_LOG_WARN : REGENT_LOG_INFO,
+			"%s flow to %s: down (%s)", regent_transport_name(c->t.tp), c->t.host,
+			regent_strerror(err));
 	if (c->h.down)
 		c->h.down(c->h.arg, err);
 }
@@ -271,13 +243,14 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 {
 	struct regent_conn *c = user;
 	/* RFC 7118 §5.1: one SIP message per text or binary message */
-	if (c->dead || c->st != C_UP)
+	if (regent_guard_doomed(&c->guard) || c->st != C_UP)
 		return;
 	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
 		if (c->h.recv)
 			c->h.recv(c->h.arg, (const char *)arg->msg, arg->msg_length);
 	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
-		logf_(c, REGENT_LOG_INFO, "WebSocket close from peer (code %u)", arg->status_code);
+		regent_log_emit(c->o.log, REGENT_LOG_INFO, "WebSocket close from peer (code %u)",
+				arg->status_code);
 	}
 }
 
@@ -373,24 +346,27 @@ static int ws_check_response(struct regent_conn *c, size_t hl)
 	size_t vl;
 	if (hl < 12 || strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
 		const char *e = memchr(c->in, '\r', hl);
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
-		      (int)((e ? e : c->in + hl) - c->in), c->in);
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
+				(int)((e ? e : c->in + hl) - c->in), c->in);
 		return ECONNREFUSED;
 	}
 	if (!http_hdr(c->in, hl, "Upgrade", &v, &vl) || !token_in(v, vl, "websocket") ||
 	    !http_hdr(c->in, hl, "Connection", &v, &vl) || !token_in(v, vl, "upgrade")) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: missing Upgrade/Connection");
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
+				"WebSocket upgrade: missing Upgrade/Connection");
 		return EPROTO;
 	}
 	if (!http_hdr(c->in, hl, "Sec-WebSocket-Accept", &v, &vl) || vl != strlen(c->ws_accept) ||
 	    memcmp(v, c->ws_accept, vl) != 0) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: bad Sec-WebSocket-Accept");
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
+				"WebSocket upgrade: bad Sec-WebSocket-Accept");
 		return EPROTO;
 	}
 	/* RFC 7118 §4: the server must agree on the "sip" subprotocol */
 	if (!http_hdr(c->in, hl, "Sec-WebSocket-Protocol", &v, &vl) || vl != 3 ||
 	    strncasecmp(v, "sip", 3) != 0) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: server did not accept protocol sip");
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
+				"WebSocket upgrade: server did not accept protocol sip");
 		return EPROTO;
 	}
 	return 0;
@@ -418,8 +394,9 @@ static void become_up(struct regent_conn *c)
 	c->deadline = c->o.keepalive_interval_s && c->stream
 			  ? UINT64_MAX - 1 /* set by process with now */
 			  : UINT64_MAX;
-	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", tpname(c->t.tp), c->fi.local_host,
-	      c->fi.local_port, c->fi.peer_host, c->fi.peer_port);
+	regent_log_emit(c->o.log, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u",
+			regent_transport_name(c->t.tp), c->fi.local_host, c->fi.local_port,
+			c->fi.peer_host, c->fi.peer_port);
 	if (c->h.up)
 		c->h.up(c->h.arg, &c->fi);
 }
@@ -447,10 +424,11 @@ static int after_connect(struct regent_conn *c)
 		if (!ip) /* RFC 6066 §3: SNI carries host names, not literals */
 			SSL_set_tlsext_host_name(c->ssl, c->t.host);
 		if (regent_tls_insecure(c->o.tls)) {
-			logf_(c, REGENT_LOG_WARN,
-			      "TLS VERIFICATION DISABLED (tls_insecure): the peer %s is NOT "
-			      "authenticated; anyone on the path can impersonate it",
-			      c->t.host);
+			regent_log_emit(
+			    c->o.log, REGENT_LOG_WARN,
+			    "TLS VERIFICATION DISABLED (tls_insecure): the peer %s is NOT "
+			    "authenticated; anyone on the path can impersonate it",
+			    c->t.host);
 		} else if (ip) {
 			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->t.host);
 		} else {
@@ -483,19 +461,21 @@ static int tls_step(struct regent_conn *c)
 	}
 	long vr = SSL_get_verify_result(c->ssl);
 	if (vr != X509_V_OK) {
-		logf_(c, REGENT_LOG_ERROR, "TLS: certificate of %s not accepted: %s", c->t.host,
-		      X509_verify_cert_error_string(vr));
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
+				"TLS: certificate of %s not accepted: %s", c->t.host,
+				X509_verify_cert_error_string(vr));
 		return REGENT_ETLSVERIFY;
 	}
 	char eb[256];
 	ERR_error_string_n(ERR_peek_error(), eb, sizeof(eb));
-	logf_(c, REGENT_LOG_ERROR, "TLS handshake with %s failed: %s", c->t.host, eb);
+	regent_log_emit(c->o.log, REGENT_LOG_ERROR, "TLS handshake with %s failed: %s", c->t.host,
+			eb);
 	return ECONNREFUSED;
 }
 
 static int deliver_stream(struct regent_conn *c)
 {
-	while (c->inlen > 0 && !c->dead && c->st == C_UP) {
+	while (c->inlen > 0 && !regent_guard_doomed(&c->guard) && c->st == C_UP) {
 		size_t skip = 0, ml = 0;
 		bool pong = false;
 		int e = regent_frame_stream(c->in, c->inlen, c->o.max_msg, &skip, &ml, &pong);
@@ -506,12 +486,13 @@ static int deliver_stream(struct regent_conn *c)
 			return 0;
 		}
 		if (e) {
-			logf_(c, REGENT_LOG_WARN, "stream framing error: %s", strerror(e));
+			regent_log_emit(c->o.log, REGENT_LOG_WARN, "stream framing error: %s",
+					strerror(e));
 			return e; /* RFC 3261 §18.3: the stream cannot be resynchronised */
 		}
 		if (c->h.recv)
 			c->h.recv(c->h.arg, c->in + skip, ml);
-		if (c->dead)
+		if (regent_guard_doomed(&c->guard))
 			return 0;
 		consume(c, skip + ml);
 	}
@@ -522,7 +503,7 @@ static int on_readable(struct regent_conn *c)
 {
 	if (!c->stream) {
 		char buf[65536];
-		for (int i = 0; i < 64 && !c->dead && c->st == C_UP; i++) {
+		for (int i = 0; i < 64 && !regent_guard_doomed(&c->guard) && c->st == C_UP; i++) {
 			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -555,14 +536,14 @@ static int on_readable(struct regent_conn *c)
 		if (r)
 			return r;
 		become_up(c);
-		if (c->dead)
+		if (regent_guard_doomed(&c->guard))
 			return 0;
 	}
 	if (c->st == C_UP) {
 		if (c->ws) {
 			if (c->inlen && wslay_event_recv(c->wctx) != 0)
 				return EPROTO;
-			if (c->dead)
+			if (regent_guard_doomed(&c->guard))
 				return 0;
 			/* pong, close reply */
 			if (wslay_event_send(c->wctx) != 0)
@@ -615,9 +596,10 @@ int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
 	/* the TLS context (the system CA store, made at the first TLS flow)
 	 * before any connect: a failure costs no TCP handshake */
 	if (c->tls && !regent_tls_ssl_ctx(o->tls)) {
-		logf_(c, REGENT_LOG_ERROR,
-		      "TLS to %s: cannot make the TLS context (system CA store): out of memory",
-		      t->host);
+		regent_log_emit(
+		    c->o.log, REGENT_LOG_ERROR,
+		    "TLS to %s: cannot make the TLS context (system CA store): out of memory",
+		    t->host);
 		err = ENOMEM;
 		goto out;
 	}
@@ -682,11 +664,8 @@ void regent_conn_free(struct regent_conn *c)
 {
 	if (!c)
 		return;
-	if (c->busy) {
-		c->dead = true;
-		return;
-	}
-	conn_destroy(c);
+	if (regent_guard_doom(&c->guard))
+		conn_destroy(c);
 }
 
 int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
@@ -755,14 +734,14 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 	int err = 0;
 	if (!c || c->st == C_DOWN)
 		return;
-	c->busy++;
+	regent_guard_enter(&c->guard);
 	if (c->send_err) {
 		err = c->send_err;
 		goto out;
 	}
 	if (c->st != C_UP && now >= c->deadline) {
-		logf_(c, REGENT_LOG_WARN, "%s connect to %s:%u timed out", tpname(c->t.tp),
-		      c->fi.peer_host, c->fi.peer_port);
+		regent_log_emit(c->o.log, REGENT_LOG_WARN, "%s connect to %s:%u timed out",
+				regent_transport_name(c->t.tp), c->fi.peer_host, c->fi.peer_port);
 		err = ETIMEDOUT;
 		goto out;
 	}
@@ -778,13 +757,13 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		if (!(revents & REGENT_POLL_OUT) && c->stream)
 			goto out;
 		err = after_connect(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 	}
 	if (c->st == C_TLS && (revents || c->ssl_want_write)) {
 		c->ssl_want_write = false;
 		err = tls_step(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 		revents |= REGENT_POLL_IN; /* SSL may hold application data already */
 	}
@@ -800,7 +779,7 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 	}
 	if ((revents & REGENT_POLL_IN) && (c->st == C_WS || c->st == C_UP)) {
 		err = on_readable(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 	}
 	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS; on WS/WSS a ping
@@ -824,17 +803,9 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		}
 	}
 out:
-	c->busy--;
-	if (c->dead) {
-		if (!c->busy)
-			conn_destroy(c);
-		return;
-	}
-	if (err) {
-		c->busy++;
+	/* down() may free c: still inside the guard */
+	if (err && !regent_guard_doomed(&c->guard))
 		go_down(c, err);
-		c->busy--;
-		if (c->dead && !c->busy)
-			conn_destroy(c);
-	}
+	if (regent_guard_leave(&c->guard))
+		conn_destroy(c);
 }

@@ -10,43 +10,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/base.h"
 #include "net/net.h"
 
-static int fail(struct regent_error *err, const char *s, const char *why)
+/* The error names the option the string came from (`field`). */
+static int fail(struct regent_error *err, const char *field, const char *s, const char *why)
 {
-	if (err) {
-		err->code = EINVAL;
-		snprintf(err->text, sizeof(err->text), "server: \"%.120s\": %s", s, why);
-	}
-	return EINVAL;
-}
-
-static enum regent_transport tp_from_name(const char *p, size_t l)
-{
-	static const struct {
-		const char *n;
-		enum regent_transport tp;
-	} names[] = {{"udp", REGENT_TP_UDP},
-		     {"tcp", REGENT_TP_TCP},
-		     {"tls", REGENT_TP_TLS},
-		     {"ws", REGENT_TP_WS},
-		     {"wss", REGENT_TP_WSS}};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strlen(names[i].n) == l && strncasecmp(p, names[i].n, l) == 0)
-			return names[i].tp;
-	}
-	return REGENT_TP_NONE;
+	return regent_error_set(err, EINVAL, "%s: \"%.120s\": %s", field, s, why);
 }
 
 /* host[:port] up to one of `stops` (or the end); brackets for IPv6. */
 static int parse_hostport(struct regent_dest *d, const char *p, const char *end, const char *s,
-			  struct regent_error *err)
+			  const char *field, struct regent_error *err)
 {
 	const char *h = p, *he;
 	if (p < end && *p == '[') {
 		he = memchr(p, ']', (size_t)(end - p));
 		if (!he)
-			return fail(err, s, "unterminated IPv6 reference");
+			return fail(err, field, s, "unterminated IPv6 reference");
 		h = p + 1;
 		p = he + 1;
 	} else {
@@ -57,43 +38,49 @@ static int parse_hostport(struct regent_dest *d, const char *p, const char *end,
 	}
 	size_t hl = (size_t)(he - h);
 	if (hl == 0 || hl >= sizeof(d->host))
-		return fail(err, s, "bad host");
+		return fail(err, field, s, "bad host");
 	memcpy(d->host, h, hl);
 	d->host[hl] = '\0';
 	for (size_t i = 0; i < hl; i++) {
 		char c = d->host[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '-' || c == '.' || c == ':' || c == '_'))
-			return fail(err, s, "bad character in host");
+			return fail(err, field, s, "bad character in host");
 	}
 	if (p < end && *p == ':') {
 		unsigned v = 0;
 		p++;
 		if (p == end)
-			return fail(err, s, "empty port");
+			return fail(err, field, s, "empty port");
 		for (; p < end; p++) {
 			if (*p < '0' || *p > '9')
-				return fail(err, s, "bad port");
+				return fail(err, field, s, "bad port");
 			v = v * 10 + (unsigned)(*p - '0');
 			if (v > 65535)
-				return fail(err, s, "port out of range");
+				return fail(err, field, s, "port out of range");
 		}
 		if (v == 0)
-			return fail(err, s, "port 0");
+			return fail(err, field, s, "port 0");
 		d->port = (uint16_t)v;
 	} else if (p != end) {
-		return fail(err, s, "junk after host");
+		return fail(err, field, s, "junk after host");
 	}
 	struct in6_addr a6;
 	d->numeric =
 	    inet_pton(AF_INET, d->host, &a6) == 1 || inet_pton(AF_INET6, d->host, &a6) == 1;
 	if (strchr(d->host, ':') && !d->numeric)
-		return fail(err, s, "bad IPv6 address");
+		return fail(err, field, s, "bad IPv6 address");
 	return 0;
 }
 
 int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transport force,
 		      struct regent_error *err)
+{
+	return regent_dest_parse_field(d, s, force, "server", err);
+}
+
+int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_transport force,
+			    const char *field, struct regent_error *err)
 {
 	if (!d || !s)
 		return EINVAL;
@@ -108,7 +95,7 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 		const char *pe = p;
 		while (pe < end && *pe != '/' && *pe != '?' && *pe != '#')
 			pe++;
-		int e = parse_hostport(d, p, pe, s, err);
+		int e = parse_hostport(d, p, pe, s, field, err);
 		if (e)
 			return e;
 		size_t pl = (size_t)(end - pe);
@@ -116,10 +103,10 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 			strcpy(d->ws_path, "/");
 		} else {
 			if (*pe != '/' || pl >= sizeof(d->ws_path) || memchr(pe, '#', pl))
-				return fail(err, s, "bad resource path");
+				return fail(err, field, s, "bad resource path");
 			for (size_t i = 0; i < pl; i++) {
 				if ((unsigned char)pe[i] <= ' ' || pe[i] == 0x7f)
-					return fail(err, s, "bad character in path");
+					return fail(err, field, s, "bad character in path");
 			}
 			memcpy(d->ws_path, pe, pl);
 			d->ws_path[pl] = '\0';
@@ -127,7 +114,7 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 		if (!d->port)
 			d->port = d->secure ? 443 : 80;
 		if (force != REGENT_TP_NONE && force != d->tp)
-			return fail(err, s, "transport option contradicts the URL scheme");
+			return fail(err, field, s, "transport option contradicts the URL scheme");
 		return 0;
 	}
 
@@ -138,7 +125,7 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 	} else if (strncasecmp(s, "sip:", 4) == 0) {
 		p = s + 4;
 	} else {
-		return fail(err, s, "not a sip:, sips:, ws:// or wss:// address");
+		return fail(err, field, s, "not a sip:, sips:, ws:// or wss:// address");
 	}
 	/* userinfo ends at the last '@' before params/headers */
 	const char *hend = p;
@@ -151,7 +138,7 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 	}
 	if (at)
 		p = at + 1;
-	int e = parse_hostport(d, p, hend, s, err);
+	int e = parse_hostport(d, p, hend, s, field, err);
 	if (e)
 		return e;
 	/* ;transport= (RFC 3261 §19.1.1) */
@@ -165,9 +152,9 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 		while (ne < pend && *ne != ';')
 			ne++;
 		if ((size_t)(ne - q) > 10 && strncasecmp(q, "transport=", 10) == 0) {
-			enum regent_transport tp = tp_from_name(q + 10, (size_t)(ne - q - 10));
-			if (tp == REGENT_TP_NONE)
-				return fail(err, s, "unsupported transport parameter");
+			enum regent_transport tp;
+			if (regent_transport_parse(&tp, q + 10, (size_t)(ne - q - 10)) != 0)
+				return fail(err, field, s, "unsupported transport parameter");
 			d->tp = tp;
 		}
 		q = ne;
@@ -177,7 +164,7 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 	/* RFC 3261 §26.2.2 / RFC 5630: sips needs TLS (or WSS) */
 	if (d->secure && d->tp != REGENT_TP_NONE && d->tp != REGENT_TP_TLS &&
 	    d->tp != REGENT_TP_WSS)
-		return fail(err, s, "sips: needs a secure transport");
+		return fail(err, field, s, "sips: needs a secure transport");
 	if (d->tp == REGENT_TP_WS || d->tp == REGENT_TP_WSS)
 		strcpy(d->ws_path, "/");
 	return 0;

@@ -2,7 +2,7 @@
  * Building a REGISTER (RFC 3261 §10.2, RFC 5626 §4.2, RFC 5627 §4.1).
  *
  *   REGISTER <registrar> SIP/2.0
- *   Via: SIP/2.0/<TP> host:port;rport;branch=z9hG4bK<80 random bits>
+ *   Via: SIP/2.0/<TP> host:port;rport;branch=z9hG4bK<96 random bits>
  *   Max-Forwards: 70
  *   To / From (stable tag) / Call-ID (stable) / CSeq (+1 per request)
  *   [Authorization / Proxy-Authorization]   (cached credentials: pre-emptive)
@@ -14,25 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "reg/reg_int.h"
-
-static const char *tp_param(enum regent_transport tp)
-{
-	switch (tp) {
-	case REGENT_TP_TCP:
-		return "tcp";
-	case REGENT_TP_TLS:
-		return "tls";
-	case REGENT_TP_WS:
-		return "ws";
-	case REGENT_TP_WSS:
-		return "wss";
-	case REGENT_TP_UDP:
-	case REGENT_TP_NONE:
-	default:
-		return "udp";
-	}
-}
 
 /* Appends s at buf[at] like snprintf would (truncated, NUL-terminated; size
  * > 0) and returns the length the whole string would have had. */
@@ -50,25 +33,26 @@ static size_t put(char *buf, size_t size, size_t at, const char *s)
 
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
 {
-	const struct regent_ua *ua = r->ua;
+	const char *via_host = regent_ua_identity(r->ua)->via_host;
+	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua);
 	const char *h;
 
-	if (ua->via_host != NULL) {
-		put(host, size, 0, ua->via_host);
+	if (via_host != NULL) {
+		put(host, size, 0, via_host);
 		*port = 0;
 		return;
 	}
-	h = ua->fi.local_host[0] != '\0' ? ua->fi.local_host : "invalid.invalid";
+	h = fi->local_host[0] != '\0' ? fi->local_host : "invalid.invalid";
 	if (strchr(h, ':') != NULL) /* IPv6reference (RFC 3261 §25.1) */
 		put(host, size, put(host, size, put(host, size, 0, "["), h), "]");
 	else
 		put(host, size, 0, h);
-	*port = ua->fi.local_port;
+	*port = fi->local_port;
 }
 
 int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t size)
 {
-	const struct regent_ua *ua = r->ua;
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	struct regent_wbuf wb;
 	char host[80];
 	uint16_t port;
@@ -76,20 +60,21 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 	regent_wbuf_init_fixed(&wb, buf, size);
 	regent_wbuf_puts(&wb, "sip:");
-	regent_wbuf_puts(&wb, ua->contact_name);
+	regent_wbuf_puts(&wb, id->contact_name);
 	regent_wbuf_puts(&wb, "@");
 	regent_wbuf_puts(&wb, host);
 	if (port != 0) {
 		regent_wbuf_puts(&wb, ":");
 		regent_wbuf_u64(&wb, port);
 	}
-	if (ua->contact_params != NULL) {
-		if (ua->contact_params[0] != '\0')
+	if (id->contact_params != NULL) {
+		if (id->contact_params[0] != '\0')
 			regent_wbuf_puts(&wb, ";");
-		regent_wbuf_puts(&wb, ua->contact_params);
+		regent_wbuf_puts(&wb, id->contact_params);
 	} else {
 		regent_wbuf_puts(&wb, ";transport=");
-		regent_wbuf_puts(&wb, tp_param(ua->fi.transport));
+		regent_wbuf_puts(&wb,
+				 regent_transport_param(regent_ua_flow_info(r->ua)->transport));
 	}
 	return wb.err ? ENOSPC : 0;
 }
@@ -106,7 +91,7 @@ static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *
 int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
 		     uint32_t expires)
 {
-	const struct regent_ua *ua = r->ua;
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
 	char host[80], contact[512], cnonce[17];
 	uint16_t port;
@@ -117,7 +102,7 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 
 	regent_build_request_line(wb, "REGISTER", ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
-	regent_wbuf_puts(wb, regent_transport_name(ua->fi.transport));
+	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua)->transport));
 	regent_wbuf_puts(wb, " ");
 	regent_wbuf_puts(wb, host);
 	if (port != 0) {
@@ -129,10 +114,10 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	regent_wbuf_puts(wb, branch);
 	regent_wbuf_puts(wb, "\r\n");
 	regent_wbuf_puts(wb, "Max-Forwards: 70\r\n");
-	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : ua->aor);
+	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : id->aor);
 	regent_wbuf_puts(wb, "\r\n");
-	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : ua->display_name,
-		      r->from_uri != NULL ? r->from_uri : ua->aor);
+	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : id->display_name,
+		      r->from_uri != NULL ? r->from_uri : id->aor);
 	regent_wbuf_puts(wb, ";tag=");
 	regent_wbuf_puts(wb, r->from_tag);
 	regent_wbuf_puts(wb, "\r\nCall-ID: ");
@@ -203,6 +188,6 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
 	else
 		regent_wbuf_puts(wb, "Supported: path\r\n");
-	regent_build_header(wb, "User-Agent", ua->user_agent);
+	regent_build_header(wb, "User-Agent", id->user_agent);
 	return regent_build_finish(wb, NULL, 0);
 }
