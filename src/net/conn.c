@@ -205,6 +205,7 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 			  void *user)
 {
 	struct regent_conn *c = user;
+	(void)flags;
 	if (c->inlen == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
@@ -219,6 +220,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size
 			  void *user)
 {
 	struct regent_conn *c = user;
+	(void)flags;
 	size_t room = OUT_MAX - c->outlen;
 	if (room == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
@@ -234,6 +236,8 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size
 
 static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
 {
+	(void)ctx;
+	(void)user;
 	/* RFC 6455 §5.3: masking keys must be unpredictable */
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
 }
@@ -242,6 +246,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 		      void *user)
 {
 	struct regent_conn *c = user;
+	(void)ctx;
 	/* RFC 7118 §5.1: one SIP message per text or binary message */
 	if (regent_guard_doomed(&c->guard) || c->st != C_UP)
 		return;
