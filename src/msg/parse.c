@@ -538,6 +538,57 @@ int regent_msg_parse_into(union regent_msg_storage *st, struct regent_msg **msgp
 	return parse(st, msgp, buf, len, lim, err);
 }
 
+/* The end of the start line (its LF, after a CR), or NULL with err set. */
+static const char *first_eol(const char *buf, size_t len, const struct regent_msg_limits *lim,
+			     struct regent_msg_error *err)
+{
+	const char *eol = len ? memchr(buf, '\n', len < lim->max_line ? len : lim->max_line) : NULL;
+
+	if (!eol) {
+		if (len >= lim->max_line)
+			fail(err, REGENT_MSG_ELINE, buf, buf, "start line", "line too long");
+		else
+			fail(err, REGENT_MSG_EINCOMPLETE, buf, buf + len, "start line",
+			     "no end of line");
+		return NULL;
+	}
+	if (eol == buf || eol[-1] != '\r') {
+		fail(err, REGENT_MSG_ESTARTLINE, buf, eol, "start line", "line not ended by CRLF");
+		return NULL;
+	}
+	return eol;
+}
+
+/* What a registration client reads is checked now, so the accessors can
+ * trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
+static int check_fields(struct regent_msg *m, struct regent_msg_error *err)
+{
+	const struct regent_hdr *h;
+
+	if (!regent_msgi_first_hdr(m, REGENT_HDR_VIA)) {
+		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
+		return EBADMSG;
+	}
+	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
+	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
+	    check_list(m, REGENT_HDR_CONTACT, err) ||
+	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
+		return EBADMSG;
+	h = regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER);
+	if (h) {
+		struct regent_retry_after ra;
+		struct perr pe = {0};
+
+		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
+			hfail(err, m->buf, h, &pe);
+			return EBADMSG;
+		}
+	}
+	return 0;
+}
+
 static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
 		 size_t len, const struct regent_msg_limits *lim, struct regent_msg_error *err)
 {
@@ -575,47 +626,11 @@ static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const c
 	m->hdrs = m->inl;
 	m->cap = REGENT_MSG_INLINE_HDRS;
 
-	eol = len ? memchr(buf, '\n', len < lim->max_line ? len : lim->max_line) : NULL;
-	if (!eol) {
-		if (len >= lim->max_line)
-			fail(err, REGENT_MSG_ELINE, buf, buf, "start line", "line too long");
-		else
-			fail(err, REGENT_MSG_EINCOMPLETE, buf, end, "start line", "no end of line");
+	eol = first_eol(buf, len, lim, err);
+	if (!eol || start_line(m, buf, eol - 1, err) ||
+	    index_headers(m, eol + 1, end, lim, &body, err) || framing(m, body, end, err) ||
+	    check_fields(m, err))
 		goto out;
-	}
-	if (eol == buf || eol[-1] != '\r') {
-		fail(err, REGENT_MSG_ESTARTLINE, buf, eol, "start line", "line not ended by CRLF");
-		goto out;
-	}
-	if (start_line(m, buf, eol - 1, err))
-		goto out;
-	if (index_headers(m, eol + 1, end, lim, &body, err))
-		goto out;
-	if (framing(m, body, end, err))
-		goto out;
-	/* What a registration client reads is checked now, so the accessors
-	 * can trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
-	if (!regent_msgi_first_hdr(m, REGENT_HDR_VIA)) {
-		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
-		goto out;
-	}
-	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
-	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
-	    check_list(m, REGENT_HDR_CONTACT, err) ||
-	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
-		goto out;
-	if (regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER)) {
-		struct regent_retry_after ra;
-		const struct regent_hdr *h = regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER);
-		struct perr pe = {0};
-
-		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
-			hfail(err, buf, h, &pe);
-			goto out;
-		}
-	}
 	*msgp = m;
 	m = NULL;
 	rc = 0;

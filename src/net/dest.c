@@ -79,71 +79,50 @@ int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transpor
 	return regent_dest_parse_field(d, s, force, "server", err);
 }
 
-int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_transport force,
-			    const char *field, struct regent_error *err)
+/* ws://host[:port][/path] and wss://... (RFC 7118 §4). */
+static int parse_ws(struct regent_dest *d, const char *s, enum regent_transport force,
+		    const char *field, struct regent_error *err)
 {
-	if (!d || !s)
-		return EINVAL;
-	memset(d, 0, sizeof(*d));
-	size_t len = strlen(s);
-	const char *end = s + len;
+	const char *end = s + strlen(s), *p, *pe;
+	size_t pl;
+	int e;
 
-	if (strncasecmp(s, "ws://", 5) == 0 || strncasecmp(s, "wss://", 6) == 0) {
-		d->secure = s[2] == 's' || s[2] == 'S';
-		d->tp = d->secure ? REGENT_TP_WSS : REGENT_TP_WS;
-		const char *p = s + (d->secure ? 6 : 5);
-		const char *pe = p;
-		while (pe < end && *pe != '/' && *pe != '?' && *pe != '#')
-			pe++;
-		int e = parse_hostport(d, p, pe, s, field, err);
-		if (e)
-			return e;
-		size_t pl = (size_t)(end - pe);
-		if (pl == 0) {
-			strcpy(d->ws_path, "/");
-		} else {
-			if (*pe != '/' || pl >= sizeof(d->ws_path) || memchr(pe, '#', pl))
-				return fail(err, field, s, "bad resource path");
-			for (size_t i = 0; i < pl; i++) {
-				if ((unsigned char)pe[i] <= ' ' || pe[i] == 0x7f)
-					return fail(err, field, s, "bad character in path");
-			}
-			memcpy(d->ws_path, pe, pl);
-			d->ws_path[pl] = '\0';
-		}
-		if (!d->port)
-			d->port = d->secure ? 443 : 80;
-		if (force != REGENT_TP_NONE && force != d->tp)
-			return fail(err, field, s, "transport option contradicts the URL scheme");
-		return 0;
-	}
-
-	const char *p;
-	if (strncasecmp(s, "sips:", 5) == 0) {
-		d->secure = true;
-		p = s + 5;
-	} else if (strncasecmp(s, "sip:", 4) == 0) {
-		p = s + 4;
-	} else {
-		return fail(err, field, s, "not a sip:, sips:, ws:// or wss:// address");
-	}
-	/* userinfo ends at the last '@' before params/headers */
-	const char *hend = p;
-	while (hend < end && *hend != ';' && *hend != '?')
-		hend++;
-	const char *at = NULL;
-	for (const char *q = p; q < hend; q++) {
-		if (*q == '@')
-			at = q;
-	}
-	if (at)
-		p = at + 1;
-	int e = parse_hostport(d, p, hend, s, field, err);
+	d->secure = s[2] == 's' || s[2] == 'S';
+	d->tp = d->secure ? REGENT_TP_WSS : REGENT_TP_WS;
+	p = s + (d->secure ? 6 : 5);
+	pe = p;
+	while (pe < end && *pe != '/' && *pe != '?' && *pe != '#')
+		pe++;
+	e = parse_hostport(d, p, pe, s, field, err);
 	if (e)
 		return e;
-	/* ;transport= (RFC 3261 §19.1.1) */
-	const char *q = hend;
+	pl = (size_t)(end - pe);
+	if (pl == 0) {
+		strcpy(d->ws_path, "/");
+	} else {
+		if (*pe != '/' || pl >= sizeof(d->ws_path) || memchr(pe, '#', pl))
+			return fail(err, field, s, "bad resource path");
+		for (size_t i = 0; i < pl; i++) {
+			if ((unsigned char)pe[i] <= ' ' || pe[i] == 0x7f)
+				return fail(err, field, s, "bad character in path");
+		}
+		memcpy(d->ws_path, pe, pl);
+		d->ws_path[pl] = '\0';
+	}
+	if (!d->port)
+		d->port = d->secure ? 443 : 80;
+	if (force != REGENT_TP_NONE && force != d->tp)
+		return fail(err, field, s, "transport option contradicts the URL scheme");
+	return 0;
+}
+
+/* The ;transport= param among the URI params in [q, end) (RFC 3261
+ * §19.1.1); the params stop at the headers ('?'). */
+static int parse_transport(struct regent_dest *d, const char *q, const char *end, const char *s,
+			   const char *field, struct regent_error *err)
+{
 	const char *pend = q;
+
 	while (pend < end && *pend != '?')
 		pend++;
 	while (q < pend) {
@@ -159,6 +138,39 @@ int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_tr
 		}
 		q = ne;
 	}
+	return 0;
+}
+
+/* sip: and sips: URIs. */
+static int parse_sip(struct regent_dest *d, const char *s, enum regent_transport force,
+		     const char *field, struct regent_error *err)
+{
+	const char *end = s + strlen(s), *p, *hend, *at = NULL;
+	int e;
+
+	if (strncasecmp(s, "sips:", 5) == 0) {
+		d->secure = true;
+		p = s + 5;
+	} else if (strncasecmp(s, "sip:", 4) == 0) {
+		p = s + 4;
+	} else {
+		return fail(err, field, s, "not a sip:, sips:, ws:// or wss:// address");
+	}
+	/* userinfo ends at the last '@' before params/headers */
+	hend = p;
+	while (hend < end && *hend != ';' && *hend != '?')
+		hend++;
+	for (const char *q = p; q < hend; q++) {
+		if (*q == '@')
+			at = q;
+	}
+	if (at)
+		p = at + 1;
+	e = parse_hostport(d, p, hend, s, field, err);
+	if (!e)
+		e = parse_transport(d, hend, end, s, field, err);
+	if (e)
+		return e;
 	if (force != REGENT_TP_NONE)
 		d->tp = force;
 	/* RFC 3261 §26.2.2 / RFC 5630: sips needs TLS (or WSS) */
@@ -168,6 +180,17 @@ int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_tr
 	if (d->tp == REGENT_TP_WS || d->tp == REGENT_TP_WSS)
 		strcpy(d->ws_path, "/");
 	return 0;
+}
+
+int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_transport force,
+			    const char *field, struct regent_error *err)
+{
+	if (!d || !s)
+		return EINVAL;
+	memset(d, 0, sizeof(*d));
+	if (strncasecmp(s, "ws://", 5) == 0 || strncasecmp(s, "wss://", 6) == 0)
+		return parse_ws(d, s, force, field, err);
+	return parse_sip(d, s, force, field, err);
 }
 
 int regent_sa_format(const struct sockaddr *sa, char *host, size_t hsize, uint16_t *port)

@@ -88,18 +88,15 @@ static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *
 			       uri);
 }
 
-int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
-		     uint32_t expires)
+/* Request line, Via, Max-Forwards, To, From, Call-ID, CSeq. */
+static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, const char *ruri,
+		       const char *branch)
 {
 	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
-	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
-	char host[80], contact[512], cnonce[17];
+	char host[80];
 	uint16_t port;
-	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
-	int err;
 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
-
 	regent_build_request_line(wb, "REGISTER", ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
 	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua)->transport));
@@ -125,18 +122,45 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	regent_wbuf_puts(wb, "\r\nCSeq: ");
 	regent_wbuf_u64(wb, r->cseq);
 	regent_wbuf_puts(wb, " REGISTER\r\n");
+}
 
-	if (r->auth != NULL) {
-		regent_ua_random_hex(r->ua, cnonce, 16);
-		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
-		if (err)
-			return err;
+/* Our Contact with its params (RFC 5626 §4.2) and the Expires header. */
+static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
+{
+	char contact[512];
+	int err = regent_reg_contact_uri(r, contact, sizeof(contact));
+
+	if (err)
+		return err;
+	regent_wbuf_puts(wb, "Contact: <");
+	regent_wbuf_puts(wb, contact);
+	regent_wbuf_puts(wb, ">");
+	/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
+	 * (SIP.js could emit two +sip.instance: defect 9). */
+	if (r->instance != NULL) {
+		if (r->reg_id != 0) {
+			regent_wbuf_puts(wb, ";reg-id=");
+			regent_wbuf_u64(wb, r->reg_id);
+		}
+		regent_wbuf_puts(wb, ";+sip.instance=\"");
+		regent_wbuf_puts(wb, r->instance);
+		regent_wbuf_puts(wb, "\"");
 	}
-	if (r->extra_headers != NULL)
-		regent_wbuf_puts(wb, r->extra_headers);
-	if (r->xheaders != NULL)
-		regent_wbuf_puts(wb, r->xheaders);
+	if (r->contact_xparams != NULL)
+		regent_wbuf_puts(wb, r->contact_xparams);
+	regent_wbuf_puts(wb, ";expires=");
+	regent_wbuf_u64(wb, expires);
+	/* RFC 3261 §10.2.1: the Expires header for registrars that ignore the
+	 * Contact param. */
+	regent_wbuf_puts(wb, "\r\nExpires: ");
+	regent_wbuf_u64(wb, expires);
+	regent_wbuf_puts(wb, "\r\n");
+	return 0;
+}
 
+/* The Contacts of this kind of exchange (none for a query). */
+static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
+{
 	if (r->xk == REGENT_X_UNREGISTER_ALL) {
 		/* RFC 3261 §10.2.2: "*" only with Expires: 0. */
 		regent_wbuf_puts(wb, "Contact: *\r\nExpires: 0\r\n");
@@ -149,34 +173,34 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 			regent_wbuf_puts(wb, ">;expires=0\r\n");
 		}
 		regent_wbuf_puts(wb, "Expires: 0\r\n");
-	} else if (with_contact) {
-		err = regent_reg_contact_uri(r, contact, sizeof(contact));
+	} else if (r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER) {
+		return put_our_contact(r, wb, expires);
+	}
+	return 0;
+}
+
+int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
+		     uint32_t expires)
+{
+	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
+	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
+	char cnonce[17];
+	int err;
+
+	put_dialog(r, wb, ruri, branch);
+	if (r->auth != NULL) {
+		regent_ua_random_hex(r->ua, cnonce, 16);
+		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
 		if (err)
 			return err;
-		regent_wbuf_puts(wb, "Contact: <");
-		regent_wbuf_puts(wb, contact);
-		regent_wbuf_puts(wb, ">");
-		/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
-		 * (SIP.js could emit two +sip.instance: defect 9). */
-		if (r->instance != NULL) {
-			if (r->reg_id != 0) {
-				regent_wbuf_puts(wb, ";reg-id=");
-				regent_wbuf_u64(wb, r->reg_id);
-			}
-			regent_wbuf_puts(wb, ";+sip.instance=\"");
-			regent_wbuf_puts(wb, r->instance);
-			regent_wbuf_puts(wb, "\"");
-		}
-		if (r->contact_xparams != NULL)
-			regent_wbuf_puts(wb, r->contact_xparams);
-		regent_wbuf_puts(wb, ";expires=");
-		regent_wbuf_u64(wb, expires);
-		/* RFC 3261 §10.2.1: the Expires header for registrars that ignore
-		 * the Contact param. */
-		regent_wbuf_puts(wb, "\r\nExpires: ");
-		regent_wbuf_u64(wb, expires);
-		regent_wbuf_puts(wb, "\r\n");
 	}
+	if (r->extra_headers != NULL)
+		regent_wbuf_puts(wb, r->extra_headers);
+	if (r->xheaders != NULL)
+		regent_wbuf_puts(wb, r->xheaders);
+	err = put_contacts(r, wb, expires);
+	if (err)
+		return err;
 	if (with_contact && expires > 0 && !r->user_allow)
 		regent_wbuf_puts(wb, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY, "
 				     "REFER, INFO, UPDATE\r\n");
@@ -188,6 +212,6 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
 	else
 		regent_wbuf_puts(wb, "Supported: path\r\n");
-	regent_build_header(wb, "User-Agent", id->user_agent);
+	regent_build_header(wb, "User-Agent", regent_ua_identity(r->ua)->user_agent);
 	return regent_build_finish(wb, NULL, 0);
 }
