@@ -38,34 +38,10 @@
 #include "base/base.h"
 #include "base/guard.h"
 #include "msg/msg.h"
+#include "net/conn_int.h"
 #include "net/net.h"
 
-#define OUT_MAX (256 * 1024) /* bound on queued output */
-
-enum cstate { C_CONNECTING, C_TLS, C_WS, C_UP, C_DOWN };
-
-struct regent_conn {
-	struct regent_target t;
-	struct regent_conn_options o;
-	struct regent_conn_handlers h;
-	int fd;
-	enum cstate st;
-	bool stream, tls, ws;
-	SSL *ssl;
-	bool ssl_want_write; /* the last SSL call wants POLLOUT */
-	wslay_event_context_ptr wctx;
-	char ws_accept[64]; /* expected Sec-WebSocket-Accept */
-	char *in;
-	size_t inlen, incap;
-	char *out;
-	size_t outlen, outcap;
-	uint64_t deadline; /* connect/handshake, or next keep-alive */
-	struct regent_flow_info fi;
-	int send_err;		   /* a send failed: reported as down() by the next process */
-	struct regent_guard guard; /* src/base/guard.h: held by regent_conn_process */
-};
-
-static int out_append(struct regent_conn *c, const void *p, size_t l)
+int regent_conn_out_append(struct regent_conn *c, const void *p, size_t l)
 {
 	if (c->outlen + l > OUT_MAX)
 		return ENOBUFS;
@@ -191,204 +167,12 @@ static int fill(struct regent_conn *c)
 	return 0;
 }
 
-static void consume(struct regent_conn *c, size_t n)
+void regent_conn_consume(struct regent_conn *c, size_t n)
 {
 	if (n == 0)
 		return;
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
-}
-
-/* ---------------------------------------------------------- WebSocket */
-
-static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-			  void *user)
-{
-	struct regent_conn *c = user;
-	(void)flags;
-	if (c->inlen == 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	size_t n = len < c->inlen ? len : c->inlen;
-	memcpy(buf, c->in, n);
-	consume(c, n);
-	return (ssize_t)n;
-}
-
-static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
-			  void *user)
-{
-	struct regent_conn *c = user;
-	(void)flags;
-	size_t room = OUT_MAX - c->outlen;
-	if (room == 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	size_t n = len < room ? len : room;
-	if (out_append(c, data, n)) {
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-		return -1;
-	}
-	return (ssize_t)n;
-}
-
-static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
-{
-	(void)ctx;
-	(void)user;
-	/* RFC 6455 §5.3: masking keys must be unpredictable */
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
-}
-
-static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-		      void *user)
-{
-	struct regent_conn *c = user;
-	(void)ctx;
-	/* RFC 7118 §5.1: one SIP message per text or binary message */
-	if (regent_guard_doomed(&c->guard) || c->st != C_UP)
-		return;
-	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-		if (c->h.recv)
-			c->h.recv(c->h.arg, (const char *)arg->msg, arg->msg_length);
-	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
-		regent_log_emit(c->o.log, REGENT_LOG_INFO, "WebSocket close from peer (code %u)",
-				arg->status_code);
-	}
-}
-
-static int b64(const unsigned char *in, size_t l, char *out, size_t osize)
-{
-	if (osize < 4 * ((l + 2) / 3) + 1)
-		return ENOSPC;
-	EVP_EncodeBlock((unsigned char *)out, in, (int)l);
-	return 0;
-}
-
-static int ws_start(struct regent_conn *c)
-{
-	unsigned char key[16], dig[SHA_DIGEST_LENGTH];
-	char k64[32], buf[1024];
-	if (RAND_bytes(key, sizeof(key)) != 1)
-		return EIO;
-	b64(key, sizeof(key), k64, sizeof(k64));
-	/* RFC 6455 §4.2.2: base64(SHA-1(key + GUID)) */
-	char cat[128];
-	snprintf(cat, sizeof(cat), "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", k64);
-	SHA1((const unsigned char *)cat, strlen(cat), dig);
-	b64(dig, sizeof(dig), c->ws_accept, sizeof(c->ws_accept));
-
-	char hostport[300];
-	uint16_t port = c->fi.peer_port;
-	bool v6 = strchr(c->t.host, ':') != NULL;
-	bool dflt =
-	    (c->t.tp == REGENT_TP_WS && port == 80) || (c->t.tp == REGENT_TP_WSS && port == 443);
-	if (dflt)
-		snprintf(hostport, sizeof(hostport), v6 ? "[%s]" : "%s", c->t.host);
-	else
-		snprintf(hostport, sizeof(hostport), v6 ? "[%s]:%u" : "%s:%u", c->t.host, port);
-	int n = snprintf(buf, sizeof(buf),
-			 "GET %s HTTP/1.1\r\n"
-			 "Host: %s\r\n"
-			 "Upgrade: websocket\r\n"
-			 "Connection: Upgrade\r\n"
-			 "Sec-WebSocket-Key: %s\r\n"
-			 "Sec-WebSocket-Version: 13\r\n"
-			 "Sec-WebSocket-Protocol: sip\r\n"
-			 "\r\n",
-			 c->t.ws_path[0] ? c->t.ws_path : "/", hostport, k64);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return ENAMETOOLONG;
-	c->st = C_WS;
-	return out_append(c, buf, (size_t)n);
-}
-
-/* Value of header `name` in the HTTP head [p, p+l), trimmed. */
-static bool http_hdr(const char *p, size_t l, const char *name, const char **v, size_t *vl)
-{
-	size_t nl = strlen(name);
-	const char *end = p + l;
-	const char *line = memchr(p, '\n', l);
-	while (line && line + 1 < end) {
-		line++;
-		const char *le = memchr(line, '\n', (size_t)(end - line));
-		if (!le)
-			le = end;
-		if ((size_t)(le - line) > nl && strncasecmp(line, name, nl) == 0 &&
-		    line[nl] == ':') {
-			const char *a = line + nl + 1, *b = le;
-			while (a < b && (*a == ' ' || *a == '\t'))
-				a++;
-			while (b > a && (b[-1] == '\r' || b[-1] == ' ' || b[-1] == '\t'))
-				b--;
-			*v = a;
-			*vl = (size_t)(b - a);
-			return true;
-		}
-		line = le;
-	}
-	return false;
-}
-
-static bool token_in(const char *v, size_t vl, const char *tok)
-{
-	size_t tl = strlen(tok);
-	for (size_t i = 0; i + tl <= vl; i++) {
-		if (strncasecmp(v + i, tok, tl) == 0 &&
-		    (i == 0 || v[i - 1] == ',' || v[i - 1] == ' ') &&
-		    (i + tl == vl || v[i + tl] == ',' || v[i + tl] == ' '))
-			return true;
-	}
-	return false;
-}
-
-/* RFC 6455 §4.1 (client requirements on the server's handshake). */
-static int ws_check_response(struct regent_conn *c, size_t hl)
-{
-	const char *v;
-	size_t vl;
-	if (hl < 12 || strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
-		const char *e = memchr(c->in, '\r', hl);
-		regent_log_emit(c->o.log, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
-				(int)((e ? e : c->in + hl) - c->in), c->in);
-		return ECONNREFUSED;
-	}
-	if (!http_hdr(c->in, hl, "Upgrade", &v, &vl) || !token_in(v, vl, "websocket") ||
-	    !http_hdr(c->in, hl, "Connection", &v, &vl) || !token_in(v, vl, "upgrade")) {
-		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
-				"WebSocket upgrade: missing Upgrade/Connection");
-		return EPROTO;
-	}
-	if (!http_hdr(c->in, hl, "Sec-WebSocket-Accept", &v, &vl) || vl != strlen(c->ws_accept) ||
-	    memcmp(v, c->ws_accept, vl) != 0) {
-		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
-				"WebSocket upgrade: bad Sec-WebSocket-Accept");
-		return EPROTO;
-	}
-	/* RFC 7118 §4: the server must agree on the "sip" subprotocol */
-	if (!http_hdr(c->in, hl, "Sec-WebSocket-Protocol", &v, &vl) || vl != 3 ||
-	    strncasecmp(v, "sip", 3) != 0) {
-		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
-				"WebSocket upgrade: server did not accept protocol sip");
-		return EPROTO;
-	}
-	return 0;
-}
-
-static int ws_ctx_init(struct regent_conn *c)
-{
-	static const struct wslay_event_callbacks cbs = {
-	    .recv_callback = ws_recv_cb,
-	    .send_callback = ws_send_cb,
-	    .genmask_callback = ws_genmask_cb,
-	    .on_msg_recv_callback = ws_msg_cb,
-	};
-	if (wslay_event_context_client_init(&c->wctx, &cbs, c) != 0)
-		return ENOMEM;
-	wslay_event_config_set_max_recv_msg_length(c->wctx, c->o.max_msg);
-	return 0;
 }
 
 /* ---------------------------------------------------------- states */
@@ -444,7 +228,7 @@ static int after_connect(struct regent_conn *c)
 		return 0;
 	}
 	if (c->ws)
-		return ws_start(c);
+		return regent_conn_ws_start(c);
 	become_up(c);
 	return 0;
 }
@@ -455,7 +239,7 @@ static int tls_step(struct regent_conn *c)
 	int r = SSL_connect(c->ssl);
 	if (r == 1) {
 		if (c->ws)
-			return ws_start(c);
+			return regent_conn_ws_start(c);
 		become_up(c);
 		return 0;
 	}
@@ -485,7 +269,7 @@ static int deliver_stream(struct regent_conn *c)
 		bool pong = false;
 		int e = regent_frame_stream(c->in, c->inlen, c->o.max_msg, &skip, &ml, &pong);
 		if (e == EAGAIN) {
-			consume(c, skip);
+			regent_conn_consume(c, skip);
 			if (c->inlen >= c->incap && c->incap >= c->o.max_msg * 2)
 				return EMSGSIZE;
 			return 0;
@@ -499,7 +283,7 @@ static int deliver_stream(struct regent_conn *c)
 			c->h.recv(c->h.arg, c->in + skip, ml);
 		if (regent_guard_doomed(&c->guard))
 			return 0;
-		consume(c, skip + ml);
+		regent_conn_consume(c, skip + ml);
 	}
 	return 0;
 }
@@ -533,11 +317,11 @@ static int on_readable(struct regent_conn *c)
 			return c->inlen > 8192 ? EPROTO : 0;
 		}
 		size_t hl = (size_t)(end - c->in) + 4;
-		int r = ws_check_response(c, hl);
+		int r = regent_conn_ws_check_response(c, hl);
 		if (r)
 			return r;
-		consume(c, hl);
-		r = ws_ctx_init(c);
+		regent_conn_consume(c, hl);
+		r = regent_conn_ws_ctx_init(c);
 		if (r)
 			return r;
 		become_up(c);
@@ -697,7 +481,7 @@ int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
 		if (wslay_event_send(c->wctx) != 0)
 			return EPIPE;
 	} else {
-		int e = out_append(c, buf, len);
+		int e = regent_conn_out_append(c, buf, len);
 		if (e)
 			return e;
 	}
@@ -801,7 +585,7 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 					  ? 0
 					  : EPIPE;
 			} else {
-				err = out_append(c, "\r\n\r\n", 4);
+				err = regent_conn_out_append(c, "\r\n\r\n", 4);
 			}
 			if (!err)
 				err = flush(c);
