@@ -28,6 +28,8 @@
 extern "C" {
 #endif
 
+/* The one definition of the version: CMakeLists.txt reads its project
+ * VERSION from this line. */
 #define REGENT_VERSION "0.1.0"
 
 /* ------------------------------------------------------------------ errors */
@@ -44,11 +46,13 @@ const char *regent_strerror(int err);
 
 /* regent-specific error codes (beyond errno's range). */
 enum {
-	REGENT_EAUTH = 1000,   /* authentication failed (bad credentials, auth loop) */
+	REGENT_EAUTH = 1000,   /* authentication failed: a challenge that could not be
+	                        * answered (no or refused credentials, auth loop) */
 	REGENT_ETLSVERIFY,     /* TLS peer certificate or host name verification failed */
 	REGENT_EDNS,           /* DNS resolution failed */
 	REGENT_ETIMEOUT,       /* transaction timeout (timer F) */
-	REGENT_EREJECTED,      /* final negative response from the registrar */
+	REGENT_EREJECTED,      /* final negative response from the registrar, or a 2xx
+	                        * that does not keep our binding */
 };
 
 /* ----------------------------------------------------------------- logging */
@@ -89,6 +93,10 @@ enum regent_transport {
 
 const char *regent_transport_name(enum regent_transport tp); /* "UDP", "TCP", ... */
 bool regent_transport_reliable(enum regent_transport tp);
+/* The transport named by the `len` chars at s, as in a URI's ;transport=
+ * param, any case: "udp", "tcp", "tls", "ws", "wss". 0, or EINVAL (then
+ * *tp is REGENT_TP_NONE). */
+int regent_transport_parse(enum regent_transport *tp, const char *s, size_t len);
 
 /* What the core must know of a flow once it is up: Via sent-by and the Contact
  * host/port come from the socket actually used (RFC 3261 §18.1.1). */
@@ -300,10 +308,25 @@ struct regent_event {
 	 * REGENT_ETLSVERIFY, REGENT_EDNS, REGENT_ETIMEOUT (timer F), ENOTCONN
 	 * (no flow in time), ENETRESET (regent_ua_network_changed()). 0 for a
 	 * response from the network and for a loss without a local cause
-	 * (expiry, a registrar's answer). Appended: older fields keep their place. */
+	 * (expiry, a registrar's answer).
+	 * WILL_RETRY: why the exchange failed: REGENT_EAUTH (a challenge that
+	 * could not be answered), REGENT_EREJECTED (another final negative
+	 * response, or a 2xx without our binding), the local cause as above,
+	 * or 0 when the registration just expired.
+	 * Appended: older fields keep their place. */
 	int error;
 };
 
+/* Ordering guarantee. Every follow-up to a final response is emitted
+ * synchronously, from inside the call that delivered the response
+ * (regent_ua_recv, regent_ua_process, regent_ua_io_process, ...), after its
+ * RESPONSE event and before the WAITING_CHANGED(false) that ends the
+ * exchange: the authenticated retry after 401/407, the retry after 423, the
+ * request to a 3xx target (each a REQUEST_SENT, with `waiting` staying
+ * true), and WILL_RETRY when the failure is to be retried later. So when
+ * WAITING_CHANGED(false) arrives after a failed RESPONSE with no
+ * REQUEST_SENT or WILL_RETRY in between, nothing is scheduled after that
+ * failure: it is the outcome (unless the application calls again). */
 typedef void(regent_registerer_event_h)(struct regent_registerer *r, const struct regent_event *ev,
 					void *arg);
 

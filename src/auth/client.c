@@ -329,6 +329,54 @@ static void exchange_end(struct regent_auth_client *ac)
 	}
 }
 
+/* The entry slot for a challenge's realm: the realm's own, a free one, or
+ * one a realm not answered in this exchange gives up; AUTH_MAX_ENTRIES
+ * with `why` set when there is none or the realm's credentials failed. */
+static size_t pick_slot(struct regent_auth_client *ac, const struct pick *pk, bool proxy, char *why,
+			size_t why_len)
+{
+	size_t slot = AUTH_MAX_ENTRIES, free_slot = AUTH_MAX_ENTRIES;
+
+	for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++) {
+		struct auth_entry *e = ac->e[i];
+
+		if (!e) {
+			if (free_slot == AUTH_MAX_ENTRIES)
+				free_slot = i;
+			continue;
+		}
+		if (e->proxy == proxy && unq_eq(e->realm, pk->ch.realm)) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot < AUTH_MAX_ENTRIES && ac->e[slot]->answered) {
+		struct auth_entry *e = ac->e[slot];
+
+		/* We answered this realm from a challenge already. Only a stale
+		 * nonce (RFC 7616 §3.3) earns another try. */
+		if (!pk->ch.stale || e->stale >= AUTH_MAX_STALE) {
+			set_why(why, why_len, "credentials rejected for realm \"%s\"", e->realm);
+			entry_drop(ac, slot);
+			return AUTH_MAX_ENTRIES;
+		}
+		e->stale++;
+	}
+	if (slot == AUTH_MAX_ENTRIES)
+		slot = free_slot;
+	/* Full: a realm not answered in this exchange is an old one the server
+	 * no longer asks for; it makes room. */
+	for (size_t i = 0; slot == AUTH_MAX_ENTRIES && i < AUTH_MAX_ENTRIES; i++) {
+		if (!ac->e[i]->answered) {
+			entry_drop(ac, i);
+			slot = i;
+		}
+	}
+	if (slot == AUTH_MAX_ENTRIES)
+		set_why(why, why_len, "%s", "too many realms");
+	return slot;
+}
+
 enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client *ac,
 						      const struct regent_msg *resp, char *why,
 						      size_t why_len)
@@ -337,7 +385,7 @@ enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client 
 	enum regent_hdr_id id;
 	uint16_t status;
 	bool proxy;
-	size_t n;
+	size_t n, slot;
 
 	if (!ac || !resp || regent_msg_is_request(resp)) {
 		set_why(why, why_len, "%s", "not a response");
@@ -360,50 +408,10 @@ enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client 
 		goto fail;
 	}
 	for (size_t k = 0; k < n; k++) {
-		const struct pick *pk = &picks[k];
-		size_t slot = AUTH_MAX_ENTRIES, free_slot = AUTH_MAX_ENTRIES;
-
-		for (size_t i = 0; i < AUTH_MAX_ENTRIES; i++) {
-			struct auth_entry *e = ac->e[i];
-
-			if (!e) {
-				if (free_slot == AUTH_MAX_ENTRIES)
-					free_slot = i;
-				continue;
-			}
-			if (e->proxy == proxy && unq_eq(e->realm, pk->ch.realm)) {
-				slot = i;
-				break;
-			}
-		}
-		if (slot < AUTH_MAX_ENTRIES && ac->e[slot]->answered) {
-			struct auth_entry *e = ac->e[slot];
-
-			/* We answered this realm from a challenge already. Only a
-			 * stale nonce (RFC 7616 §3.3) earns another try. */
-			if (!pk->ch.stale || e->stale >= AUTH_MAX_STALE) {
-				set_why(why, why_len, "credentials rejected for realm \"%s\"",
-					e->realm);
-				entry_drop(ac, slot);
-				goto fail;
-			}
-			e->stale++;
-		}
+		slot = pick_slot(ac, &picks[k], proxy, why, why_len);
 		if (slot == AUTH_MAX_ENTRIES)
-			slot = free_slot;
-		/* Full: a realm not answered in this exchange is an old one the
-		 * server no longer asks for; it makes room. */
-		for (size_t i = 0; slot == AUTH_MAX_ENTRIES && i < AUTH_MAX_ENTRIES; i++) {
-			if (!ac->e[i]->answered) {
-				entry_drop(ac, i);
-				slot = i;
-			}
-		}
-		if (slot == AUTH_MAX_ENTRIES) {
-			set_why(why, why_len, "%s", "too many realms");
 			goto fail;
-		}
-		if (entry_store(ac, slot, pk, proxy)) {
+		if (entry_store(ac, slot, &picks[k], proxy)) {
 			set_why(why, why_len, "%s", "out of memory");
 			goto fail;
 		}
@@ -416,6 +424,7 @@ fail:
 
 void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status)
 {
+	(void)status; /* the exchange is over, whatever its outcome */
 	if (!ac)
 		return;
 	exchange_end(ac);

@@ -264,9 +264,71 @@ int regent_digest_ha1(enum regent_digest_alg alg, const char *username, const ch
 	return err;
 }
 
+/* HA1 = H(username:realm:password), or the precomputed one (lower-cased);
+ * for -sess (RFC 7616 §3.4.2) then H(HA1 ":" nonce ":" cnonce). */
+static int digest_ha1(struct hasher *h, const struct regent_digest_input *in, char *ha1)
+{
+	int err;
+
+	if (in->ha1) {
+		size_t n = regent_digest_hex_len(in->alg);
+
+		if (strlen(in->ha1) != n || !is_hex(in->ha1, n))
+			return EINVAL;
+		for (size_t i = 0; i <= n; i++) {
+			char c = in->ha1[i];
+
+			ha1[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+		}
+	} else {
+		err = ha1_into(h, in->alg, in->username, in->realm, in->password, ha1);
+		if (err)
+			return err;
+	}
+	if (!regent_digest_alg_is_sess(in->alg))
+		return 0;
+	if (!in->cnonce)
+		return EINVAL;
+	err = hasher_begin(h, in->alg);
+	if (err)
+		return err;
+	hasher_adds(h, ha1);
+	hasher_sep(h);
+	hasher_adds(h, in->nonce);
+	hasher_sep(h);
+	hasher_adds(h, in->cnonce);
+	return hasher_end(h, ha1);
+}
+
+/* HA2 = H(method ":" uri), with auth-int (RFC 7616 §3.4.3) ":" H(body). */
+static int digest_ha2(struct hasher *h, const struct regent_digest_input *in, bool auth_int,
+		      char *ha2)
+{
+	char hbody[129];
+	int err;
+
+	if (auth_int) {
+		err = hash_into(h, in->alg, in->body ? in->body : "", in->body ? in->body_len : 0,
+				hbody);
+		if (err)
+			return err;
+	}
+	err = hasher_begin(h, in->alg);
+	if (err)
+		return err;
+	hasher_adds(h, in->method);
+	hasher_sep(h);
+	hasher_adds(h, in->uri);
+	if (auth_int) {
+		hasher_sep(h);
+		hasher_adds(h, hbody);
+	}
+	return hasher_end(h, ha2);
+}
+
 int regent_digest_response(const struct regent_digest_input *in, char *out)
 {
-	char ha1[129], ha2[129], hbody[129];
+	char ha1[129], ha2[129];
 	struct hasher h = {0};
 	bool auth_int = false;
 	int err;
@@ -283,69 +345,15 @@ int regent_digest_response(const struct regent_digest_input *in, char *out)
 	}
 	if (!alg_md(in->alg))
 		return EINVAL;
-
-	/* HA1 = H(username:realm:password), or the precomputed one. */
-	if (in->ha1) {
-		size_t n = regent_digest_hex_len(in->alg);
-
-		if (strlen(in->ha1) != n || !is_hex(in->ha1, n))
-			return EINVAL;
-		for (size_t i = 0; i <= n; i++) {
-			char c = in->ha1[i];
-
-			ha1[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
-		}
-	} else {
-		err = ha1_into(&h, in->alg, in->username, in->realm, in->password, ha1);
-		if (err)
-			goto out;
-	}
-
-	/* -sess (RFC 7616 §3.4.2): A1 = H(user:realm:pass) ":" nonce ":" cnonce */
-	if (regent_digest_alg_is_sess(in->alg)) {
-		if (!in->cnonce) {
-			err = EINVAL;
-			goto out;
-		}
+	err = digest_ha1(&h, in, ha1);
+	if (!err)
+		err = digest_ha2(&h, in, auth_int, ha2);
+	if (!err)
 		err = hasher_begin(&h, in->alg);
-		if (err)
-			goto out;
-		hasher_adds(&h, ha1);
-		hasher_sep(&h);
-		hasher_adds(&h, in->nonce);
-		hasher_sep(&h);
-		hasher_adds(&h, in->cnonce);
-		err = hasher_end(&h, ha1);
-		if (err)
-			goto out;
-	}
-
-	/* auth-int (RFC 7616 §3.4.3): A2 = method ":" uri ":" H(entity-body) */
-	if (auth_int) {
-		err = hash_into(&h, in->alg, in->body ? in->body : "", in->body ? in->body_len : 0,
-				hbody);
-		if (err)
-			goto out;
-	}
-	err = hasher_begin(&h, in->alg);
 	if (err)
 		goto out;
-	hasher_adds(&h, in->method);
-	hasher_sep(&h);
-	hasher_adds(&h, in->uri);
-	if (auth_int) {
-		hasher_sep(&h);
-		hasher_adds(&h, hbody);
-	}
-	err = hasher_end(&h, ha2);
-	if (err)
-		goto out;
-
 	/* response = H(HA1:nonce:nc:cnonce:qop:HA2), or RFC 2069's
 	 * H(HA1:nonce:HA2) when the challenge carried no qop. */
-	err = hasher_begin(&h, in->alg);
-	if (err)
-		goto out;
 	hasher_adds(&h, ha1);
 	hasher_sep(&h);
 	hasher_adds(&h, in->nonce);

@@ -21,6 +21,38 @@ static int early_fail(struct regent_addr *a, struct perr *e, const char *at, con
 	return perr_set(e, REGENT_MSG_EVALUE, at, what);
 }
 
+/* The header params after the address (RFC 3261 §20.10): tag is read,
+ * each one goes to fn. */
+static int addr_params(struct regent_addr *a, const char **pp, const char *p, const char *end,
+		       regent_msgi_param_fn fn, void *arg, struct perr *e)
+{
+	const char *ps = NULL, *pe = p;
+	struct regent_pl n, v;
+	bool quoted;
+	int err;
+
+	while ((err = regent_msgi_param(&p, end, &n, &v, &quoted, e)) == 0) {
+		if (!ps)
+			ps = regent_msgi_lws(pe, end);
+		pe = p;
+		if (PL_IS(n, "tag")) {
+			if (!v.p || quoted)
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad tag");
+			a->tag = v;
+		}
+		if (fn && fn(arg, n, v, quoted, e))
+			return EBADMSG;
+	}
+	if (err != ENOENT)
+		return EBADMSG;
+	if (ps) {
+		a->params.p = ps;
+		a->params.l = (size_t)(pe - ps);
+	}
+	*pp = p;
+	return 0;
+}
+
 int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 		     regent_msgi_param_fn fn, void *arg, struct perr *e)
 {
@@ -67,7 +99,7 @@ int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 				return EBADMSG;
 			a->uri_raw = a->uri.raw;
 			p = ue;
-			goto params;
+			return addr_params(a, pp, p, end, fn, arg, e);
 		} else {
 			return early_fail(a, e, q < end ? q : s, "bad display name or address");
 		}
@@ -81,32 +113,7 @@ int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 		return EBADMSG;
 	a->uri_raw = a->uri.raw;
 	p = ue + 1;
-params:;
-	const char *ps = NULL, *pe = p;
-	struct regent_pl n, v;
-	bool quoted;
-	int err;
-
-	while ((err = regent_msgi_param(&p, end, &n, &v, &quoted, e)) == 0) {
-		if (!ps)
-			ps = regent_msgi_lws(pe, end);
-		pe = p;
-		if (PL_IS(n, "tag")) {
-			if (!v.p || quoted)
-				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad tag");
-			a->tag = v;
-		}
-		if (fn && fn(arg, n, v, quoted, e))
-			return EBADMSG;
-	}
-	if (err != ENOENT)
-		return EBADMSG;
-	if (ps) {
-		a->params.p = ps;
-		a->params.l = (size_t)(pe - ps);
-	}
-	*pp = p;
-	return 0;
+	return addr_params(a, pp, p, end, fn, arg, e);
 }
 
 int regent_addr_parse(struct regent_addr *addr, const char *p, size_t l,

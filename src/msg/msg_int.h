@@ -244,6 +244,21 @@ struct regent_msg {
 	struct hdr_ent inl[REGENT_MSG_INLINE_HDRS];
 };
 
+/* The first header of an id, and the next one of the same id (NULL: none). */
+static inline const struct regent_hdr *regent_msgi_first_hdr(const struct regent_msg *m,
+							     enum regent_hdr_id id)
+{
+	return m->first[id] ? &m->hdrs[m->first[id] - 1].h : NULL;
+}
+
+static inline const struct regent_hdr *regent_msgi_next_hdr(const struct regent_msg *m,
+							    const struct regent_hdr *h)
+{
+	const struct hdr_ent *e = (const struct hdr_ent *)(const void *)h;
+
+	return e->next ? &m->hdrs[e->next - 1].h : NULL;
+}
+
 /* Comma-list iteration over every header of an id: positions *pp and *end on
  * the current element, or ENOENT. */
 int regent_msgi_list_begin(const struct regent_msg *msg, enum regent_hdr_id id,

@@ -178,23 +178,11 @@ static inline int add_hdr(struct regent_msg *m, enum regent_hdr_id id, const cha
 	return 0;
 }
 
-static const struct regent_hdr *first_hdr(const struct regent_msg *m, enum regent_hdr_id id)
-{
-	return m->first[id] ? &m->hdrs[m->first[id] - 1].h : NULL;
-}
-
-static const struct regent_hdr *next_hdr(const struct regent_msg *m, const struct regent_hdr *h)
-{
-	const struct hdr_ent *e = (const struct hdr_ent *)(const void *)h;
-
-	return e->next ? &m->hdrs[e->next - 1].h : NULL;
-}
-
 /* A header that must occur exactly once. */
 static int single(const struct regent_msg *m, enum regent_hdr_id id, const struct regent_hdr **hp,
 		  struct regent_msg_error *err)
 {
-	const struct regent_hdr *h = first_hdr(m, id);
+	const struct regent_hdr *h = regent_msgi_first_hdr(m, id);
 
 	/* the name is looked up only for an error */
 	if (!h) {
@@ -202,8 +190,8 @@ static int single(const struct regent_msg *m, enum regent_hdr_id id, const struc
 				   "missing header");
 		return EBADMSG;
 	}
-	if (next_hdr(m, h)) {
-		h = next_hdr(m, h);
+	if (regent_msgi_next_hdr(m, h)) {
+		h = regent_msgi_next_hdr(m, h);
 		return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset,
 			    regent_hdr_canonical_name(id), "repeated header");
 	}
@@ -284,7 +272,8 @@ static int cseq(struct regent_msg *m, struct regent_msg_error *err)
 static int check_u32(const struct regent_msg *m, enum regent_hdr_id id, uint32_t max,
 		     struct regent_msg_error *err)
 {
-	for (const struct regent_hdr *h = first_hdr(m, id); h; h = next_hdr(m, h)) {
+	for (const struct regent_hdr *h = regent_msgi_first_hdr(m, id); h;
+	     h = regent_msgi_next_hdr(m, h)) {
 		int rc = regent_pl_u32(h->value, max, NULL);
 
 		if (rc == ERANGE)
@@ -308,7 +297,8 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 	int rc;
 
 	/* An empty Via or Contact value is not a list element. */
-	for (const struct regent_hdr *h = first_hdr(m, id); h; h = next_hdr(m, h)) {
+	for (const struct regent_hdr *h = regent_msgi_first_hdr(m, id); h;
+	     h = regent_msgi_next_hdr(m, h)) {
 		if (h->value.l == 0)
 			return fail(err, REGENT_MSG_EVALUE, m->buf, m->buf + h->offset,
 				    regent_hdr_canonical_name(id), "empty value");
@@ -325,7 +315,8 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 		else
 			rc = regent_msgi_contact(c, &p, end, &pe);
 		if (!rc && id == REGENT_HDR_CONTACT && c->star &&
-		    (it.pos != 0 || p != end || first_hdr(m, id) != it.hdr || next_hdr(m, it.hdr)))
+		    (it.pos != 0 || p != end || regent_msgi_first_hdr(m, id) != it.hdr ||
+		     regent_msgi_next_hdr(m, it.hdr)))
 			rc = perr_set(&pe, REGENT_MSG_EVALUE, p, "'*' must be the only Contact");
 		size_t pos = it.pos;
 
@@ -351,7 +342,7 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 static int framing(struct regent_msg *m, const char *body, const char *end,
 		   struct regent_msg_error *err)
 {
-	const struct regent_hdr *h = first_hdr(m, REGENT_HDR_CONTENT_LENGTH);
+	const struct regent_hdr *h = regent_msgi_first_hdr(m, REGENT_HDR_CONTENT_LENGTH);
 	uint32_t cl;
 	int rc;
 
@@ -362,9 +353,10 @@ static int framing(struct regent_msg *m, const char *body, const char *end,
 		m->len = (size_t)(end - m->buf);
 		return 0;
 	}
-	if (next_hdr(m, h)) /* RFC 4475 mcl01: ambiguous framing */
-		return fail(err, REGENT_MSG_ELENGTH, m->buf, m->buf + next_hdr(m, h)->offset,
-			    "Content-Length", "repeated header");
+	if (regent_msgi_next_hdr(m, h)) /* RFC 4475 mcl01: ambiguous framing */
+		return fail(err, REGENT_MSG_ELENGTH, m->buf,
+			    m->buf + regent_msgi_next_hdr(m, h)->offset, "Content-Length",
+			    "repeated header");
 	rc = regent_pl_u32(h->value, UINT32_MAX, &cl);
 	if (rc == ERANGE)
 		return fail(err, REGENT_MSG_ERANGE, m->buf, h->value.p, "Content-Length",
@@ -546,6 +538,57 @@ int regent_msg_parse_into(union regent_msg_storage *st, struct regent_msg **msgp
 	return parse(st, msgp, buf, len, lim, err);
 }
 
+/* The end of the start line (its LF, after a CR), or NULL with err set. */
+static const char *first_eol(const char *buf, size_t len, const struct regent_msg_limits *lim,
+			     struct regent_msg_error *err)
+{
+	const char *eol = len ? memchr(buf, '\n', len < lim->max_line ? len : lim->max_line) : NULL;
+
+	if (!eol) {
+		if (len >= lim->max_line)
+			fail(err, REGENT_MSG_ELINE, buf, buf, "start line", "line too long");
+		else
+			fail(err, REGENT_MSG_EINCOMPLETE, buf, buf + len, "start line",
+			     "no end of line");
+		return NULL;
+	}
+	if (eol == buf || eol[-1] != '\r') {
+		fail(err, REGENT_MSG_ESTARTLINE, buf, eol, "start line", "line not ended by CRLF");
+		return NULL;
+	}
+	return eol;
+}
+
+/* What a registration client reads is checked now, so the accessors can
+ * trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
+static int check_fields(struct regent_msg *m, struct regent_msg_error *err)
+{
+	const struct regent_hdr *h;
+
+	if (!regent_msgi_first_hdr(m, REGENT_HDR_VIA)) {
+		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
+		return EBADMSG;
+	}
+	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
+	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
+	    check_list(m, REGENT_HDR_CONTACT, err) ||
+	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
+	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
+		return EBADMSG;
+	h = regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER);
+	if (h) {
+		struct regent_retry_after ra;
+		struct perr pe = {0};
+
+		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
+			hfail(err, m->buf, h, &pe);
+			return EBADMSG;
+		}
+	}
+	return 0;
+}
+
 static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const char *buf,
 		 size_t len, const struct regent_msg_limits *lim, struct regent_msg_error *err)
 {
@@ -583,47 +626,11 @@ static int parse(union regent_msg_storage *st, struct regent_msg **msgp, const c
 	m->hdrs = m->inl;
 	m->cap = REGENT_MSG_INLINE_HDRS;
 
-	eol = len ? memchr(buf, '\n', len < lim->max_line ? len : lim->max_line) : NULL;
-	if (!eol) {
-		if (len >= lim->max_line)
-			fail(err, REGENT_MSG_ELINE, buf, buf, "start line", "line too long");
-		else
-			fail(err, REGENT_MSG_EINCOMPLETE, buf, end, "start line", "no end of line");
+	eol = first_eol(buf, len, lim, err);
+	if (!eol || start_line(m, buf, eol - 1, err) ||
+	    index_headers(m, eol + 1, end, lim, &body, err) || framing(m, body, end, err) ||
+	    check_fields(m, err))
 		goto out;
-	}
-	if (eol == buf || eol[-1] != '\r') {
-		fail(err, REGENT_MSG_ESTARTLINE, buf, eol, "start line", "line not ended by CRLF");
-		goto out;
-	}
-	if (start_line(m, buf, eol - 1, err))
-		goto out;
-	if (index_headers(m, eol + 1, end, lim, &body, err))
-		goto out;
-	if (framing(m, body, end, err))
-		goto out;
-	/* What a registration client reads is checked now, so the accessors
-	 * can trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
-	if (!first_hdr(m, REGENT_HDR_VIA)) {
-		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
-		goto out;
-	}
-	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
-	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
-	    check_list(m, REGENT_HDR_CONTACT, err) ||
-	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
-		goto out;
-	if (first_hdr(m, REGENT_HDR_RETRY_AFTER)) {
-		struct regent_retry_after ra;
-		const struct regent_hdr *h = first_hdr(m, REGENT_HDR_RETRY_AFTER);
-		struct perr pe = {0};
-
-		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
-			hfail(err, buf, h, &pe);
-			goto out;
-		}
-	}
 	*msgp = m;
 	m = NULL;
 	rc = 0;
@@ -681,82 +688,4 @@ struct regent_pl regent_msg_body(const struct regent_msg *msg)
 struct regent_pl regent_msg_raw(const struct regent_msg *msg)
 {
 	return (struct regent_pl){msg->buf, msg->len};
-}
-
-size_t regent_msg_hdr_count(const struct regent_msg *msg)
-{
-	return msg->nhdr;
-}
-
-const struct regent_hdr *regent_msg_hdr_at(const struct regent_msg *msg, size_t i)
-{
-	return i < msg->nhdr ? &msg->hdrs[i].h : NULL;
-}
-
-const struct regent_hdr *regent_msg_hdr_find(const struct regent_msg *msg, enum regent_hdr_id id,
-					     const char *name, const struct regent_hdr *after)
-{
-	if ((unsigned)id >= REGENT_HDR__COUNT)
-		return NULL;
-	if (id != REGENT_HDR_OTHER)
-		return after ? next_hdr(msg, after) : first_hdr(msg, id);
-	if (!name)
-		return NULL;
-	/* A known name asked for as OTHER is looked up by its id. */
-	enum regent_hdr_id nid = regent_hdr_id_from_name(name, strlen(name));
-
-	if (nid != REGENT_HDR_OTHER)
-		return after ? next_hdr(msg, after) : first_hdr(msg, nid);
-	size_t i =
-	    after ? (size_t)((const struct hdr_ent *)(const void *)after - msg->hdrs) + 1 : 0;
-
-	for (; i < msg->nhdr; i++) {
-		const struct regent_hdr *h = &msg->hdrs[i].h;
-
-		if (h->id == REGENT_HDR_OTHER && regent_msgi_name_eq(h->name, name))
-			return h;
-	}
-	return NULL;
-}
-
-int regent_msgi_list_begin(const struct regent_msg *msg, enum regent_hdr_id id,
-			   struct regent_msg_iter *it, const char **pp, const char **end)
-{
-	const struct regent_hdr *h = it->hdr;
-
-	if (!h) {
-		h = first_hdr(msg, id);
-		if (!h)
-			return ENOENT;
-		it->hdr = h;
-		it->pos = 0;
-	}
-	while (it->pos >= h->value.l) {
-		h = next_hdr(msg, h);
-		if (!h)
-			return ENOENT;
-		it->hdr = h;
-		it->pos = 0;
-	}
-	*pp = h->value.p + it->pos;
-	*end = h->value.p + h->value.l;
-	return 0;
-}
-
-int regent_msgi_list_advance(struct regent_msg_iter *it, const char *stop, struct perr *e)
-{
-	const char *vs = it->hdr->value.p, *end = vs + it->hdr->value.l;
-	const char *q = regent_msgi_lws(stop, end);
-
-	if (q == end) {
-		it->pos = it->hdr->value.l;
-		return 0;
-	}
-	if (*q != ',')
-		return perr_set(e, REGENT_MSG_EVALUE, q, "unexpected character");
-	q = regent_msgi_lws(q + 1, end);
-	if (q == end || *q == ',')
-		return perr_set(e, REGENT_MSG_EVALUE, q, "empty list element");
-	it->pos = (size_t)(q - vs);
-	return 0;
 }

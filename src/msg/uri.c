@@ -20,6 +20,70 @@ static const char *run_esc(const char *p, const char *end, uint16_t cls, struct 
 	}
 }
 
+/* uri-parameters (RFC 3261 §25.1) at *pp, if any. */
+static int sip_params(struct regent_uri *uri, const char **pp, const char *end, struct perr *e)
+{
+	const char *p = *pp, *ps = p;
+	bool bad = false;
+
+	if (p >= end || *p != ';')
+		return 0;
+	while (p < end && *p == ';') {
+		const char *n = ++p;
+
+		p = run_esc(p, end, C_PARAM, e, &bad);
+		if (bad)
+			return EBADMSG;
+		if (p == n)
+			return perr_set(e, REGENT_MSG_EURI, n, "empty URI parameter");
+		if (p < end && *p == '=') {
+			const char *v = ++p;
+
+			p = run_esc(p, end, C_PARAM, e, &bad);
+			if (bad)
+				return EBADMSG;
+			if (p == v)
+				return perr_set(e, REGENT_MSG_EURI, v, "empty URI parameter value");
+		}
+	}
+	uri->params.p = ps;
+	uri->params.l = (size_t)(p - ps);
+	*pp = p;
+	return 0;
+}
+
+/* headers "?a=b&c=d" (RFC 3261 §25.1) at *pp, if any. */
+static int sip_headers(struct regent_uri *uri, const char **pp, const char *end, struct perr *e)
+{
+	const char *p = *pp, *hs;
+	bool bad = false;
+
+	if (p >= end || *p != '?')
+		return 0;
+	hs = ++p;
+	for (;;) {
+		const char *n = p;
+
+		p = run_esc(p, end, C_HNV, e, &bad);
+		if (bad)
+			return EBADMSG;
+		if (p == n || p >= end || *p != '=')
+			return perr_set(e, REGENT_MSG_EURI, p, "bad URI header");
+		p = run_esc(p + 1, end, C_HNV, e, &bad);
+		if (bad)
+			return EBADMSG;
+		if (p < end && *p == '&') {
+			p++;
+			continue;
+		}
+		break;
+	}
+	uri->headers.p = hs;
+	uri->headers.l = (size_t)(p - hs);
+	*pp = p;
+	return 0;
+}
+
 static int sip_uri(struct regent_uri *uri, const char *p, const char *end, struct perr *e)
 {
 	bool bad = false;
@@ -64,54 +128,8 @@ static int sip_uri(struct regent_uri *uri, const char *p, const char *end, struc
 		uri->port = (uint16_t)port;
 		uri->has_port = true;
 	}
-	if (p < end && *p == ';') {
-		const char *ps = p;
-
-		while (p < end && *p == ';') {
-			const char *n = ++p;
-
-			p = run_esc(p, end, C_PARAM, e, &bad);
-			if (bad)
-				return EBADMSG;
-			if (p == n)
-				return perr_set(e, REGENT_MSG_EURI, n, "empty URI parameter");
-			if (p < end && *p == '=') {
-				const char *v = ++p;
-
-				p = run_esc(p, end, C_PARAM, e, &bad);
-				if (bad)
-					return EBADMSG;
-				if (p == v)
-					return perr_set(e, REGENT_MSG_EURI, v,
-							"empty URI parameter value");
-			}
-		}
-		uri->params.p = ps;
-		uri->params.l = (size_t)(p - ps);
-	}
-	if (p < end && *p == '?') {
-		const char *hs = ++p;
-
-		for (;;) {
-			const char *n = p;
-
-			p = run_esc(p, end, C_HNV, e, &bad);
-			if (bad)
-				return EBADMSG;
-			if (p == n || p >= end || *p != '=')
-				return perr_set(e, REGENT_MSG_EURI, p, "bad URI header");
-			p = run_esc(p + 1, end, C_HNV, e, &bad);
-			if (bad)
-				return EBADMSG;
-			if (p < end && *p == '&') {
-				p++;
-				continue;
-			}
-			break;
-		}
-		uri->headers.p = hs;
-		uri->headers.l = (size_t)(p - hs);
-	}
+	if (sip_params(uri, &p, end, e) || sip_headers(uri, &p, end, e))
+		return EBADMSG;
 	if (p != end)
 		return perr_set(e, REGENT_MSG_EURI, p, "bad character in URI");
 	return 0;

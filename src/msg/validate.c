@@ -171,71 +171,76 @@ static const enum regent_hdr_id singletons[] = {
     REGENT_HDR_RETRY_AFTER,  REGENT_HDR_FLOW_TIMER, REGENT_HDR_DATE,
 };
 
-int regent_msg_validate(const struct regent_msg *m, struct regent_msg_error *err)
+/* The value of one header, by what its RFC says it holds. */
+static int check_header(const struct regent_msg *m, const struct regent_hdr *h,
+			struct regent_msg_error *err)
 {
 	struct perr pe = {0};
 	const char *at = NULL;
+	const char *bc = bad_char(h->value);
+	union {
+		struct regent_challenge ch;
+		struct regent_credentials cr;
+	} u;
 
+	if (bc)
+		return vfail(err, m, bc, h, REGENT_MSG_EHEADER, "control character");
+	switch (h->id) {
+	case REGENT_HDR_WWW_AUTHENTICATE:
+	case REGENT_HDR_PROXY_AUTHENTICATE:
+		if (regent_msgi_challenge(&u.ch, h->value.p, h->value.p + h->value.l, &pe))
+			return vfail(err, m, pe.at, h, pe.code, pe.what);
+		break;
+	case REGENT_HDR_AUTHORIZATION:
+	case REGENT_HDR_PROXY_AUTHORIZATION:
+		if (regent_msgi_credentials(&u.cr, h->value.p, h->value.p + h->value.l, &pe))
+			return vfail(err, m, pe.at, h, pe.code, pe.what);
+		break;
+	case REGENT_HDR_SUPPORTED:
+	case REGENT_HDR_REQUIRE:
+	case REGENT_HDR_UNSUPPORTED:
+	case REGENT_HDR_ALLOW:
+		/* Supported and Allow may be empty (RFC 3261 §20.37, §20.5) */
+		if (tokens(h->value, &at,
+			   h->id == REGENT_HDR_SUPPORTED || h->id == REGENT_HDR_ALLOW))
+			return vfail(err, m, at, h, REGENT_MSG_EVALUE, "bad option tag");
+		break;
+	case REGENT_HDR_FLOW_TIMER:
+		if (regent_pl_u32(h->value, UINT32_MAX, NULL))
+			return vfail(err, m, h->value.p, h, REGENT_MSG_EVALUE, "not a number");
+		break;
+	case REGENT_HDR_DATE:
+		if (!sip_date(h->value))
+			return vfail(err, m, h->value.p, h, REGENT_MSG_EVALUE,
+				     "not an RFC 1123 GMT date");
+		break;
+	case REGENT_HDR_CONTENT_TYPE:
+		if (media_type(h->value, &pe))
+			return vfail(err, m, pe.at, h, pe.code, pe.what);
+		break;
+	case REGENT_HDR_EVENT:
+		if (token_params(h->value, &pe))
+			return vfail(err, m, pe.at, h, pe.code, pe.what);
+		break;
+	case REGENT_HDR_USER_AGENT:
+	case REGENT_HDR_SERVER:
+		if (h->value.l == 0)
+			return vfail(err, m, m->buf + h->offset, h, REGENT_MSG_EVALUE,
+				     "empty value");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int regent_msg_validate(const struct regent_msg *m, struct regent_msg_error *err)
+{
 	if (!m)
 		return EINVAL;
 	for (size_t i = 0; i < m->nhdr; i++) {
-		const struct regent_hdr *h = &m->hdrs[i].h;
-		const char *bc = bad_char(h->value);
-		union {
-			struct regent_challenge ch;
-			struct regent_credentials cr;
-		} u;
-
-		if (bc)
-			return vfail(err, m, bc, h, REGENT_MSG_EHEADER, "control character");
-		switch (h->id) {
-		case REGENT_HDR_WWW_AUTHENTICATE:
-		case REGENT_HDR_PROXY_AUTHENTICATE:
-			if (regent_msgi_challenge(&u.ch, h->value.p, h->value.p + h->value.l, &pe))
-				return vfail(err, m, pe.at, h, pe.code, pe.what);
-			break;
-		case REGENT_HDR_AUTHORIZATION:
-		case REGENT_HDR_PROXY_AUTHORIZATION:
-			if (regent_msgi_credentials(&u.cr, h->value.p, h->value.p + h->value.l,
-						    &pe))
-				return vfail(err, m, pe.at, h, pe.code, pe.what);
-			break;
-		case REGENT_HDR_SUPPORTED:
-		case REGENT_HDR_REQUIRE:
-		case REGENT_HDR_UNSUPPORTED:
-		case REGENT_HDR_ALLOW:
-			/* Supported and Allow may be empty (RFC 3261 §20.37, §20.5) */
-			if (tokens(h->value, &at,
-				   h->id == REGENT_HDR_SUPPORTED || h->id == REGENT_HDR_ALLOW))
-				return vfail(err, m, at, h, REGENT_MSG_EVALUE, "bad option tag");
-			break;
-		case REGENT_HDR_FLOW_TIMER:
-			if (regent_pl_u32(h->value, UINT32_MAX, NULL))
-				return vfail(err, m, h->value.p, h, REGENT_MSG_EVALUE,
-					     "not a number");
-			break;
-		case REGENT_HDR_DATE:
-			if (!sip_date(h->value))
-				return vfail(err, m, h->value.p, h, REGENT_MSG_EVALUE,
-					     "not an RFC 1123 GMT date");
-			break;
-		case REGENT_HDR_CONTENT_TYPE:
-			if (media_type(h->value, &pe))
-				return vfail(err, m, pe.at, h, pe.code, pe.what);
-			break;
-		case REGENT_HDR_EVENT:
-			if (token_params(h->value, &pe))
-				return vfail(err, m, pe.at, h, pe.code, pe.what);
-			break;
-		case REGENT_HDR_USER_AGENT:
-		case REGENT_HDR_SERVER:
-			if (h->value.l == 0)
-				return vfail(err, m, m->buf + h->offset, h, REGENT_MSG_EVALUE,
-					     "empty value");
-			break;
-		default:
-			break;
-		}
+		if (check_header(m, &m->hdrs[i].h, err))
+			return EBADMSG;
 	}
 	for (size_t i = 0; i < sizeof(singletons) / sizeof(singletons[0]); i++) {
 		const struct regent_hdr *h = regent_msg_hdr_find(m, singletons[i], NULL, NULL);

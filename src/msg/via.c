@@ -14,14 +14,11 @@ static const char *slash(const char *p, const char *end)
 	return NULL;
 }
 
-int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, struct perr *e)
+/* sent-protocol "SIP/2.0/UDP" (RFC 3261 §20.42) at *pp. */
+static int via_protocol(struct regent_via *v, const char **pp, const char *end, struct perr *e)
 {
-	const char *p = regent_msgi_lws(*pp, end), *s, *q;
-	struct regent_pl n, val;
-	bool quoted;
-	int rc;
+	const char *p = *pp, *s;
 
-	memset(v, 0, sizeof(*v));
 	/* "SIP/2.0/" by one 8-byte compare (|0x20 folds the three letters
 	 * only); anything else, LWS around the slashes included, goes the
 	 * general way below */
@@ -29,10 +26,10 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 		uint64_t w;
 
 		memcpy(&w, p, 8);
-		if ((w | 0x202020u) == ((uint64_t)'s' | (uint64_t)'i' << 8 | (uint64_t)'p' << 16 |
-					(uint64_t)'/' << 24 | (uint64_t)'2' << 32 |
-					(uint64_t)'.' << 40 | (uint64_t)'0' << 48 |
-					(uint64_t)'/' << 56)) {
+		if ((w | 0x202020u) ==
+		    ((uint64_t)'s' | (uint64_t)'i' << 8 | (uint64_t)'p' << 16 |
+		     (uint64_t)'/' << 24 | (uint64_t)'2' << 32 | (uint64_t)'.' << 40 |
+		     (uint64_t)'0' << 48 | (uint64_t)'/' << 56)) {
 			v->protocol = (struct regent_pl){p, 3};
 			v->version = (struct regent_pl){p + 4, 3};
 			s = p + 8;
@@ -40,7 +37,8 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 			if (p == s)
 				return perr_set(e, REGENT_MSG_EVALUE, s, "bad transport");
 			v->transport = (struct regent_pl){s, (size_t)(p - s)};
-			goto sent_by;
+			*pp = p;
+			return 0;
 		}
 	}
 	s = p;
@@ -54,7 +52,74 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 	if (!(s = slash(p, end)) || (p = regent_msgi_run(s, end, C_TOKEN)) == s)
 		return perr_set(e, REGENT_MSG_EVALUE, s ? s : p, "bad transport");
 	v->transport = (struct regent_pl){s, (size_t)(p - s)};
-sent_by:
+	*pp = p;
+	return 0;
+}
+
+/* received: IPv4address / IPv6address, bracketed or not (RFC 5118 §4.5). */
+static int via_received(struct regent_pl val, struct perr *e)
+{
+	struct regent_pl h;
+	enum regent_host_type t;
+	const char *r = val.p;
+
+	if (r[0] != '[' && memchr(r, ':', val.l)) {
+		for (size_t i = 0; i < val.l; i++) {
+			if (!ct(r[i], C_HEX) && r[i] != ':' && r[i] != '.')
+				return perr_set(e, REGENT_MSG_EVALUE, r, "bad received");
+		}
+	} else if (regent_msgi_host(&r, val.p + val.l, &h, &t, NULL) || r != val.p + val.l ||
+		   t == REGENT_HOST_NAME) {
+		return perr_set(e, REGENT_MSG_EVALUE, val.p, "bad received");
+	}
+	return 0;
+}
+
+/* One via-param: rport, branch and received are read, others kept raw. */
+static int via_param(struct regent_via *v, struct regent_pl n, struct regent_pl val, bool quoted,
+		     struct perr *e)
+{
+	switch (n.l) {
+	case 5:
+		if (PL_IS(n, "rport")) {
+			uint32_t rp = 0;
+
+			if (val.p && (quoted || regent_pl_u32(val, 65535, &rp) || rp == 0))
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad rport");
+			v->has_rport = true;
+			v->rport = (uint16_t)rp;
+		}
+		break;
+	case 6:
+		if (PL_IS(n, "branch")) {
+			if (!val.p || quoted)
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad branch");
+			v->branch = val;
+		}
+		break;
+	case 8:
+		if (PL_IS(n, "received")) {
+			if (!val.p || quoted)
+				return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad received");
+			if (via_received(val, e))
+				return EBADMSG;
+			v->received = val;
+		}
+		break;
+	}
+	return 0;
+}
+
+int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, struct perr *e)
+{
+	const char *p = regent_msgi_lws(*pp, end), *s, *q;
+	struct regent_pl n, val;
+	bool quoted;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if (via_protocol(v, &p, end, e))
+		return EBADMSG;
 	q = regent_msgi_lws(p, end);
 	if (q == p)
 		return perr_set(e, REGENT_MSG_EVALUE, p, "missing space before sent-by");
@@ -77,50 +142,8 @@ sent_by:
 		if (!ps)
 			ps = regent_msgi_lws(pe, end);
 		pe = p;
-		switch (n.l) {
-		case 5:
-			if (PL_IS(n, "rport")) {
-				uint32_t rp = 0;
-
-				if (val.p && (quoted || regent_pl_u32(val, 65535, &rp) || rp == 0))
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad rport");
-				v->has_rport = true;
-				v->rport = (uint16_t)rp;
-			}
-			break;
-		case 6:
-			if (PL_IS(n, "branch")) {
-				if (!val.p || quoted)
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad branch");
-				v->branch = val;
-			}
-			break;
-		case 8:
-			if (PL_IS(n, "received")) {
-				struct regent_pl h;
-				enum regent_host_type t;
-				const char *r;
-
-				if (!val.p || quoted)
-					return perr_set(e, REGENT_MSG_EVALUE, n.p, "bad received");
-				/* IPv4address / IPv6address, bracketed or not
-				 * (RFC 5118 §4.5) */
-				r = val.p;
-				if (r[0] != '[' && memchr(r, ':', val.l)) {
-					for (size_t i = 0; i < val.l; i++) {
-						if (!ct(r[i], C_HEX) && r[i] != ':' && r[i] != '.')
-							return perr_set(e, REGENT_MSG_EVALUE, r,
-									"bad received");
-					}
-				} else if (regent_msgi_host(&r, val.p + val.l, &h, &t, NULL) ||
-					   r != val.p + val.l || t == REGENT_HOST_NAME) {
-					return perr_set(e, REGENT_MSG_EVALUE, val.p,
-							"bad received");
-				}
-				v->received = val;
-			}
-			break;
-		}
+		if (via_param(v, n, val, quoted, e))
+			return EBADMSG;
 	}
 	if (rc != ENOENT)
 		return EBADMSG;

@@ -13,12 +13,11 @@
  * State: CONNECTING (non-blocking connect) -> TLS handshake -> WS upgrade ->
  * UP, each step skipped when it does not apply; the connect timeout covers
  * all of them. Handlers run only from regent_conn_process(), never from
- * open/send/free, and a handler may free the conn (deferred until the
- * process call unwinds).
+ * open/send/free, and a handler may free the conn (the guard of
+ * src/base/guard.h defers it until the process call unwinds).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -35,66 +34,13 @@
 #include <unistd.h>
 #include <wslay/wslay.h>
 
+#include "base/base.h"
+#include "base/guard.h"
 #include "msg/msg.h"
+#include "net/conn_int.h"
 #include "net/net.h"
-#include "net/wskey.h"
 
-#define OUT_MAX (256 * 1024) /* bound on queued output */
-
-enum cstate { C_CONNECTING, C_TLS, C_WS, C_UP, C_DOWN };
-
-struct regent_conn {
-	struct regent_target t;
-	struct regent_conn_options o;
-	struct regent_conn_handlers h;
-	int fd;
-	enum cstate st;
-	bool stream, tls, ws;
-	SSL *ssl;
-	bool ssl_want_write; /* the last SSL call wants POLLOUT */
-	wslay_event_context_ptr wctx;
-	char ws_accept[64]; /* expected Sec-WebSocket-Accept */
-	char *in;
-	size_t inlen, incap;
-	char *out;
-	size_t outlen, outcap;
-	uint64_t deadline; /* connect/handshake, or next keep-alive */
-	struct regent_flow_info fi;
-	int send_err; /* a send failed: reported as down() by the next process */
-	int busy;     /* inside regent_conn_process */
-	bool dead;    /* freed while busy */
-};
-
-/* local names: net/ does not depend on the ua layer */
-static const char *tpname(enum regent_transport tp)
-{
-	static const char *n[] = {"NONE", "UDP", "TCP", "TLS", "WS", "WSS"};
-	return (unsigned)tp < 6 ? n[tp] : "?";
-}
-
-static const char *errname(int err)
-{
-	if (err == REGENT_ETLSVERIFY)
-		return "TLS certificate verification failed";
-	return strerror(err);
-}
-
-static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void logf_(struct regent_conn *c, enum regent_log_level lvl, const char *fmt, ...)
-{
-	if (!c->h.log)
-		return;
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	c->h.log(c->h.arg, lvl, line);
-}
-
-static int out_append(struct regent_conn *c, const void *p, size_t l)
+int regent_conn_out_append(struct regent_conn *c, const void *p, size_t l)
 {
 	if (c->outlen + l > OUT_MAX)
 		return ENOBUFS;
@@ -118,8 +64,9 @@ static void go_down(struct regent_conn *c, int err)
 	if (c->st == C_DOWN)
 		return;
 	c->st = C_DOWN;
-	logf_(c, err ? REGENT_LOG_WARN : REGENT_LOG_INFO, "%s flow to %s: down (%s)",
-	      tpname(c->t.tp), c->t.host, errname(err));
+	regent_log_emit(c->o.log, err ? REGENT_LOG_WARN : REGENT_LOG_INFO,
+			"%s flow to %s: down (%s)", regent_transport_name(c->t.tp), c->t.host,
+			regent_strerror(err));
 	if (c->h.down)
 		c->h.down(c->h.arg, err);
 }
@@ -219,193 +166,12 @@ static int fill(struct regent_conn *c)
 	return 0;
 }
 
-static void consume(struct regent_conn *c, size_t n)
+void regent_conn_consume(struct regent_conn *c, size_t n)
 {
 	if (n == 0)
 		return;
 	memmove(c->in, c->in + n, c->inlen - n);
 	c->inlen -= n;
-}
-
-/* ---------------------------------------------------------- WebSocket */
-
-static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
-			  void *user)
-{
-	struct regent_conn *c = user;
-	if (c->inlen == 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	size_t n = len < c->inlen ? len : c->inlen;
-	memcpy(buf, c->in, n);
-	consume(c, n);
-	return (ssize_t)n;
-}
-
-static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
-			  void *user)
-{
-	struct regent_conn *c = user;
-	size_t room = OUT_MAX - c->outlen;
-	if (room == 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
-	}
-	size_t n = len < room ? len : room;
-	if (out_append(c, data, n)) {
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-		return -1;
-	}
-	return (ssize_t)n;
-}
-
-static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user)
-{
-	/* RFC 6455 §5.3: masking keys must be unpredictable */
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
-}
-
-static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
-		      void *user)
-{
-	struct regent_conn *c = user;
-	/* RFC 7118 §5.1: one SIP message per text or binary message */
-	if (c->dead || c->st != C_UP)
-		return;
-	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-		if (c->h.recv)
-			c->h.recv(c->h.arg, (const char *)arg->msg, arg->msg_length);
-	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
-		logf_(c, REGENT_LOG_INFO, "WebSocket close from peer (code %u)", arg->status_code);
-	}
-}
-
-static int b64(const unsigned char *in, size_t l, char *out, size_t osize)
-{
-	if (osize < 4 * ((l + 2) / 3) + 1)
-		return ENOSPC;
-	EVP_EncodeBlock((unsigned char *)out, in, (int)l);
-	return 0;
-}
-
-static int ws_start(struct regent_conn *c)
-{
-	unsigned char key[16];
-	char k64[32], buf[1024];
-	if (RAND_bytes(key, sizeof(key)) != 1)
-		return EIO;
-	b64(key, sizeof(key), k64, sizeof(k64));
-	/* RFC 6455 §4.2.2: the answer we will accept (net/wskey.c) */
-	if (regent_ws_accept_key(c->ws_accept, sizeof(c->ws_accept), k64))
-		return EIO;
-
-	char hostport[300];
-	uint16_t port = c->fi.peer_port;
-	bool v6 = strchr(c->t.host, ':') != NULL;
-	bool dflt =
-	    (c->t.tp == REGENT_TP_WS && port == 80) || (c->t.tp == REGENT_TP_WSS && port == 443);
-	if (dflt)
-		snprintf(hostport, sizeof(hostport), v6 ? "[%s]" : "%s", c->t.host);
-	else
-		snprintf(hostport, sizeof(hostport), v6 ? "[%s]:%u" : "%s:%u", c->t.host, port);
-	int n = snprintf(buf, sizeof(buf),
-			 "GET %s HTTP/1.1\r\n"
-			 "Host: %s\r\n"
-			 "Upgrade: websocket\r\n"
-			 "Connection: Upgrade\r\n"
-			 "Sec-WebSocket-Key: %s\r\n"
-			 "Sec-WebSocket-Version: 13\r\n"
-			 "Sec-WebSocket-Protocol: sip\r\n"
-			 "\r\n",
-			 c->t.ws_path[0] ? c->t.ws_path : "/", hostport, k64);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return ENAMETOOLONG;
-	c->st = C_WS;
-	return out_append(c, buf, (size_t)n);
-}
-
-/* Value of header `name` in the HTTP head [p, p+l), trimmed. */
-static bool http_hdr(const char *p, size_t l, const char *name, const char **v, size_t *vl)
-{
-	size_t nl = strlen(name);
-	const char *end = p + l;
-	const char *line = memchr(p, '\n', l);
-	while (line && line + 1 < end) {
-		line++;
-		const char *le = memchr(line, '\n', (size_t)(end - line));
-		if (!le)
-			le = end;
-		if ((size_t)(le - line) > nl && strncasecmp(line, name, nl) == 0 &&
-		    line[nl] == ':') {
-			const char *a = line + nl + 1, *b = le;
-			while (a < b && (*a == ' ' || *a == '\t'))
-				a++;
-			while (b > a && (b[-1] == '\r' || b[-1] == ' ' || b[-1] == '\t'))
-				b--;
-			*v = a;
-			*vl = (size_t)(b - a);
-			return true;
-		}
-		line = le;
-	}
-	return false;
-}
-
-static bool token_in(const char *v, size_t vl, const char *tok)
-{
-	size_t tl = strlen(tok);
-	for (size_t i = 0; i + tl <= vl; i++) {
-		if (strncasecmp(v + i, tok, tl) == 0 &&
-		    (i == 0 || v[i - 1] == ',' || v[i - 1] == ' ') &&
-		    (i + tl == vl || v[i + tl] == ',' || v[i + tl] == ' '))
-			return true;
-	}
-	return false;
-}
-
-/* RFC 6455 §4.1 (client requirements on the server's handshake). */
-static int ws_check_response(struct regent_conn *c, size_t hl)
-{
-	const char *v;
-	size_t vl;
-	if (hl < 12 || strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
-		const char *e = memchr(c->in, '\r', hl);
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
-		      (int)((e ? e : c->in + hl) - c->in), c->in);
-		return ECONNREFUSED;
-	}
-	if (!http_hdr(c->in, hl, "Upgrade", &v, &vl) || !token_in(v, vl, "websocket") ||
-	    !http_hdr(c->in, hl, "Connection", &v, &vl) || !token_in(v, vl, "upgrade")) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: missing Upgrade/Connection");
-		return EPROTO;
-	}
-	if (!http_hdr(c->in, hl, "Sec-WebSocket-Accept", &v, &vl) || vl != strlen(c->ws_accept) ||
-	    memcmp(v, c->ws_accept, vl) != 0) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: bad Sec-WebSocket-Accept");
-		return EPROTO;
-	}
-	/* RFC 7118 §4: the server must agree on the "sip" subprotocol */
-	if (!http_hdr(c->in, hl, "Sec-WebSocket-Protocol", &v, &vl) || vl != 3 ||
-	    strncasecmp(v, "sip", 3) != 0) {
-		logf_(c, REGENT_LOG_ERROR, "WebSocket upgrade: server did not accept protocol sip");
-		return EPROTO;
-	}
-	return 0;
-}
-
-static int ws_ctx_init(struct regent_conn *c)
-{
-	static const struct wslay_event_callbacks cbs = {
-	    .recv_callback = ws_recv_cb,
-	    .send_callback = ws_send_cb,
-	    .genmask_callback = ws_genmask_cb,
-	    .on_msg_recv_callback = ws_msg_cb,
-	};
-	if (wslay_event_context_client_init(&c->wctx, &cbs, c) != 0)
-		return ENOMEM;
-	wslay_event_config_set_max_recv_msg_length(c->wctx, c->o.max_msg);
-	return 0;
 }
 
 /* ---------------------------------------------------------- states */
@@ -416,8 +182,9 @@ static void become_up(struct regent_conn *c)
 	c->deadline = c->o.keepalive_interval_s && c->stream
 			  ? UINT64_MAX - 1 /* set by process with now */
 			  : UINT64_MAX;
-	logf_(c, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u", tpname(c->t.tp), c->fi.local_host,
-	      c->fi.local_port, c->fi.peer_host, c->fi.peer_port);
+	regent_log_emit(c->o.log, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u",
+			regent_transport_name(c->t.tp), c->fi.local_host, c->fi.local_port,
+			c->fi.peer_host, c->fi.peer_port);
 	if (c->h.up)
 		c->h.up(c->h.arg, &c->fi);
 }
@@ -445,10 +212,11 @@ static int after_connect(struct regent_conn *c)
 		if (!ip) /* RFC 6066 §3: SNI carries host names, not literals */
 			SSL_set_tlsext_host_name(c->ssl, c->t.host);
 		if (regent_tls_insecure(c->o.tls)) {
-			logf_(c, REGENT_LOG_WARN,
-			      "TLS VERIFICATION DISABLED (tls_insecure): the peer %s is NOT "
-			      "authenticated; anyone on the path can impersonate it",
-			      c->t.host);
+			regent_log_emit(
+			    c->o.log, REGENT_LOG_WARN,
+			    "TLS VERIFICATION DISABLED (tls_insecure): the peer %s is NOT "
+			    "authenticated; anyone on the path can impersonate it",
+			    c->t.host);
 		} else if (ip) {
 			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), c->t.host);
 		} else {
@@ -459,7 +227,7 @@ static int after_connect(struct regent_conn *c)
 		return 0;
 	}
 	if (c->ws)
-		return ws_start(c);
+		return regent_conn_ws_start(c);
 	become_up(c);
 	return 0;
 }
@@ -470,7 +238,7 @@ static int tls_step(struct regent_conn *c)
 	int r = SSL_connect(c->ssl);
 	if (r == 1) {
 		if (c->ws)
-			return ws_start(c);
+			return regent_conn_ws_start(c);
 		become_up(c);
 		return 0;
 	}
@@ -481,37 +249,40 @@ static int tls_step(struct regent_conn *c)
 	}
 	long vr = SSL_get_verify_result(c->ssl);
 	if (vr != X509_V_OK) {
-		logf_(c, REGENT_LOG_ERROR, "TLS: certificate of %s not accepted: %s", c->t.host,
-		      X509_verify_cert_error_string(vr));
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
+				"TLS: certificate of %s not accepted: %s", c->t.host,
+				X509_verify_cert_error_string(vr));
 		return REGENT_ETLSVERIFY;
 	}
 	char eb[256];
 	ERR_error_string_n(ERR_peek_error(), eb, sizeof(eb));
-	logf_(c, REGENT_LOG_ERROR, "TLS handshake with %s failed: %s", c->t.host, eb);
+	regent_log_emit(c->o.log, REGENT_LOG_ERROR, "TLS handshake with %s failed: %s", c->t.host,
+			eb);
 	return ECONNREFUSED;
 }
 
 static int deliver_stream(struct regent_conn *c)
 {
-	while (c->inlen > 0 && !c->dead && c->st == C_UP) {
+	while (c->inlen > 0 && !regent_guard_doomed(&c->guard) && c->st == C_UP) {
 		size_t skip = 0, ml = 0;
 		bool pong = false;
 		int e = regent_frame_stream(c->in, c->inlen, c->o.max_msg, &skip, &ml, &pong);
 		if (e == EAGAIN) {
-			consume(c, skip);
+			regent_conn_consume(c, skip);
 			if (c->inlen >= c->incap && c->incap >= c->o.max_msg * 2)
 				return EMSGSIZE;
 			return 0;
 		}
 		if (e) {
-			logf_(c, REGENT_LOG_WARN, "stream framing error: %s", strerror(e));
+			regent_log_emit(c->o.log, REGENT_LOG_WARN, "stream framing error: %s",
+					strerror(e));
 			return e; /* RFC 3261 §18.3: the stream cannot be resynchronised */
 		}
 		if (c->h.recv)
 			c->h.recv(c->h.arg, c->in + skip, ml);
-		if (c->dead)
+		if (regent_guard_doomed(&c->guard))
 			return 0;
-		consume(c, skip + ml);
+		regent_conn_consume(c, skip + ml);
 	}
 	return 0;
 }
@@ -520,7 +291,7 @@ static int on_readable(struct regent_conn *c)
 {
 	if (!c->stream) {
 		char buf[65536];
-		for (int i = 0; i < 64 && !c->dead && c->st == C_UP; i++) {
+		for (int i = 0; i < 64 && !regent_guard_doomed(&c->guard) && c->st == C_UP; i++) {
 			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -545,22 +316,22 @@ static int on_readable(struct regent_conn *c)
 			return c->inlen > 8192 ? EPROTO : 0;
 		}
 		size_t hl = (size_t)(end - c->in) + 4;
-		int r = ws_check_response(c, hl);
+		int r = regent_conn_ws_check_response(c, hl);
 		if (r)
 			return r;
-		consume(c, hl);
-		r = ws_ctx_init(c);
+		regent_conn_consume(c, hl);
+		r = regent_conn_ws_ctx_init(c);
 		if (r)
 			return r;
 		become_up(c);
-		if (c->dead)
+		if (regent_guard_doomed(&c->guard))
 			return 0;
 	}
 	if (c->st == C_UP) {
 		if (c->ws) {
 			if (c->inlen && wslay_event_recv(c->wctx) != 0)
 				return EPROTO;
-			if (c->dead)
+			if (regent_guard_doomed(&c->guard))
 				return 0;
 			/* pong, close reply */
 			if (wslay_event_send(c->wctx) != 0)
@@ -613,9 +384,10 @@ int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
 	/* the TLS context (the system CA store, made at the first TLS flow)
 	 * before any connect: a failure costs no TCP handshake */
 	if (c->tls && !regent_tls_ssl_ctx(o->tls)) {
-		logf_(c, REGENT_LOG_ERROR,
-		      "TLS to %s: cannot make the TLS context (system CA store): out of memory",
-		      t->host);
+		regent_log_emit(
+		    c->o.log, REGENT_LOG_ERROR,
+		    "TLS to %s: cannot make the TLS context (system CA store): out of memory",
+		    t->host);
 		err = ENOMEM;
 		goto out;
 	}
@@ -680,11 +452,8 @@ void regent_conn_free(struct regent_conn *c)
 {
 	if (!c)
 		return;
-	if (c->busy) {
-		c->dead = true;
-		return;
-	}
-	conn_destroy(c);
+	if (regent_guard_doom(&c->guard))
+		conn_destroy(c);
 }
 
 int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
@@ -711,7 +480,7 @@ int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
 		if (wslay_event_send(c->wctx) != 0)
 			return EPIPE;
 	} else {
-		int e = out_append(c, buf, len);
+		int e = regent_conn_out_append(c, buf, len);
 		if (e)
 			return e;
 	}
@@ -753,14 +522,14 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 	int err = 0;
 	if (!c || c->st == C_DOWN)
 		return;
-	c->busy++;
+	regent_guard_enter(&c->guard);
 	if (c->send_err) {
 		err = c->send_err;
 		goto out;
 	}
 	if (c->st != C_UP && now >= c->deadline) {
-		logf_(c, REGENT_LOG_WARN, "%s connect to %s:%u timed out", tpname(c->t.tp),
-		      c->fi.peer_host, c->fi.peer_port);
+		regent_log_emit(c->o.log, REGENT_LOG_WARN, "%s connect to %s:%u timed out",
+				regent_transport_name(c->t.tp), c->fi.peer_host, c->fi.peer_port);
 		err = ETIMEDOUT;
 		goto out;
 	}
@@ -776,13 +545,13 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		if (!(revents & REGENT_POLL_OUT) && c->stream)
 			goto out;
 		err = after_connect(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 	}
 	if (c->st == C_TLS && (revents || c->ssl_want_write)) {
 		c->ssl_want_write = false;
 		err = tls_step(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 		revents |= REGENT_POLL_IN; /* SSL may hold application data already */
 	}
@@ -798,7 +567,7 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 	}
 	if ((revents & REGENT_POLL_IN) && (c->st == C_WS || c->st == C_UP)) {
 		err = on_readable(c);
-		if (err || c->dead)
+		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 	}
 	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS; on WS/WSS a ping
@@ -815,24 +584,16 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 					  ? 0
 					  : EPIPE;
 			} else {
-				err = out_append(c, "\r\n\r\n", 4);
+				err = regent_conn_out_append(c, "\r\n\r\n", 4);
 			}
 			if (!err)
 				err = flush(c);
 		}
 	}
 out:
-	c->busy--;
-	if (c->dead) {
-		if (!c->busy)
-			conn_destroy(c);
-		return;
-	}
-	if (err) {
-		c->busy++;
+	/* down() may free c: still inside the guard */
+	if (err && !regent_guard_doomed(&c->guard))
 		go_down(c, err);
-		c->busy--;
-		if (c->dead && !c->busy)
-			conn_destroy(c);
-	}
+	if (regent_guard_leave(&c->guard))
+		conn_destroy(c);
 }

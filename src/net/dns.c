@@ -340,6 +340,7 @@ static void fill_target(struct regent_target *t, const struct job *j, enum regen
 
 static void addr_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
+	(void)timeouts;
 	struct qref *q = arg;
 	struct job *j = q->j;
 	struct hostq *hq = &j->hq[q->idx];
@@ -464,6 +465,7 @@ static void srv_done(struct job *j)
 
 static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
+	(void)timeouts;
 	struct qref *q = arg;
 	struct job *j = q->j;
 	struct srvq *sq = &j->srv[q->idx];
@@ -560,6 +562,7 @@ static enum regent_transport naptr_service(const char *svc, bool secure)
 
 static void naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
+	(void)timeouts;
 	struct job *j = arg;
 	struct ares_naptr_reply *rep = NULL;
 	j->pending--;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "base/base.h"
 #include "regent.h"
 
 /* ------------------------------------------------------------ targets */
@@ -31,9 +32,13 @@ struct regent_dest {
 };
 
 /* Parses `s` into *d. `force` (from the options) wins over the URI's
- * ;transport= param. EINVAL with err->text naming what is wrong. */
+ * ;transport= param. EINVAL with err->text naming what is wrong (as
+ * "server: ..."). */
 int regent_dest_parse(struct regent_dest *d, const char *s, enum regent_transport force,
 		      struct regent_error *err);
+/* The same, naming `field` (the option `s` came from) in err->text. */
+int regent_dest_parse_field(struct regent_dest *d, const char *s, enum regent_transport force,
+			    const char *field, struct regent_error *err);
 
 /* One place to try, in failover order (RFC 3263 §4.3). */
 struct regent_target {
@@ -119,7 +124,6 @@ struct regent_conn_handlers {
 	/* the flow failed or closed: err is an errno or REGENT_ETLSVERIFY. After
 	 * this the conn does nothing more; free it. */
 	void (*down)(void *arg, int err);
-	void (*log)(void *arg, enum regent_log_level lvl, const char *line);
 	void *arg;
 };
 
@@ -128,6 +132,7 @@ struct regent_conn_options {
 	uint32_t keepalive_interval_s; /* CRLF ping on TCP/TLS (RFC 5626 §3.5.1) */
 	struct regent_tls *tls;	       /* required for TLS and WSS */
 	size_t max_msg;		       /* framing limit, default 65536 */
+	const struct regent_log *log;  /* the UA's log sink (src/base), NULL: none */
 };
 
 /* Starts connecting to `t` (non-blocking). Handlers are never called from

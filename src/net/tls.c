@@ -29,20 +29,13 @@ static int ctx_new(struct regent_tls *t, const struct regent_tls_options *o,
 			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (o->ca_file || o->ca_dir) {
 		if (SSL_CTX_load_verify_locations(t->ctx, o->ca_file, o->ca_dir) != 1) {
-			if (err) {
-				err->code = EINVAL;
-				snprintf(err->text, sizeof(err->text),
-					 "tls_ca_file/tls_ca_dir: cannot load \"%.100s\"",
-					 o->ca_file ? o->ca_file : o->ca_dir);
-			}
-			return EINVAL;
+			return regent_error_set(err, EINVAL,
+						"%s: cannot load \"%.100s\"",
+						o->ca_file ? "tls_ca_file" : "tls_ca_dir",
+						o->ca_file ? o->ca_file : o->ca_dir);
 		}
 	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1) {
-		if (err) {
-			err->code = EINVAL;
-			snprintf(err->text, sizeof(err->text), "tls: no system CA store");
-		}
-		return EINVAL;
+		return regent_error_set(err, EINVAL, "tls: no system CA store");
 	}
 	SSL_CTX_set_verify(t->ctx, t->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	return 0;

@@ -8,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg/policy.h"
+#include "msg/check.h"
 #include "reg/reg_int.h"
-
-#define NEVER UINT64_MAX
 
 void regent_registerer_options_init(struct regent_registerer_options *o)
 {
@@ -97,9 +95,9 @@ static int set_up_credentials(struct regent_registerer *r,
 			      const struct regent_registerer_options *o, char *used, size_t usize,
 			      struct regent_error *err)
 {
-	const struct regent_ua *ua = r->ua;
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	bool own = o->authorization_password != NULL || o->authorization_ha1 != NULL;
-	struct regent_auth_creds c = {ua->auth_user, ua->password, ua->ha1};
+	struct regent_auth_creds c = {id->auth_user, id->password, id->ha1};
 	char *user = NULL;
 	int e;
 
@@ -114,11 +112,11 @@ static int set_up_credentials(struct regent_registerer *r,
 		return e;
 	/* An HA1 is a hash over its own username (RFC 7616 §3.4.2): the UA's
 	 * cannot serve another username. */
-	if (o->authorization_username != NULL && !own && ua->password == NULL && ua->ha1 == NULL)
+	if (o->authorization_username != NULL && !own && id->password == NULL && id->ha1 == NULL)
 		return regent_error_set(err, EINVAL,
 					"authorization_username: no password or HA1 to go with it "
 					"(here or on the UA)");
-	if (o->authorization_username != NULL && !own && ua->ha1 != NULL)
+	if (o->authorization_username != NULL && !own && id->ha1 != NULL)
 		return regent_error_set(err, EINVAL,
 					"authorization_username: the UA's authorization_ha1 "
 					"belongs to its own username; give this account its "
@@ -155,17 +153,17 @@ static int set_up_credentials(struct regent_registerer *r,
 static void log_configuration(struct regent_registerer *r,
 			      const struct regent_registerer_options *o, const char *auth_user)
 {
-	struct regent_ua *ua = r->ua;
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	size_t i;
 
-#define L(...) regent_ua_log(ua, REGENT_LOG_INFO, __VA_ARGS__)
+#define L(...) regent_ua_log(r->ua, REGENT_LOG_INFO, __VA_ARGS__)
 	L("configuration of registerer %s:", r->call_id);
-	L("  uri: %s", ua->aor);
+	L("  uri: %s", id->aor);
 	/* the credentials in use, the Registerer's own or the UA's; secrets
 	 * never reach a log */
 	bool own = o->authorization_password != NULL || o->authorization_ha1 != NULL;
-	const char *pw = own ? o->authorization_password : ua->password;
-	const char *ha1 = own ? o->authorization_ha1 : ua->ha1;
+	const char *pw = own ? o->authorization_password : id->password;
+	const char *ha1 = own ? o->authorization_ha1 : id->ha1;
 
 	L("  authorization_username: %s%s", auth_user,
 	  own || o->authorization_username != NULL ? " (this registerer's)" : "");
@@ -173,13 +171,13 @@ static void log_configuration(struct regent_registerer *r,
 	  own && pw ? " (this registerer's)" : "");
 	L("  authorization_ha1: %s%s", ha1 ? "********" : "(none)",
 	  own && ha1 ? " (this registerer's)" : "");
-	L("  contact_name: %s", ua->contact_name);
-	L("  contact_params: %s", ua->contact_params ? ua->contact_params : "(transport)");
-	L("  via_host: %s", ua->via_host ? ua->via_host : "(local address)");
-	L("  user_agent_string: %s", ua->user_agent);
-	L("  display_name: %s", ua->display_name ? ua->display_name : "(none)");
-	L("  ua instance_id: %s", ua->instance_id);
-	L("  t1_ms: %u, t2_ms: %u, t4_ms: %u", ua->t1_ms, ua->t2_ms, ua->t4_ms);
+	L("  contact_name: %s", id->contact_name);
+	L("  contact_params: %s", id->contact_params ? id->contact_params : "(transport)");
+	L("  via_host: %s", id->via_host ? id->via_host : "(local address)");
+	L("  user_agent_string: %s", id->user_agent);
+	L("  display_name: %s", id->display_name ? id->display_name : "(none)");
+	L("  ua instance_id: %s", id->instance_id);
+	L("  t1_ms: %u, t2_ms: %u, t4_ms: %u", id->t1_ms, id->t2_ms, id->t4_ms);
 	L("  expires: %u", o->expires);
 	for (i = 0; i < o->extra_contact_header_params_count; i++)
 		L("  extra_contact_header_params[%zu]: %s", i, o->extra_contact_header_params[i]);
@@ -189,9 +187,9 @@ static void log_configuration(struct regent_registerer *r,
 	L("  log_configuration: true");
 	L("  params.from_display_name: %s", r->from_display ? r->from_display : "(ua)");
 	L("  params.from_tag: %s", r->from_tag);
-	L("  params.from_uri: %s", r->from_uri ? r->from_uri : ua->aor);
+	L("  params.from_uri: %s", r->from_uri ? r->from_uri : id->aor);
 	L("  params.to_display_name: %s", r->to_display ? r->to_display : "(none)");
-	L("  params.to_uri: %s", r->to_uri ? r->to_uri : ua->aor);
+	L("  params.to_uri: %s", r->to_uri ? r->to_uri : id->aor);
 	L("  reg_id: %u", r->reg_id);
 	L("  registrar: %s", r->ruri);
 	L("  refresh_frequency: %u", o->refresh_frequency);
@@ -201,64 +199,11 @@ static void log_configuration(struct regent_registerer *r,
 #undef L
 }
 
-static int join_params(char **out, const char *const *p, size_t n, struct regent_error *err)
+/* Checks the options that need no allocation (nothing half-built). */
+static int check_options(const struct regent_registerer_options *o, struct regent_error *err)
 {
-	size_t total = 1, i;
-	char *s;
 	int e;
 
-	*out = NULL;
-	if (n == 0)
-		return 0;
-	if (p == NULL)
-		return regent_error_set(err, EINVAL, "extra_contact_header_params: NULL");
-	for (i = 0; i < n; i++) {
-		e = regent_check_contact_param(err, "extra_contact_header_params", p[i]);
-		if (e)
-			return e;
-		/* our own params are ours alone (one +sip.instance: defect 9) */
-		if (strncasecmp(p[i], "expires", 7) == 0 || strncasecmp(p[i], "reg-id", 6) == 0 ||
-		    strncasecmp(p[i], "+sip.instance", 13) == 0)
-			return regent_error_set(err, EINVAL,
-						"extra_contact_header_params: \"%.40s\" is set by "
-						"the registerer",
-						p[i]);
-		total += strlen(p[i]) + 1;
-	}
-	s = malloc(total);
-	if (s == NULL)
-		return regent_error_set(err, ENOMEM, "extra_contact_header_params: out of memory");
-	*out = s;
-	for (i = 0; i < n; i++) {
-		size_t l = strlen(p[i]);
-		*s++ = ';';
-		memcpy(s, p[i], l);
-		s += l;
-	}
-	*s = '\0';
-	return 0;
-}
-
-int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
-			    const struct regent_registerer_options *o, struct regent_error *err)
-{
-	struct regent_registerer *r = NULL;
-	const char *inst = NULL;
-	char buf[64], auth_user[128];
-	int e = 0;
-	size_t i;
-
-	if (err != NULL) {
-		err->code = 0;
-		err->text[0] = '\0';
-	}
-	if (rp == NULL || ua == NULL || o == NULL)
-		return regent_error_set(err, EINVAL, "registerer: NULL argument");
-	*rp = NULL;
-	if (ua->free_pending)
-		return regent_error_set(err, EPERM, "ua: being freed");
-
-	/* validation first: nothing half-built */
 	if (o->expires == 0 || o->expires > REGENT_REG_MAX_EXPIRES)
 		return regent_error_set(err, EINVAL, "expires: %u is outside 1..%u", o->expires,
 					REGENT_REG_MAX_EXPIRES);
@@ -269,9 +214,8 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		return regent_error_set(err, EINVAL, "retry_base_s: %u is above retry_max_s %u",
 					o->retry_base_s, o->retry_max_s);
 	e = regent_check_uuid(err, "instance_id", o->instance_id);
-	if (e)
-		return e;
-	e = regent_check_uri(err, "registrar", o->registrar, true);
+	if (!e)
+		e = regent_check_uri(err, "registrar", o->registrar, true);
 	if (!e)
 		e = regent_check_uri(err, "params.from_uri", o->params.from_uri, true);
 	if (!e)
@@ -281,36 +225,24 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 					o->params.from_display_name);
 	if (!e)
 		e = regent_check_string(err, "params.to_display_name", o->params.to_display_name);
-	if (!e && o->params.from_tag != NULL) {
-		const char *p = o->params.from_tag;
-		if (*p == '\0' || strlen(p) >= sizeof(r->from_tag))
-			e = regent_error_set(err, EINVAL,
-					     "params.from_tag: empty or longer than %zu",
-					     sizeof(r->from_tag) - 1);
-		for (; !e && *p != '\0'; p++) {
-			if (!isalnum((unsigned char)*p) && strchr("-.!%*_+`'~", *p) == NULL)
-				e = regent_error_set(err, EINVAL, "params.from_tag: not a token");
-		}
-	}
-	if (e)
+	if (e || o->params.from_tag == NULL)
 		return e;
+	const char *p = o->params.from_tag;
+	if (*p == '\0' || strlen(p) >= sizeof(((struct regent_registerer *)0)->from_tag))
+		return regent_error_set(err, EINVAL, "params.from_tag: empty or longer than %zu",
+					sizeof(((struct regent_registerer *)0)->from_tag) - 1);
+	for (; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("-.!%*_+`'~", *p) == NULL)
+			return regent_error_set(err, EINVAL, "params.from_tag: not a token");
+	}
+	return 0;
+}
 
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return regent_error_set(err, ENOMEM, "registerer: out of memory");
-	r->ua = ua;
-	r->expires = o->expires;
-	r->asked_expires = o->expires;
-	r->refresh_pct = (uint8_t)o->refresh_frequency;
-	r->reg_id = o->reg_id;
-	r->auto_retry = o->auto_retry;
-	r->auto_refresh = o->auto_refresh;
-	r->retry_base_s = o->retry_base_s ? o->retry_base_s : 30;
-	r->retry_max_s = o->retry_max_s ? o->retry_max_s : 1800;
-	r->event_h = o->event_h;
-	r->event_arg = o->event_arg;
-	r->retry_after = -1;
-	r->t_refresh = r->t_expire = r->t_retry = r->t_dispose = r->t_queue = NEVER;
+/* The option strings, copied and joined. */
+static int copy_strings(struct regent_registerer *r, const struct regent_registerer_options *o,
+			struct regent_error *err)
+{
+	int e;
 
 	e = regent_dup_string(&r->from_uri, o->params.from_uri, "params.from_uri", err);
 	if (!e)
@@ -325,72 +257,145 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		e = regent_reg_join_headers(&r->extra_headers, o->extra_headers,
 					    o->extra_headers_count, err, &r->user_allow);
 	if (!e)
-		e = join_params(&r->contact_xparams, o->extra_contact_header_params,
-				o->extra_contact_header_params_count, err);
+		e = regent_reg_join_params(&r->contact_xparams, o->extra_contact_header_params,
+					   o->extra_contact_header_params_count, err);
 	if (e)
-		goto out;
-
+		return e;
 	if (o->registrar != NULL)
 		r->ruri = strdup(o->registrar);
 	else
-		r->ruri = default_registrar(ua->aor);
-	if (r->ruri == NULL) {
-		e = regent_error_set(err, o->registrar ? ENOMEM : EINVAL,
-				     "registrar: cannot derive it from uri");
-		goto out;
-	}
+		r->ruri = default_registrar(regent_ua_identity(r->ua)->aor);
+	if (r->ruri == NULL)
+		return regent_error_set(err, o->registrar ? ENOMEM : EINVAL,
+					"registrar: cannot derive it from uri");
+	return 0;
+}
 
-	/* SIP.js: either of instance_id / reg_id implies the other; the
-	 * UA's instance id fills in. One +sip.instance only (defect 9). */
+/* SIP.js: either of instance_id / reg_id implies the other; the UA's
+ * instance id fills in. One +sip.instance only (defect 9). */
+static int set_up_instance(struct regent_registerer *r, const struct regent_registerer_options *o,
+			   struct regent_error *err)
+{
+	const char *inst = NULL;
+	char buf[64];
+
 	if (o->instance_id != NULL)
 		inst = o->instance_id;
 	else if (o->reg_id != 0)
-		inst = ua->instance_id;
-	if (inst != NULL) {
-		if (r->reg_id == 0)
-			r->reg_id = 1;
-		snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
-		for (i = 0; buf[i] != '\0'; i++)
-			buf[i] = (char)tolower((unsigned char)buf[i]);
-		r->instance = strdup(buf);
-		if (r->instance == NULL) {
-			e = regent_error_set(err, ENOMEM, "instance_id: out of memory");
-			goto out;
-		}
-	}
+		inst = regent_ua_identity(r->ua)->instance_id;
+	if (inst == NULL)
+		return 0;
+	if (r->reg_id == 0)
+		r->reg_id = 1;
+	snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
+	for (size_t i = 0; buf[i] != '\0'; i++)
+		buf[i] = (char)tolower((unsigned char)buf[i]);
+	r->instance = strdup(buf);
+	if (r->instance == NULL)
+		return regent_error_set(err, ENOMEM, "instance_id: out of memory");
+	return 0;
+}
 
-	/* Call-ID and From tag: stable for the Registerer's life. */
+/* Call-ID and From tag: stable for the Registerer's life. */
+static int set_up_dialog_ids(struct regent_registerer *r, const struct regent_registerer_options *o,
+			     struct regent_error *err)
+{
 	r->call_id = malloc(25);
-	if (r->call_id == NULL) {
-		e = regent_error_set(err, ENOMEM, "registerer: out of memory");
-		goto out;
-	}
-	regent_ua_random_hex(ua, r->call_id, 24);
+	if (r->call_id == NULL)
+		return regent_error_set(err, ENOMEM, "registerer: out of memory");
+	regent_ua_random_hex(r->ua, r->call_id, 24);
 	r->call_id[24] = '\0';
 	if (o->params.from_tag != NULL) {
 		snprintf(r->from_tag, sizeof(r->from_tag), "%s", o->params.from_tag);
 	} else {
-		regent_ua_random_hex(ua, r->from_tag, 12);
+		regent_ua_random_hex(r->ua, r->from_tag, 12);
 		r->from_tag[12] = '\0';
 	}
+	return 0;
+}
 
-	e = set_up_credentials(r, o, auth_user, sizeof(auth_user), err);
+static void set_up_state(struct regent_registerer *r, struct regent_ua *ua,
+			 const struct regent_registerer_options *o)
+{
+	r->ua = ua;
+	r->expires = o->expires;
+	r->asked_expires = o->expires;
+	r->refresh_pct = (uint8_t)o->refresh_frequency;
+	r->reg_id = o->reg_id;
+	r->auto_retry = o->auto_retry;
+	r->auto_refresh = o->auto_refresh;
+	r->retry_base_s = o->retry_base_s ? o->retry_base_s : 30;
+	r->retry_max_s = o->retry_max_s ? o->retry_max_s : 1800;
+	r->event_h = o->event_h;
+	r->event_arg = o->event_arg;
+	r->retry_after = -1;
+	r->t_refresh = r->t_expire = r->t_retry = r->t_dispose = r->t_queue = REGENT_REG_NEVER;
+}
+
+int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
+			    const struct regent_registerer_options *o, struct regent_error *err)
+{
+	struct regent_registerer *r;
+	char auth_user[128];
+	int e;
+
+	regent_error_clear(err);
+	if (rp == NULL || ua == NULL || o == NULL)
+		return regent_error_set(err, EINVAL, "registerer: NULL argument");
+	*rp = NULL;
+	e = check_options(o, err);
 	if (e)
-		goto out;
-
+		return e;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return regent_error_set(err, ENOMEM, "registerer: out of memory");
+	set_up_state(r, ua, o);
+	e = copy_strings(r, o, err);
+	if (!e)
+		e = set_up_instance(r, o, err);
+	if (!e)
+		e = set_up_dialog_ids(r, o, err);
+	if (!e)
+		e = set_up_credentials(r, o, auth_user, sizeof(auth_user), err);
+	if (e) {
+		regent_reg_destroy(r);
+		return e;
+	}
 	if (o->log_configuration)
 		log_configuration(r, o, auth_user);
-
 	/* room in the UA's timer heap and transaction map now, so no timer or
 	 * transaction can be lost to ENOMEM later */
-	if (regent_ua_reserve(ua, ua->nregs + 1) != 0) {
-		e = regent_error_set(err, ENOMEM, "registerer: out of memory");
-		goto out;
-	}
-	regent_reg_link(r);
-	*rp = r;
-out:
-	if (e)
+	e = regent_ua_client_attach(ua, &r->cl, &regent_reg_client_ops);
+	if (e) {
 		regent_reg_destroy(r);
-	return e;
+		return regent_error_set(
+		    err, e, e == EPERM ? "ua: being freed" : "registerer: out of memory");
+	}
+	*rp = r;
+	return 0;
+}
+
+/* Frees r (the UA has unlinked it, or is going itself). */
+void regent_reg_destroy(struct regent_registerer *r)
+{
+	if (r == NULL)
+		return;
+	regent_reg_drop_txn(r, &r->txn);
+	regent_reg_drop_txn(r, &r->old);
+	regent_auth_client_free(r->auth);
+	free(r->ruri);
+	free(r->from_uri);
+	free(r->to_uri);
+	free(r->from_display);
+	free(r->to_display);
+	free(r->instance);
+	free(r->extra_headers);
+	free(r->contact_xparams);
+	free(r->call_id);
+	free(r->xruri);
+	free(r->xheaders);
+	regent_reg_free_contacts(r);
+	free(r->bindings);
+	free(r->service_route);
+	free(r);
 }

@@ -2,7 +2,7 @@
  * Building a REGISTER (RFC 3261 §10.2, RFC 5626 §4.2, RFC 5627 §4.1).
  *
  *   REGISTER <registrar> SIP/2.0
- *   Via: SIP/2.0/<TP> host:port;rport;branch=z9hG4bK<80 random bits>
+ *   Via: SIP/2.0/<TP> host:port;rport;branch=z9hG4bK<96 random bits>
  *   Max-Forwards: 70
  *   To / From (stable tag) / Call-ID (stable) / CSeq (+1 per request)
  *   [Authorization / Proxy-Authorization]   (cached credentials: pre-emptive)
@@ -14,25 +14,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "reg/reg_int.h"
-
-static const char *tp_param(enum regent_transport tp)
-{
-	switch (tp) {
-	case REGENT_TP_TCP:
-		return "tcp";
-	case REGENT_TP_TLS:
-		return "tls";
-	case REGENT_TP_WS:
-		return "ws";
-	case REGENT_TP_WSS:
-		return "wss";
-	case REGENT_TP_UDP:
-	case REGENT_TP_NONE:
-	default:
-		return "udp";
-	}
-}
 
 /* Appends s at buf[at] like snprintf would (truncated, NUL-terminated; size
  * > 0) and returns the length the whole string would have had. */
@@ -50,25 +33,26 @@ static size_t put(char *buf, size_t size, size_t at, const char *s)
 
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
 {
-	const struct regent_ua *ua = r->ua;
+	const char *via_host = regent_ua_identity(r->ua)->via_host;
+	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua);
 	const char *h;
 
-	if (ua->via_host != NULL) {
-		put(host, size, 0, ua->via_host);
+	if (via_host != NULL) {
+		put(host, size, 0, via_host);
 		*port = 0;
 		return;
 	}
-	h = ua->fi.local_host[0] != '\0' ? ua->fi.local_host : "invalid.invalid";
+	h = fi->local_host[0] != '\0' ? fi->local_host : "invalid.invalid";
 	if (strchr(h, ':') != NULL) /* IPv6reference (RFC 3261 §25.1) */
 		put(host, size, put(host, size, put(host, size, 0, "["), h), "]");
 	else
 		put(host, size, 0, h);
-	*port = ua->fi.local_port;
+	*port = fi->local_port;
 }
 
 int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t size)
 {
-	const struct regent_ua *ua = r->ua;
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	struct regent_wbuf wb;
 	char host[80];
 	uint16_t port;
@@ -76,20 +60,21 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 	regent_wbuf_init_fixed(&wb, buf, size);
 	regent_wbuf_puts(&wb, "sip:");
-	regent_wbuf_puts(&wb, ua->contact_name);
+	regent_wbuf_puts(&wb, id->contact_name);
 	regent_wbuf_puts(&wb, "@");
 	regent_wbuf_puts(&wb, host);
 	if (port != 0) {
 		regent_wbuf_puts(&wb, ":");
 		regent_wbuf_u64(&wb, port);
 	}
-	if (ua->contact_params != NULL) {
-		if (ua->contact_params[0] != '\0')
+	if (id->contact_params != NULL) {
+		if (id->contact_params[0] != '\0')
 			regent_wbuf_puts(&wb, ";");
-		regent_wbuf_puts(&wb, ua->contact_params);
+		regent_wbuf_puts(&wb, id->contact_params);
 	} else {
 		regent_wbuf_puts(&wb, ";transport=");
-		regent_wbuf_puts(&wb, tp_param(ua->fi.transport));
+		regent_wbuf_puts(&wb,
+				 regent_transport_param(regent_ua_flow_info(r->ua)->transport));
 	}
 	return wb.err ? ENOSPC : 0;
 }
@@ -103,21 +88,18 @@ static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *
 			       uri);
 }
 
-int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
-		     uint32_t expires)
+/* Request line, Via, Max-Forwards, To, From, Call-ID, CSeq. */
+static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, const char *ruri,
+		       const char *branch)
 {
-	const struct regent_ua *ua = r->ua;
-	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
-	char host[80], contact[512], cnonce[17];
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
+	char host[80];
 	uint16_t port;
-	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
-	int err;
 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
-
 	regent_build_request_line(wb, "REGISTER", ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
-	regent_wbuf_puts(wb, regent_transport_name(ua->fi.transport));
+	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua)->transport));
 	regent_wbuf_puts(wb, " ");
 	regent_wbuf_puts(wb, host);
 	if (port != 0) {
@@ -129,10 +111,10 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	regent_wbuf_puts(wb, branch);
 	regent_wbuf_puts(wb, "\r\n");
 	regent_wbuf_puts(wb, "Max-Forwards: 70\r\n");
-	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : ua->aor);
+	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : id->aor);
 	regent_wbuf_puts(wb, "\r\n");
-	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : ua->display_name,
-		      r->from_uri != NULL ? r->from_uri : ua->aor);
+	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : id->display_name,
+		      r->from_uri != NULL ? r->from_uri : id->aor);
 	regent_wbuf_puts(wb, ";tag=");
 	regent_wbuf_puts(wb, r->from_tag);
 	regent_wbuf_puts(wb, "\r\nCall-ID: ");
@@ -140,18 +122,45 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	regent_wbuf_puts(wb, "\r\nCSeq: ");
 	regent_wbuf_u64(wb, r->cseq);
 	regent_wbuf_puts(wb, " REGISTER\r\n");
+}
 
-	if (r->auth != NULL) {
-		regent_ua_random_hex(r->ua, cnonce, 16);
-		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
-		if (err)
-			return err;
+/* Our Contact with its params (RFC 5626 §4.2) and the Expires header. */
+static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
+{
+	char contact[512];
+	int err = regent_reg_contact_uri(r, contact, sizeof(contact));
+
+	if (err)
+		return err;
+	regent_wbuf_puts(wb, "Contact: <");
+	regent_wbuf_puts(wb, contact);
+	regent_wbuf_puts(wb, ">");
+	/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
+	 * (SIP.js could emit two +sip.instance: defect 9). */
+	if (r->instance != NULL) {
+		if (r->reg_id != 0) {
+			regent_wbuf_puts(wb, ";reg-id=");
+			regent_wbuf_u64(wb, r->reg_id);
+		}
+		regent_wbuf_puts(wb, ";+sip.instance=\"");
+		regent_wbuf_puts(wb, r->instance);
+		regent_wbuf_puts(wb, "\"");
 	}
-	if (r->extra_headers != NULL)
-		regent_wbuf_puts(wb, r->extra_headers);
-	if (r->xheaders != NULL)
-		regent_wbuf_puts(wb, r->xheaders);
+	if (r->contact_xparams != NULL)
+		regent_wbuf_puts(wb, r->contact_xparams);
+	regent_wbuf_puts(wb, ";expires=");
+	regent_wbuf_u64(wb, expires);
+	/* RFC 3261 §10.2.1: the Expires header for registrars that ignore the
+	 * Contact param. */
+	regent_wbuf_puts(wb, "\r\nExpires: ");
+	regent_wbuf_u64(wb, expires);
+	regent_wbuf_puts(wb, "\r\n");
+	return 0;
+}
 
+/* The Contacts of this kind of exchange (none for a query). */
+static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
+{
 	if (r->xk == REGENT_X_UNREGISTER_ALL) {
 		/* RFC 3261 §10.2.2: "*" only with Expires: 0. */
 		regent_wbuf_puts(wb, "Contact: *\r\nExpires: 0\r\n");
@@ -164,34 +173,34 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 			regent_wbuf_puts(wb, ">;expires=0\r\n");
 		}
 		regent_wbuf_puts(wb, "Expires: 0\r\n");
-	} else if (with_contact) {
-		err = regent_reg_contact_uri(r, contact, sizeof(contact));
+	} else if (r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER) {
+		return put_our_contact(r, wb, expires);
+	}
+	return 0;
+}
+
+int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
+		     uint32_t expires)
+{
+	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
+	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
+	char cnonce[17];
+	int err;
+
+	put_dialog(r, wb, ruri, branch);
+	if (r->auth != NULL) {
+		regent_ua_random_hex(r->ua, cnonce, 16);
+		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
 		if (err)
 			return err;
-		regent_wbuf_puts(wb, "Contact: <");
-		regent_wbuf_puts(wb, contact);
-		regent_wbuf_puts(wb, ">");
-		/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
-		 * (SIP.js could emit two +sip.instance: defect 9). */
-		if (r->instance != NULL) {
-			if (r->reg_id != 0) {
-				regent_wbuf_puts(wb, ";reg-id=");
-				regent_wbuf_u64(wb, r->reg_id);
-			}
-			regent_wbuf_puts(wb, ";+sip.instance=\"");
-			regent_wbuf_puts(wb, r->instance);
-			regent_wbuf_puts(wb, "\"");
-		}
-		if (r->contact_xparams != NULL)
-			regent_wbuf_puts(wb, r->contact_xparams);
-		regent_wbuf_puts(wb, ";expires=");
-		regent_wbuf_u64(wb, expires);
-		/* RFC 3261 §10.2.1: the Expires header for registrars that ignore
-		 * the Contact param. */
-		regent_wbuf_puts(wb, "\r\nExpires: ");
-		regent_wbuf_u64(wb, expires);
-		regent_wbuf_puts(wb, "\r\n");
 	}
+	if (r->extra_headers != NULL)
+		regent_wbuf_puts(wb, r->extra_headers);
+	if (r->xheaders != NULL)
+		regent_wbuf_puts(wb, r->xheaders);
+	err = put_contacts(r, wb, expires);
+	if (err)
+		return err;
 	if (with_contact && expires > 0 && !r->user_allow)
 		regent_wbuf_puts(wb, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, NOTIFY, "
 				     "REFER, INFO, UPDATE\r\n");
@@ -203,6 +212,6 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
 	else
 		regent_wbuf_puts(wb, "Supported: path\r\n");
-	regent_build_header(wb, "User-Agent", ua->user_agent);
+	regent_build_header(wb, "User-Agent", regent_ua_identity(r->ua)->user_agent);
 	return regent_build_finish(wb, NULL, 0);
 }

@@ -1,5 +1,5 @@
 /*
- * The Registerer's policies as pure functions (see policy.h, DESIGN.md).
+ * The Registerer's policies as pure functions (see policy.h, docs/design.md).
  */
 #include <errno.h>
 #include <string.h>

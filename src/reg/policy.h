@@ -1,5 +1,5 @@
 /*
- * reg/policy — the Registerer's decisions as pure functions (DESIGN.md,
+ * reg/policy — the Registerer's decisions as pure functions (docs/design.md,
  * "Policies"). No state, no clock, no random source: randomness comes in as
  * an argument so every rule has a table test.
  */
@@ -12,7 +12,7 @@
 
 #include "msg/msg.h"
 
-/* Named bounds of every loop (DESIGN.md: "Every loop has a named bound"). */
+/* Named bounds of every loop (docs/design.md: every loop has a named bound). */
 #define REGENT_REG_MAX_AUTH_TRIES 4	     /* authenticated resends per exchange */
 #define REGENT_REG_MAX_REDIRECTS 3	     /* 3xx hops per exchange */
 #define REGENT_REG_REFRESH_FLOOR_MS 1000     /* never refresh sooner than this */

@@ -1,5 +1,21 @@
 /*
- * reg_int — the Registerer object, private to src/reg/.
+ * reg_int — the Registerer object and the calls between the files of
+ * src/reg (each file has one job):
+ *
+ *   alloc.c      options, validation, construction, destruction, free
+ *   api.c        the public calls (register, unregister, query, ...)
+ *   registerer.c the exchange: sending, transactions, the UA's handlers
+ *   final.c      a final response, step by step (auth, 423, 3xx, outcome)
+ *   timers.c     deadlines, due timers, the flow coming and going
+ *   emit.c       events to the application
+ *   bindings.c   the bindings and Service-Route of the last 2xx; our Contact
+ *   check.c      joining configured header lines and Contact params
+ *   build.c      the REGISTER on the wire
+ *   policy.c     the pure decisions (table-tested)
+ *
+ * The Registerer reaches its UA only through ua/ua.h (identity, flow,
+ * clock, random, sending, scheduling, tracking, logging); the UA reaches it
+ * only through the handler table in registerer.c.
  */
 #ifndef REGENT_REG_INT_H
 #define REGENT_REG_INT_H
@@ -8,9 +24,14 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
-#include "reg/reg.h"
+#include "base/base.h"
+#include "msg/msg.h"
+#include "reg/policy.h"
+#include "regent.h"
 #include "txn/txn.h"
 #include "ua/ua.h"
+
+#define REGENT_REG_NEVER UINT64_MAX
 
 /* What the current exchange is for. */
 enum regent_reg_xkind {
@@ -23,9 +44,7 @@ enum regent_reg_xkind {
 };
 
 struct regent_registerer {
-	struct regent_registerer *next, *prev; /* the UA's list */
-	struct regent_registerer *dead_next;   /* the UA's list of dead ones */
-	struct regent_ua_heap_node timer;      /* in the UA's timer heap */
+	struct regent_ua_client cl; /* in the UA's list and timer heap */
 	struct regent_ua *ua;
 
 	/* configuration (strings NULL = the UA's default) */
@@ -49,13 +68,12 @@ struct regent_registerer {
 	/* state */
 	enum regent_registerer_state state;
 	bool waiting;
-	bool dead;	   /* freed from a callback: swept later */
 	bool disposing;	   /* dispose(): un-REGISTER then TERMINATED */
 	bool dispose_sent; /* the dispose un-REGISTER went out */
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	uint32_t cseq;
-	uint32_t epoch;		/* bumped when an exchange starts (stops stale events) */
+	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
 	uint32_t asked_expires; /* for this registration (423 may raise it) */
 	uint32_t failures;	/* consecutive, for the back-off */
 	int64_t retry_after;	/* seconds of the last failure, -1 */
@@ -75,7 +93,7 @@ struct regent_registerer {
 	struct regent_txn *txn; /* in progress */
 	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
 
-	/* timers (absolute ms, UINT64_MAX off) */
+	/* timers (absolute ms, REGENT_REG_NEVER off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;
 
 	/* the last 2xx */
@@ -84,11 +102,84 @@ struct regent_registerer {
 	char *service_route;
 };
 
-/* registerer.c: checks and joins header lines into "A: b\r\n..." */
+/* ------------------------------------------------ emit.c */
+
+/* Is r still there (not freed, nor its UA)? */
+bool regent_reg_alive(const struct regent_registerer *r);
+/* Each emits one event (filling state and waiting) and returns whether the
+ * caller may go on: r is alive and no callback started another exchange. */
+bool regent_reg_emit(struct regent_registerer *r, struct regent_event *ev);
+bool regent_reg_set_state(struct regent_registerer *r, enum regent_registerer_state s);
+bool regent_reg_set_waiting(struct regent_registerer *r, bool w);
+bool regent_reg_emit_simple(struct regent_registerer *r, enum regent_event_type type,
+			    const char *why, uint64_t retry_in, int error);
+
+/* ------------------------------------------------ registerer.c */
+
+extern const struct regent_ua_client_ops regent_reg_client_ops;
+
+uint64_t regent_reg_now(const struct regent_registerer *r);
+uint16_t regent_reg_rnd16(struct regent_registerer *r);
+void regent_reg_drop_txn(struct regent_registerer *r, struct regent_txn **tp);
+void regent_reg_free_contacts(struct regent_registerer *r);
+/* The exchange is over, whatever its outcome. Does not emit. */
+void regent_reg_end_exchange(struct regent_registerer *r);
+void regent_reg_start_exchange(struct regent_registerer *r, enum regent_reg_xkind xk,
+			       enum regent_send_reason reason);
+void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reason reason);
+/* Fails the exchange locally with a synthesized response; `err` (errno or
+ * REGENT_E*) is its cause, reported in the event's `error`. */
+void regent_reg_local_failure(struct regent_registerer *r, uint16_t status, const char *phrase,
+			      int err);
+/* Puts r in its UA's timer heap at its current deadline. */
+void regent_reg_resched(struct regent_registerer *r);
+
+/* ------------------------------------------------ final.c */
+
+void regent_reg_handle_final(struct regent_registerer *r, uint16_t status, const char *phrase,
+			     const struct regent_msg *m, bool local, int lerr);
+/* The registration is gone (expired, removed, flow lost). */
+bool regent_reg_lost(struct regent_registerer *r, const char *why, int err);
+/* Schedules the next try with the back-off; `err` is the cause for the
+ * WILL_RETRY event. */
+void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra_s,
+			       const char *why, int err);
+void regent_reg_dispose_continue(struct regent_registerer *r);
+void regent_reg_terminate(struct regent_registerer *r);
+
+/* ------------------------------------------------ timers.c */
+
+uint64_t regent_reg_deadline(const struct regent_registerer *r);
+void regent_reg_process_timers(struct regent_registerer *r, uint64_t now);
+void regent_reg_flow_up(struct regent_registerer *r);
+void regent_reg_flow_down(struct regent_registerer *r, int err);
+
+/* ------------------------------------------------ bindings.c */
+
+/* Who we are (our Contact as the flow makes it now); buf holds the URI. */
+void regent_reg_build_me(struct regent_registerer *r, struct regent_reg_me *me,
+			 struct regent_uri *u, char *buf, size_t size);
+/* Copies the Contacts and Service-Route of a 2xx (valid until the next). */
+void regent_reg_store_bindings(struct regent_registerer *r, const struct regent_msg *m,
+			       const uint8_t *levels, size_t nlevels, uint32_t asked);
+/* Is `uri` our own Contact (as the last 2xx listed it, or the flow makes it)? */
+bool regent_reg_is_ours(struct regent_registerer *r, const char *uri);
+
+/* ------------------------------------------------ check.c */
+
+/* Checks and joins header lines into "A: b\r\n..." (NULL for none); sets
+ * *has_allow if one is an Allow header. */
 int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct regent_error *err,
 			    bool *has_allow);
+/* Checks and joins Contact params into ";a;b=c" (NULL for none). */
+int regent_reg_join_params(char **out, const char *const *p, size_t n, struct regent_error *err);
 
-/* build.c */
+/* ------------------------------------------------ alloc.c */
+
+void regent_reg_destroy(struct regent_registerer *r);
+
+/* ------------------------------------------------ build.c */
+
 int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
 		     uint32_t expires);
 /* Our Contact URI ("sip:name@host:port;params") into buf. */

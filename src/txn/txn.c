@@ -167,18 +167,3 @@ uint64_t regent_txn_deadline(const struct regent_txn *t)
 		return NEVER;
 	}
 }
-
-const char *regent_txn_state_name(enum regent_txn_state s)
-{
-	switch (s) {
-	case REGENT_TXN_TRYING:
-		return "Trying";
-	case REGENT_TXN_PROCEEDING:
-		return "Proceeding";
-	case REGENT_TXN_COMPLETED:
-		return "Completed";
-	case REGENT_TXN_TERMINATED:
-		return "Terminated";
-	}
-	return "?";
-}

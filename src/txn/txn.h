@@ -82,6 +82,4 @@ void regent_txn_transport_error(struct regent_txn *t);
 /* Absolute ms of the next timer, UINT64_MAX for none. */
 uint64_t regent_txn_deadline(const struct regent_txn *t);
 
-const char *regent_txn_state_name(enum regent_txn_state s);
-
 #endif /* REGENT_TXN_H */

@@ -2,7 +2,7 @@
  * heap — the UA's timer heap: one node per Registerer, keyed by the
  * Registerer's next deadline (absolute ms). The loop asks "when next?" in
  * O(1) and the UA runs only what is due, O(log n) per change, however many
- * Registerers share the UA (DESIGN.md: `regent load` keeps thousands alive
+ * Registerers share the UA (a gateway or a load test keeps thousands alive
  * from one process; a scan of every Registerer per event made that
  * quadratic).
  *

@@ -217,12 +217,31 @@ static void bad_transport_options_name_the_field(void **state)
 	assert_null(ua);
 }
 
+/* Without a server the destination comes from uri: its error names uri, as
+ * the user wrote it (once "uri   " overwrote "server" in the text). */
+static void bad_uri_destination_names_uri(void **state)
+{
+	struct regent_ua_options o;
+	struct regent_error err;
+	struct regent_ua *ua = NULL;
+
+	(void)state;
+	regent_ua_options_init(&o);
+	o.uri = "sips:a@example.test";
+	o.transport = REGENT_TP_UDP;
+	assert_int_equal(regent_ua_alloc(&ua, &o, &err), EINVAL);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(strncmp(err.text, "uri: \"sips:a@example.test\": ", 28), 0);
+	assert_null(ua);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(reset_fails_the_pending_register_at_once),
 	    cmocka_unit_test(options_on_tcp_flow_is_answered_and_free_from_callback),
 	    cmocka_unit_test(bad_transport_options_name_the_field),
+	    cmocka_unit_test(bad_uri_destination_names_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

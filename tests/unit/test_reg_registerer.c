@@ -1347,6 +1347,90 @@ static void idle_registered_registerer_heap_bytes(void **state)
 #endif
 }
 
+/* The events since `from`, as a string of letters (R response, S sent,
+ * W waiting changed, T state changed, Y will retry, L lost, F refreshed). */
+static void ev_string(const struct fix *f, size_t from, char *out, size_t size)
+{
+	static const char letters[] = "?TWSRYFL";
+	size_t n = 0;
+
+	for (size_t i = from; i < f->nev && n + 1 < size; i++)
+		out[n++] = letters[f->ev[i].ev.type];
+	out[n] = '\0';
+}
+
+/* regent.h's ordering guarantee: every follow-up to a final response (auth
+ * retry, 423 retry, redirect, WILL_RETRY) is emitted from inside the call
+ * that delivered it, before the WAITING_CHANGED(false) that ends the
+ * exchange; without a follow-up, WAITING_CHANGED(false) comes right after
+ * the outcome. */
+static void followups_come_before_waiting_changed_false(void **state)
+{
+	struct regent_registerer_options ro;
+	struct fix *f = setup_full("secret", true, 30, NULL);
+	char seq[64];
+	size_t from;
+	long w;
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	/* 401 -> the authenticated retry, waiting all along */
+	from = f->nev;
+	reply(f, 0, 401, "Unauthorized",
+	      "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"o1\", qop=\"auth\"\r\n");
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RS");
+	assert_int_equal(f->ev[from + 1].ev.reason, REGENT_SEND_AUTH_RETRY);
+	assert_true(f->ev[from + 1].ev.waiting);
+	/* 423 -> the retry with Min-Expires */
+	from = f->nev;
+	reply(f, 1, 423, "Interval Too Brief", "Min-Expires: 120\r\n");
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RS");
+	assert_int_equal(f->ev[from + 1].ev.reason, REGENT_SEND_INTERVAL_RETRY);
+	/* 302 -> the request to the new target */
+	from = f->nev;
+	reply(f, 2, 302, "Moved Temporarily", "Contact: <sip:reg2.example.com:5070>\r\n");
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RS");
+	assert_int_equal(f->ev[from + 1].ev.reason, REGENT_SEND_REDIRECT);
+	/* 403 -> Unregistered, WILL_RETRY (the registrar said no), and only
+	 * then the end of the exchange */
+	from = f->nev;
+	reply(f, 3, 403, "Forbidden", NULL);
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RTYW");
+	assert_int_equal(f->ev[from + 2].ev.error, REGENT_EREJECTED);
+	assert_false(f->ev[from + 3].ev.waiting);
+	teardown(f);
+
+	/* a challenge without credentials: WILL_RETRY names REGENT_EAUTH */
+	f = setup_full(NULL, true, 600, NULL);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	from = f->nev;
+	reply(f, 0, 401, "Unauthorized",
+	      "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"o2\", qop=\"auth\"\r\n");
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RTYW");
+	assert_int_equal(f->ev[from + 2].ev.error, REGENT_EAUTH);
+	teardown(f);
+
+	/* no retry asked for: nothing follows, the failure is the outcome */
+	regent_registerer_options_init(&ro);
+	ro.auto_retry = false;
+	f = setup_full(NULL, true, 600, &ro);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	from = f->nev;
+	reply(f, 0, 404, "Not Found", NULL);
+	ev_string(f, from, seq, sizeof(seq));
+	assert_string_equal(seq, "RTW");
+	w = find_ev(f, REGENT_EV_WAITING_CHANGED, from);
+	assert_int_equal(w, (long)f->nev - 1);
+	run_for(f, 3600000);
+	assert_int_equal(f->nsent, 1);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1381,6 +1465,7 @@ int main(void)
 	    cmocka_unit_test(own_username_needs_a_secret_of_its_own_or_a_password),
 	    cmocka_unit_test(log_configuration_masks_the_password),
 	    cmocka_unit_test(idle_registered_registerer_heap_bytes),
+	    cmocka_unit_test(followups_come_before_waiting_changed_false),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,9 +20,6 @@
 #include "opts.h"
 #include "report.h"
 
-/* After a final failure, how long to wait for the registerer to schedule a
- * retry or an auth/423 follow-up before the failure counts as the outcome. */
-#define FAIL_SETTLE_MS 150u
 /* Longest a single REGISTER exchange can take (64·T1 with T1 up to 60 s would
  * be absurd; this bounds unregister/query whatever the timers say). */
 #define EXCHANGE_BOUND_MS 120000u
@@ -37,9 +34,12 @@ struct run {
 	int signo;
 
 	enum regent_send_reason last_reason; /* of the last REGISTER sent */
-	bool fail_pending;		     /* a final failure, nothing scheduled after it yet */
-	uint64_t fail_settle_at;	     /* it becomes the outcome at this time */
-	int fail_code;			     /* exit code of the last final failure; 0 none */
+	/* regent.h's ordering guarantee: a follow-up to a failure (auth or 423
+	 * retry, redirect, WILL_RETRY) comes before WAITING_CHANGED(false), so
+	 * a failure still unanswered then is the outcome */
+	bool fail_open; /* a final failure, no follow-up seen yet */
+	bool failed;	/* ... and the exchange ended on it */
+	int fail_code;	/* exit code of the last final failure; 0 none */
 	char fail_text[192];
 	bool got_2xx; /* a 2xx arrived since the last REGISTER was sent */
 	bool ever_registered;
@@ -79,21 +79,21 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 	switch (ev->type) {
 	case REGENT_EV_REQUEST_SENT:
 		r->last_reason = ev->reason;
-		r->fail_pending = false;
+		r->fail_open = false;
+		r->failed = false;
 		r->got_2xx = false;
 		break;
 	case REGENT_EV_RESPONSE:
 		r->last_status = ev->status;
 		if (ev->status >= 200 && ev->status < 300) {
 			r->got_2xx = true;
-			r->fail_pending = false;
+			r->fail_open = false;
 			r->fail_code = 0;
 			if (r->last_reason != REGENT_SEND_UNREGISTER &&
 			    r->last_reason != REGENT_SEND_QUERY) {
 				/* a 2xx registers only if it lists our binding: until
 				 * the state says Registered, it counts as a failure */
-				r->fail_pending = true;
-				r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
+				r->fail_open = true;
 				r->fail_code = REGENT_EXIT_REJECTED;
 				snprintf(r->fail_text, sizeof(r->fail_text),
 					 "%u %s without our binding", (unsigned)ev->status,
@@ -101,8 +101,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 			}
 			regent_loop_stop(r->loop);
 		} else if (ev->status >= 300) {
-			r->fail_pending = true;
-			r->fail_settle_at = regent_report_now_ms() + FAIL_SETTLE_MS;
+			r->fail_open = true;
 			r->fail_code = exit_code_for(ev);
 			snprintf(r->fail_text, sizeof(r->fail_text), "%u %s%s",
 				 (unsigned)ev->status, ev->phrase ? ev->phrase : "",
@@ -111,7 +110,7 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		}
 		break;
 	case REGENT_EV_WILL_RETRY:
-		r->fail_pending = false;
+		r->fail_open = false;
 		if (ev->why && r->fail_code == REGENT_EXIT_REJECTED)
 			snprintf(r->fail_text, sizeof(r->fail_text), "%s", ev->why);
 		if (!r->ever_registered && r->fail_code == REGENT_EXIT_REJECTED &&
@@ -121,19 +120,25 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		}
 		break;
 	case REGENT_EV_REFRESHED:
-		r->fail_pending = false;
+		r->fail_open = false;
 		r->fail_code = 0;
 		break;
 	case REGENT_EV_STATE_CHANGED:
 		if (ev->state == REGENT_REG_REGISTERED) {
 			r->ever_registered = true;
-			r->fail_pending = false;
+			r->fail_open = false;
 			r->fail_code = 0;
 		}
 		regent_loop_stop(r->loop);
 		break;
 	case REGENT_EV_REGISTRATION_LOST:
 		regent_loop_stop(r->loop);
+		break;
+	case REGENT_EV_WAITING_CHANGED:
+		if (!ev->waiting && r->fail_open) {
+			r->failed = true;
+			regent_loop_stop(r->loop);
+		}
 		break;
 	default:
 		break;
@@ -152,9 +157,9 @@ static void on_signal(int fd, int revents, void *arg)
 }
 
 /* A final failure with no retry, auth answer or refresh coming after it. */
-static bool failed_for_good(struct run *r, uint64_t now)
+static bool failed_for_good(struct run *r)
 {
-	if (!r->fail_pending || now < r->fail_settle_at)
+	if (!r->failed)
 		return false;
 	if (regent_registerer_waiting(r->reg))
 		return false;
@@ -282,7 +287,8 @@ static int unregister_and_exit(struct run *r, const char *why)
 	regent_report_note(&r->rep, "note",
 			   was_registered ? "unregistering" : "not registered; stopping");
 	r->got_2xx = false;
-	r->fail_pending = false;
+	r->fail_open = false;
+	r->failed = false;
 	e = regent_registerer_dispose(r->reg, r->o->unregister_timeout_ms);
 	if (e && e != EPERM)
 		return finish(r, REGENT_EXIT_NETWORK, regent_strerror(e));
@@ -348,17 +354,13 @@ static int run_register(struct run *r)
 		}
 		if (r->give_up)
 			return finish(r, r->fail_code, r->fail_text);
-		if (failed_for_good(r, now))
+		if (failed_for_good(r))
 			return finish(r, r->fail_code, r->fail_text);
 		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED)
 			return finish(r, r->fail_code ? r->fail_code : REGENT_EXIT_NETWORK,
 				      r->fail_code ? r->fail_text : "registerer terminated");
 		if (for_end - now < wait)
 			wait = for_end - now;
-		if (r->fail_pending && r->fail_settle_at > now && r->fail_settle_at - now < wait)
-			wait = r->fail_settle_at - now;
-		if (r->fail_pending && r->fail_settle_at <= now)
-			wait = 10;
 		pump(r, wait ? wait : 1);
 	}
 }
@@ -445,12 +447,11 @@ static int run_exchange(struct run *r)
 			}
 			return unregister_outcome(r);
 		}
-		if (r->fail_pending && now >= r->fail_settle_at &&
-		    !regent_registerer_waiting(r->reg))
+		if (r->failed && !regent_registerer_waiting(r->reg))
 			return finish(r, r->fail_code, r->fail_text);
 		if (now >= end)
 			return finish(r, REGENT_EXIT_NETWORK, "no final response in time");
-		pump(r, r->fail_pending ? 10 : end - now);
+		pump(r, end - now);
 	}
 }
 

@@ -179,7 +179,7 @@ static void obs_down(void *arg, int err)
 
 struct regent_conn_handlers net_test_obs_handlers(struct net_test_obs *o)
 {
-	struct regent_conn_handlers h = {obs_up, obs_recv, obs_down, NULL, o};
+	struct regent_conn_handlers h = {obs_up, obs_recv, obs_down, o};
 	return h;
 }
 

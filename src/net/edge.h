@@ -1,0 +1,65 @@
+/*
+ * edge — the I/O edge of a UA from regent_ua_alloc() (src/net/edge*.c),
+ * private to src/net: it implements the core's struct regent_sender with
+ * regent's own transports, resolves the server or the registrar's domain
+ * with RFC 3263, walks the ordered target list on failure (§4.3), answers
+ * requests that arrive on the flow, and backs the embedding API (fds,
+ * timeout, process) the loop and host programs drive.
+ */
+#ifndef REGENT_NET_EDGE_H
+#define REGENT_NET_EDGE_H
+
+#include "base/base.h"
+#include "base/guard.h"
+#include "net/net.h"
+#include "regent.h"
+#include "ua/ua.h"
+
+struct regent_edge {
+	struct regent_ua *ua; /* NULL once the UA freed the edge while busy */
+	struct regent_env env;
+	struct regent_dest dest;
+	struct regent_dns *dns;
+	struct regent_tls *tls;
+	struct regent_conn_options co;
+	struct regent_log log;
+	uint32_t t1_ms;
+
+	struct regent_target *targets;
+	size_t ntargets, cur;
+	struct regent_conn *conn;
+	bool up;
+	bool resolving;
+	int pending_down; /* flow_down to report from regent_ua_io_process */
+	int failover;	  /* move to the next target (503, timeout): the error */
+
+	/* the request on the wire, to notice a transaction that timed out
+	 * (RFC 3263 §4.3 fails over on a timeout too); the core says what it
+	 * sends and receives (ua/ua.h, struct regent_ua_edge_ops) */
+	bool out_pending;
+	uint32_t out_cseq;
+	uint64_t out_since;
+
+	struct regent_guard guard; /* src/base/guard.h */
+
+	/* random bytes drawn from getrandom(2) in bulk: a registration asks
+	 * for a Call-ID, tags, branches and a cnonce, seven draws that would
+	 * each be a system call. Like the UA's socket and its Call-IDs, the
+	 * buffer is not for sharing across fork(): a child must make its own
+	 * UA (after a fork both would hand out the same bytes). */
+	unsigned char rnd[64];
+	size_t rnd_left;
+};
+
+/* edge.c */
+extern const struct regent_ua_edge_ops regent_edge_ops;
+extern const struct regent_sender regent_edge_sender; /* arg: set to the edge */
+void regent_edge_random(void *arg, void *buf, size_t len);
+void regent_edge_destroy(struct regent_edge *io);
+/* Drops the flow and moves to the next target; the caller tells the core. */
+void regent_edge_failover_now(struct regent_edge *io);
+
+/* edge_answer.c: answers a request that arrived on the flow. */
+void regent_edge_answer(struct regent_edge *io, const char *buf, size_t len);
+
+#endif /* REGENT_NET_EDGE_H */

@@ -1,0 +1,206 @@
+/*
+ * edge_api — regent_ua_alloc() (a UA with regent's own I/O) and the
+ * embedding API the loop and host programs drive (c-ares style: fds,
+ * timeout, process).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/edge.h"
+#include "ua/ua.h"
+
+/* The edge's parts from the options; err names the field at fault. */
+static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
+		  struct regent_error *err)
+{
+	/* where to: the outbound server, else RFC 3263 on the AOR's domain */
+	const char *where = o->server ? o->server : o->uri;
+	struct regent_tls_options to = {o->tls_ca_file, o->tls_ca_dir, o->tls_insecure};
+	int e;
+
+	if (!where)
+		return regent_error_set(err, EINVAL, "uri: required");
+	e = regent_dest_parse_field(&io->dest, where, o->transport, o->server ? "server" : "uri",
+				    err);
+	if (!e)
+		e = regent_tls_alloc(&io->tls, &to, err);
+	if (e)
+		return e;
+	io->co.tls = io->tls;
+	if (o->tls_insecure)
+		regent_log_emit(&io->log, REGENT_LOG_WARN,
+				"tls_insecure is set: TLS peers will NOT be verified (no "
+				"certificate or host name check); use only for testing");
+	e = regent_dns_alloc(&io->dns, o->dns_server);
+	if (e)
+		return regent_error_set(err, e, "dns_server: \"%.100s\" is not usable",
+					o->dns_server ? o->dns_server : "/etc/resolv.conf");
+	return 0;
+}
+
+int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
+		    struct regent_error *err)
+{
+	struct regent_sender s = regent_edge_sender;
+	struct regent_edge *io;
+	struct regent_ua *ua = NULL;
+	int e;
+
+	regent_error_clear(err);
+	if (!uap || !o)
+		return regent_error_set(err, EINVAL, "ua: NULL argument");
+	io = calloc(1, sizeof(*io));
+	if (!io)
+		return regent_error_set(err, ENOMEM, "ua: out of memory");
+	regent_env_system(&io->env);
+	io->env.random = regent_edge_random;
+	io->env.arg = io;
+	io->log.h = o->log_h;
+	io->log.arg = o->log_arg;
+	io->log.level = o->log_level;
+	io->t1_ms = o->t1_ms;
+	io->co.connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 5000;
+	io->co.keepalive_interval_s = o->keepalive_interval_s;
+	io->co.max_msg = 65536;
+	io->co.log = &io->log;
+	s.arg = io;
+	e = set_up(io, o, err);
+	if (!e)
+		e = regent_ua_alloc_core(&ua, o, &io->env, &s, err);
+	if (e) {
+		regent_edge_destroy(io);
+		return e;
+	}
+	io->ua = ua;
+	regent_ua_set_edge(ua, io, &regent_edge_ops);
+	*uap = ua;
+	return 0;
+}
+
+/* ------------------------------------------------------------ embedding */
+
+static struct regent_edge *edge_of(struct regent_ua *ua)
+{
+	return regent_ua_edge(ua, &regent_edge_ops);
+}
+
+size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t max)
+{
+	struct regent_edge *io = edge_of(ua);
+	struct regent_pollfd tmp[16];
+	size_t n = 0, k;
+	int ev = 0, fd;
+
+	if (!io)
+		return 0;
+	fd = regent_conn_fd(io->conn, &ev);
+	if (fd >= 0 && ev) {
+		if (n < max && fds)
+			fds[n] = (struct regent_pollfd){fd, ev, 0};
+		n++;
+	}
+	k = regent_dns_fds(io->dns, tmp, 16);
+	for (size_t i = 0; i < k && i < 16; i++) {
+		if (n < max && fds)
+			fds[n] = tmp[i];
+		n++;
+	}
+	return n;
+}
+
+/* Timer F of the request on the wire, plus a margin: past it, the core has
+ * failed the request by now. */
+static uint64_t out_deadline(const struct regent_edge *io)
+{
+	return io->out_pending ? io->out_since + 64u * io->t1_ms + 201u : UINT64_MAX;
+}
+
+int regent_ua_io_timeout(struct regent_ua *ua)
+{
+	struct regent_edge *io = edge_of(ua);
+	uint64_t now, dl, cd;
+	int t = -1, dt;
+
+	if (!io)
+		return -1;
+	if (io->pending_down || io->failover)
+		return 0;
+	now = io->env.now_ms(io->env.arg);
+	dl = regent_ua_next_deadline(ua);
+	cd = regent_conn_deadline(io->conn);
+	if (cd < dl)
+		dl = cd;
+	if (out_deadline(io) < dl)
+		dl = out_deadline(io);
+	if (dl != UINT64_MAX)
+		t = dl <= now ? 0 : (dl - now > 86400000u ? 86400000 : (int)(dl - now));
+	dt = regent_dns_timeout(io->dns);
+	if (dt >= 0 && (t < 0 || dt < t))
+		t = dt;
+	return t;
+}
+
+/* The conn's readiness from fds. */
+static void process_conn(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
+{
+	int ev = 0, rev = 0, fd = regent_conn_fd(io->conn, &ev);
+
+	for (size_t i = 0; i < n && fds; i++) {
+		if (fds[i].fd == fd && fd >= 0)
+			rev |= fds[i].revents;
+	}
+	regent_conn_process(io->conn, rev, io->env.now_ms(io->env.arg));
+}
+
+/* The steps of one process call; each may free the UA (and doom io). */
+static void process_steps(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
+{
+	int e;
+
+	regent_dns_process(io->dns, fds, n);
+	if (regent_guard_doomed(&io->guard))
+		return;
+	if (io->conn) {
+		process_conn(io, fds, n);
+		if (regent_guard_doomed(&io->guard))
+			return;
+	}
+	if (io->pending_down) {
+		e = io->pending_down;
+		io->pending_down = 0;
+		if (io->ua)
+			regent_ua_flow_down(io->ua, e);
+		if (regent_guard_doomed(&io->guard))
+			return;
+	}
+	if (io->ua)
+		regent_ua_process(io->ua);
+	if (regent_guard_doomed(&io->guard))
+		return;
+	/* a request unanswered past timer F (64*T1, RFC 3261 §17.1.2.2): the
+	 * core has failed it by now; the next try goes to the next target */
+	if (io->out_pending && io->env.now_ms(io->env.arg) >= out_deadline(io)) {
+		io->out_pending = false;
+		if (io->ntargets > 1)
+			io->failover = ETIMEDOUT;
+	}
+	if (io->failover && io->ua) {
+		e = io->failover;
+		io->failover = 0;
+		regent_edge_failover_now(io);
+		regent_ua_flow_down(io->ua, e);
+	}
+}
+
+void regent_ua_io_process(struct regent_ua *ua, const struct regent_pollfd *fds, size_t n)
+{
+	struct regent_edge *io = edge_of(ua);
+
+	if (!io)
+		return;
+	regent_guard_enter(&io->guard);
+	process_steps(io, fds, n);
+	if (regent_guard_leave(&io->guard))
+		regent_edge_destroy(io);
+}

@@ -1,0 +1,303 @@
+/*
+ * clients — the objects a UA hosts (its Registerers, through the handler
+ * table of ua/ua.h) and the core entry points that feed them: responses,
+ * flow changes, the clock. Each entry point holds the UA's guard
+ * (src/base/guard.h); clients freed meanwhile are destroyed when it is left.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg/msg.h"
+#include "ua/ua_int.h"
+
+/* ------------------------------------------------------------ the list */
+
+int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
+			    const struct regent_ua_client_ops *ops)
+{
+	size_t n = ua->nclients + 1;
+
+	if (regent_guard_doomed(&ua->guard))
+		return EPERM;
+	/* at most two transactions per client: the one in flight and the
+	 * completed one absorbing retransmissions (timer K) */
+	if (regent_ua_heap_reserve(&ua->timers, n) != 0 ||
+	    regent_ua_txmap_reserve(&ua->txns, 2 * n) != 0)
+		return ENOMEM;
+	memset(c, 0, sizeof(*c));
+	c->ops = ops;
+	c->timer.key = UINT64_MAX;
+	c->next = ua->clients;
+	if (ua->clients != NULL)
+		ua->clients->prev = c;
+	ua->clients = c;
+	ua->nclients++;
+	return 0;
+}
+
+static void unlink_client(struct regent_ua *ua, struct regent_ua_client *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ua->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+	ua->nclients--;
+}
+
+void regent_ua_client_free(struct regent_ua *ua, struct regent_ua_client *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	regent_ua_heap_set(&ua->timers, &c->timer, UINT64_MAX);
+	if (!regent_guard_busy(&ua->guard)) {
+		unlink_client(ua, c);
+		c->ops->destroy(c);
+		return;
+	}
+	/* inside a call: destroyed when the outermost one returns */
+	c->dead_next = ua->dead;
+	ua->dead = c;
+}
+
+bool regent_ua_client_alive(const struct regent_ua *ua, const struct regent_ua_client *c)
+{
+	return !c->dead && !regent_guard_doomed(&ua->guard);
+}
+
+void regent_ua_schedule(struct regent_ua *ua, struct regent_ua_client *c, uint64_t deadline)
+{
+	regent_ua_heap_set(&ua->timers, &c->timer, c->dead ? UINT64_MAX : deadline);
+}
+
+void regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c)
+{
+	regent_ua_txmap_put(&ua->txns, branch, c);
+}
+
+void regent_ua_untrack(struct regent_ua *ua, const char *branch)
+{
+	regent_ua_txmap_del(&ua->txns, branch);
+}
+
+void regent_ua_enter(struct regent_ua *ua)
+{
+	regent_guard_enter(&ua->guard);
+}
+
+void regent_ua_leave(struct regent_ua *ua)
+{
+	bool free_ua = regent_guard_leave(&ua->guard);
+
+	if (regent_guard_busy(&ua->guard))
+		return;
+	while (ua->dead != NULL) {
+		struct regent_ua_client *c = ua->dead;
+
+		ua->dead = c->dead_next;
+		unlink_client(ua, c);
+		c->ops->destroy(c);
+	}
+	if (free_ua)
+		regent_ua_destroy(ua);
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static bool usable(const struct regent_ua *ua)
+{
+	return ua != NULL && !regent_guard_doomed(&ua->guard);
+}
+
+void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
+{
+	struct regent_msg *m = NULL;
+	struct regent_msg_iter it;
+	struct regent_via via;
+	struct regent_pl method;
+	struct regent_ua_client *c;
+	uint32_t cseq;
+	bool taken = false;
+
+	if (!usable(ua) || buf == NULL)
+		return;
+	ua->stats.msgs_recv++;
+	ua->stats.bytes_recv += len;
+	if (regent_msg_parse(&m, buf, len, NULL, NULL) != 0) {
+		ua->stats.malformed_dropped++;
+		return;
+	}
+	memset(&it, 0, sizeof(it));
+	if (regent_msg_is_request(m) || regent_msg_via_next(m, &it, &via) != 0 ||
+	    regent_msg_cseq(m, &cseq, &method) != 0) {
+		/* requests are the edge's business (OPTIONS keep-alive etc.) */
+		ua->stats.unmatched_dropped++;
+		regent_msg_free(m);
+		return;
+	}
+	regent_ua_log(ua, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
+	if (ua->edge_ops != NULL && ua->edge_ops->response != NULL)
+		ua->edge_ops->response(ua->edge, cseq, regent_msg_status(m));
+	regent_ua_enter(ua);
+	/* the candidates by branch, not every client (RFC 3261 §17.1.3
+	 * matching is done by the transaction) */
+	for (size_t k = 0; !taken && usable(ua) &&
+			   (c = regent_ua_txmap_find(&ua->txns, via.branch, &k)) != NULL;) {
+		if (!c->dead)
+			taken = c->ops->recv(c, m, via.branch, method);
+	}
+	if (!taken)
+		ua->stats.unmatched_dropped++;
+	regent_msg_free(m);
+	regent_ua_leave(ua);
+}
+
+/* Runs flow_up (up) or flow_down(err) on every live client. */
+static void each_flow(struct regent_ua *ua, bool up, int err)
+{
+	for (struct regent_ua_client *c = ua->clients; c != NULL && usable(ua); c = c->next) {
+		if (c->dead)
+			continue;
+		if (up)
+			c->ops->flow_up(c);
+		else
+			c->ops->flow_down(c, err);
+	}
+}
+
+void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi)
+{
+	if (!usable(ua))
+		return;
+	if (fi != NULL) {
+		ua->fi = *fi;
+		if (ua->fi.transport == REGENT_TP_NONE)
+			ua->fi.transport = REGENT_TP_UDP;
+	}
+	ua->flow_up = true;
+	ua->flow_opening = false;
+	regent_ua_log(ua, REGENT_LOG_INFO, "flow up: %s %s:%u -> %s:%u",
+		      regent_transport_name(ua->fi.transport), ua->fi.local_host, ua->fi.local_port,
+		      ua->fi.peer_host, ua->fi.peer_port);
+	regent_ua_enter(ua);
+	each_flow(ua, true, 0);
+	regent_ua_leave(ua);
+}
+
+void regent_ua_flow_down(struct regent_ua *ua, int err)
+{
+	if (!usable(ua))
+		return;
+	ua->flow_up = false;
+	ua->flow_opening = false;
+	regent_ua_log(ua, REGENT_LOG_WARN, "flow down: %s", regent_strerror(err));
+	regent_ua_enter(ua);
+	each_flow(ua, false, err ? err : ECONNRESET);
+	regent_ua_leave(ua);
+}
+
+void regent_ua_network_changed(struct regent_ua *ua)
+{
+	if (!usable(ua))
+		return;
+	regent_ua_log(ua, REGENT_LOG_INFO, "network changed: re-registering");
+	regent_ua_enter(ua);
+	if (ua->sender.open != NULL) {
+		/* drop the flow; the next request opens a new one */
+		if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
+			ua->sender.close(ua->sender.arg);
+		ua->flow_up = false;
+		ua->flow_opening = false;
+	}
+	each_flow(ua, false, 0);
+	/* a flow that is always up (no open()) is usable again at once; with
+	 * open() the retry timer brings it back */
+	each_flow(ua, true, 0);
+	if (usable(ua) && ua->sender.open != NULL)
+		regent_ua_want_flow(ua);
+	regent_ua_leave(ua);
+}
+
+static struct regent_ua_client *client_of_timer(struct regent_ua_heap_node *nd)
+{
+	return (struct regent_ua_client *)(void *)((char *)nd -
+						   offsetof(struct regent_ua_client, timer));
+}
+
+void regent_ua_process(struct regent_ua *ua)
+{
+	size_t n;
+	uint64_t now;
+
+	/* a call from inside one of our callbacks: the outer call goes on */
+	if (!usable(ua) || ua->processing)
+		return;
+	now = regent_ua_now(ua);
+	regent_ua_enter(ua);
+	ua->processing = true;
+	/* Everything due leaves the heap first, so each client runs once per
+	 * call even if it stays due, and none waits behind it. The list is
+	 * read through ua->timers each time: a callback that makes a new
+	 * client may move it (realloc keeps what it held). */
+	n = regent_ua_heap_take_due(&ua->timers, now);
+	for (size_t i = 0; i < n && usable(ua); i++) {
+		struct regent_ua_client *c = client_of_timer(ua->timers.due[i]);
+
+		if (!c->dead)
+			c->ops->process(c, now);
+	}
+	ua->processing = false;
+	regent_ua_leave(ua);
+}
+
+#ifdef REGENT_CHECK_INVARIANTS
+/* The sanitizer build of the tests proves at every quiet point that the
+ * heap holds exactly every client's deadline, with the earliest on top.
+ * O(n) a call: never in a build anyone ships. */
+static void check_heap(const struct regent_ua *ua)
+{
+	const struct regent_ua_heap_node *top = regent_ua_heap_top(&ua->timers);
+	uint64_t min = UINT64_MAX;
+	size_t in_heap = 0;
+
+	for (const struct regent_ua_client *c = ua->clients; c != NULL; c = c->next) {
+		uint64_t d = c->dead ? UINT64_MAX : c->ops->deadline(c);
+
+		if (d != c->timer.key || (d == UINT64_MAX) != (c->timer.pos == 0))
+			abort();
+		in_heap += c->timer.pos != 0;
+		min = d < min ? d : min;
+	}
+	if (in_heap != ua->timers.n || min != (top != NULL ? top->key : UINT64_MAX))
+		abort();
+}
+#endif
+
+uint64_t regent_ua_next_deadline(struct regent_ua *ua)
+{
+	const struct regent_ua_heap_node *top;
+
+	if (!usable(ua))
+		return UINT64_MAX;
+#ifdef REGENT_CHECK_INVARIANTS
+	if (!regent_guard_busy(&ua->guard))
+		check_heap(ua);
+#endif
+	top = regent_ua_heap_top(&ua->timers);
+	return top != NULL ? top->key : UINT64_MAX;
+}
+
+void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st)
+{
+	if (st == NULL)
+		return;
+	if (ua == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	*st = ua->stats;
+}

@@ -1,0 +1,125 @@
+/*
+ * service — what the UA does for its clients (ua/ua.h): log, clock and
+ * random source from the injected env, the flow, sending; and the hook of
+ * the I/O edge.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ua/ua_int.h"
+
+void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ua == NULL)
+		return;
+	va_start(ap, fmt);
+	regent_log_vemit(&ua->log, level, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t regent_ua_now(const struct regent_ua *ua)
+{
+	return ua->env.now_ms(ua->env.arg);
+}
+
+void regent_ua_random_hex(struct regent_ua *ua, char *out, size_t nchars)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[32];
+	size_t i;
+
+	while (nchars > 0) {
+		size_t n = nchars > 2 * sizeof(b) ? 2 * sizeof(b) : nchars;
+		ua->env.random(ua->env.arg, b, (n + 1) / 2);
+		for (i = 0; i < n; i++)
+			out[i] = hex[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
+		out += n;
+		nchars -= n;
+	}
+	*out = '\0';
+}
+
+void regent_ua_random_token(struct regent_ua *ua, char *out, size_t nchars)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char b[32];
+	size_t i;
+
+	while (nchars > 0) {
+		size_t n = nchars > sizeof(b) ? sizeof(b) : nchars;
+		ua->env.random(ua->env.arg, b, n);
+		for (i = 0; i < n; i++)
+			out[i] = al[b[i] % 36];
+		out += n;
+		nchars -= n;
+	}
+	*out = '\0';
+}
+
+uint32_t regent_ua_random_u32(struct regent_ua *ua)
+{
+	uint32_t v = 0;
+
+	ua->env.random(ua->env.arg, &v, sizeof(v));
+	return v;
+}
+
+bool regent_ua_flow_is_up(const struct regent_ua *ua)
+{
+	return ua->flow_up;
+}
+
+const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua)
+{
+	return &ua->fi;
+}
+
+int regent_ua_send(struct regent_ua *ua, const char *buf, size_t len, uint32_t cseq, bool again)
+{
+	int err;
+
+	if (again)
+		ua->stats.retransmissions++;
+	if (!ua->flow_up || ua->sender.send == NULL)
+		return ENOTCONN;
+	regent_ua_log(ua, REGENT_LOG_TRACE, "send %zu bytes:\n%.*s", len, (int)len, buf);
+	err = ua->sender.send(ua->sender.arg, buf, len);
+	if (err)
+		return err < 0 ? EIO : err;
+	ua->stats.msgs_sent++;
+	ua->stats.bytes_sent += len;
+	if (ua->edge_ops != NULL && ua->edge_ops->sent != NULL)
+		ua->edge_ops->sent(ua->edge, cseq, again);
+	return 0;
+}
+
+void regent_ua_want_flow(struct regent_ua *ua)
+{
+	int err;
+
+	if (ua->flow_up || ua->flow_opening || ua->sender.open == NULL)
+		return;
+	ua->flow_opening = true;
+	err = ua->sender.open(ua->sender.arg);
+	if (err && ua->flow_opening) {
+		ua->flow_opening = false;
+		regent_ua_log(ua, REGENT_LOG_WARN, "cannot open the flow: %s",
+			      regent_strerror(err));
+	}
+}
+
+void regent_ua_set_edge(struct regent_ua *ua, void *edge, const struct regent_ua_edge_ops *ops)
+{
+	ua->edge = edge;
+	ua->edge_ops = ops;
+}
+
+void *regent_ua_edge(const struct regent_ua *ua, const struct regent_ua_edge_ops *ops)
+{
+	return ua != NULL && ua->edge_ops == ops ? ua->edge : NULL;
+}
