@@ -89,6 +89,8 @@ static void check_credentials(const struct regent_auth_creds *cr, const char *li
 		skip = sizeof(a) - 1;
 	else
 		fuzz_fail("auth client wrote a line that is not an Authorization header");
+	if (getenv("FUZZ_AUTH_DEBUG"))
+		fprintf(stderr, "checking: %.*s\n", (int)l, line);
 	if (regent_credentials_parse(&c, line + skip, l - skip) != 0)
 		fuzz_fail("auth client wrote credentials that do not parse");
 	if (!regent_pl_caseeq_str(c.scheme, "Digest") || !regent_pl_isset(c.realm) ||

@@ -356,7 +356,7 @@ static void one_run(struct run *r, const uint8_t *body, size_t blen, bool raw_he
 		if (peer.in_off == last_off && peer.in_off == il)
 			break;
 		last_off = peer.in_off;
-		regent_conn_process(c, REGENT_POLL_IN | REGENT_POLL_OUT, ++now);
+		regent_conn_process(c, REGENT_POLL_IN | REGENT_POLL_OUT, now);
 		/* one message of ours, so that data frames are written too */
 		if (r->up && !r->down && i == 0)
 			(void)regent_conn_send(c, sip_msg, strlen(sip_msg));
