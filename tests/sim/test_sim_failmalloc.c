@@ -148,7 +148,7 @@ struct run {
 	char q[QMAX][8192]; /* messages the UA sent, not yet handled */
 	size_t qlen[QMAX], qn;
 	int api_err;	    /* first non-zero return of an API call */
-	char err_text[128]; /* its regent_error text, if it has one */
+	char err_text[256]; /* its regent_error text, if it has one */
 	bool failure_ev;    /* a failure event was reported */
 	unsigned ok200;	    /* 200 responses to REGISTER seen */
 	bool terminated;
