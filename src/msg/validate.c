@@ -178,6 +178,10 @@ int regent_msg_validate(const struct regent_msg *m, struct regent_msg_error *err
 
 	if (!m)
 		return EINVAL;
+	/* A response kept by the tolerant receiver: the error the strict parse
+	 * stops at (tolerant.c), so `regent parse` says what it always said. */
+	if (regent_msgi_strict_error(m, err))
+		return EBADMSG;
 	for (size_t i = 0; i < m->nhdr; i++) {
 		const struct regent_hdr *h = &m->hdrs[i].h;
 		const char *bc = bad_char(h->value);
