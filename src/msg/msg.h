@@ -309,7 +309,7 @@ struct regent_retry_after {
  * unset, no duration), the seconds kept. EBADMSG if none has seconds. */
 int regent_msg_retry_after(const struct regent_msg *msg, struct regent_retry_after *out);
 
-/* ---- tolerant receiving (src/msg/tolerant.c, docs/design.md)
+/* ---- tolerant receiving (src/msg/tolerant.c)
  * A response is kept when only headers the transaction does not match on
  * are odd: out-of-range values (clamped), malformed ones (ignored), repeated
  * single-value headers. regent_msg_odd() says which (REGENT_ODD_* bits) and

@@ -1,7 +1,7 @@
 /*
  * tolerant — a response is dropped only when the transaction cannot use it.
  *
- * Two jobs, kept apart (docs/design.md): the strict checker (regent_msg_parse
+ * Two jobs, kept apart: the strict checker (regent_msg_parse
  * + regent_msg_validate, what `regent parse` reports) and the tolerant
  * receiver. What matching and safety need (status line, Via, From, To,
  * Call-ID, CSeq, framing) still makes regent_msg_parse fail. The headers a
