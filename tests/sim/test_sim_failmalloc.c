@@ -8,8 +8,9 @@
  * authorised REGISTER, 200, a refresh with the cached credentials, 200,
  * dispose() (un-REGISTER, 200), free. Run k makes the k-th allocation of
  * the client side fail (malloc, calloc, realloc and strdup are wrapped at
- * link time, see CMakeLists.txt; the registrar's own allocations are
- * never failed), for k = 1, 2, ... until a run makes no k-th allocation.
+ * link time, see CMakeLists.txt, and OpenSSL's allocations are routed
+ * through the same wrappers; the registrar's own allocations are never
+ * failed), for k = 1, 2, ... until a run makes no k-th allocation.
  *
  * Each failure must end cleanly: an error return (ENOMEM), or a failure
  * event (a local response, REGISTRATION_LOST, WILL_RETRY, a state other
@@ -29,6 +30,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "regent.h"
 #include "registrar/registrar.h"
@@ -121,6 +124,23 @@ char *__wrap_strdup(const char *s)
 		memcpy(p, s, l);
 	}
 	return p;
+}
+
+/* OpenSSL's allocations (the digests) go through the same counter: set
+ * before OpenSSL allocates anything (first thing in main). */
+static void *ossl_malloc(size_t n, const char *file, int line)
+{
+	return __wrap_malloc(n);
+}
+
+static void *ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	return __wrap_realloc(p, n);
+}
+
+static void ossl_free(void *p, const char *file, int line)
+{
+	__wrap_free(p);
 }
 
 /* "binary(function+0x..)" of an allocation's caller, for the messages:
@@ -354,6 +374,9 @@ static int run_once(unsigned long fail, bool *complete, struct run *r)
 	*complete = scenario(r);
 	regent_registrar_free(r->rg);
 	r->rg = NULL;
+	/* A failed OpenSSL allocation leaves an entry, with its data, on the
+	 * thread's error queue (bounded, reused): not a leak of ours. */
+	ERR_clear_error();
 	return (int)(fm.live - live0);
 }
 
@@ -382,13 +405,16 @@ static const struct known *known_defect(const struct run *r)
 
 static void every_allocation_fails_once(void **state)
 {
-	struct run *r = calloc(1, sizeof(*r));
+	static struct run run; /* not on the heap: a failed check leaves no leak */
+	struct run *r = &run;
 	unsigned long total, k, sites = 0, by_error = 0, by_event = 0, absorbed = 0, defects = 0;
 	void *seen[512];
 	bool complete;
 	int leaked;
 
-	assert_non_null(r);
+	/* OpenSSL fills its caches (algorithm fetches) in the first run and
+	 * keeps them: a warm-up run first, as a long-lived process has had. */
+	(void)run_once(0, &complete, r);
 	/* No failure: the scenario completes; its allocations are the count. */
 	leaked = run_once(0, &complete, r);
 	assert_true(complete);
@@ -441,11 +467,12 @@ static void every_allocation_fails_once(void **state)
 		      k - 1, sites, by_error, by_event, absorbed, defects);
 	assert_int_equal(defects, 0);
 	assert_true(k - 1 >= total);
-	free(r);
 }
 
 int main(void)
 {
+	if (!CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free))
+		return 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_allocation_fails_once),
 	};
