@@ -29,10 +29,10 @@ int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, stru
 		uint64_t w;
 
 		memcpy(&w, p, 8);
-		if ((w | 0x202020u) ==
-		    ((uint64_t)'s' | (uint64_t)'i' << 8 | (uint64_t)'p' << 16 |
-		     (uint64_t)'/' << 24 | (uint64_t)'2' << 32 | (uint64_t)'.' << 40 |
-		     (uint64_t)'0' << 48 | (uint64_t)'/' << 56)) {
+		if ((w | 0x202020u) == ((uint64_t)'s' | (uint64_t)'i' << 8 | (uint64_t)'p' << 16 |
+					(uint64_t)'/' << 24 | (uint64_t)'2' << 32 |
+					(uint64_t)'.' << 40 | (uint64_t)'0' << 48 |
+					(uint64_t)'/' << 56)) {
 			v->protocol = (struct regent_pl){p, 3};
 			v->version = (struct regent_pl){p + 4, 3};
 			s = p + 8;
