@@ -291,9 +291,10 @@ int regent_msg_addr_next(const struct regent_msg *msg, enum regent_hdr_id id,
 /* ---- integers: Expires, Min-Expires, Max-Forwards, Flow-Timer, Content-Length.
  * ENOENT if absent. The first usable value of the header: one beyond the
  * largest (2^32-1; Max-Forwards 255) is taken as the largest (RFC 3261
- * §10.2.1.1); malformed ones are skipped; EBADMSG if none is usable. Only
- * a response can carry such values (see regent_msg_odd); Content-Length is
- * always exact (framing). */
+ * §10.2.1.1); malformed ones are skipped; EBADMSG if none is usable.
+ * regent_msg_parse refuses a request with such values (Flow-Timer aside,
+ * which it does not read) and flags a response (regent_msg_odd);
+ * Content-Length is always exact (framing). */
 int regent_msg_u32(const struct regent_msg *msg, enum regent_hdr_id id, uint32_t *out);
 
 /* ---- Retry-After (RFC 3261 §20.33) */
