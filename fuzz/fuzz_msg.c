@@ -255,8 +255,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("regent_msg_parse succeeded without a message");
 
 	memset(&err, 0, sizeof(err));
-	if (regent_msg_validate(msg, &err) != 0)
+	if (regent_msg_validate(msg, &err) != 0) {
 		fuzz_err(&fb, &err);
+	} else if (regent_msg_odd(msg, NULL) != 0) {
+		/* the tolerant receiver keeps only what the strict checker refuses */
+		fuzz_fail("an odd message passes the strict checker");
+	}
+	if (regent_msg_is_request(msg) && regent_msg_odd(msg, NULL) != 0)
+		fuzz_fail("a request kept with oddities");
+	{
+		uint32_t count;
+		char names[128];
+
+		if ((regent_msg_odd(msg, &count) != 0) != (count != 0))
+			fuzz_fail("oddity bits and count disagree");
+		if (regent_msg_odd_names(regent_msg_odd(msg, NULL), names, sizeof(names)) != 0)
+			fuzz_fail("oddity names do not fit 128 bytes");
+	}
 
 	walk_headers(&fb, msg);
 	walk_scalars(&fb, msg);

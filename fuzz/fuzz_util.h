@@ -26,7 +26,7 @@ struct fuzz_buf {
 	unsigned sum; /* folded bytes of every slice, so the reads are not optimised away */
 };
 
-static inline void fuzz_fail(const char *what)
+__attribute__((noreturn)) static inline void fuzz_fail(const char *what)
 {
 	fprintf(stderr, "fuzz invariant violated: %s\n", what);
 	abort();

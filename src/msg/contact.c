@@ -33,10 +33,43 @@ static int u32_param(struct regent_pl n, struct regent_pl v, bool quoted, uint32
 	return 0;
 }
 
+struct contact_arg {
+	struct regent_contact *c;
+	bool tolerant;
+};
+
+/* RFC 3261 §10.2.1.1: an expiry beyond 2^32-1 is taken as 2^32-1; a
+ * malformed one (empty, quoted, negative, not a number) is ignored, so the
+ * Expires header or the default applies (tolerant receiving of a response;
+ * the strict checker still refuses both). */
+static int contact_expires(struct contact_arg *a, struct regent_pl n, struct regent_pl v,
+			   bool quoted, struct perr *e)
+{
+	struct regent_contact *c = a->c;
+	uint32_t x;
+	int rc;
+
+	if (!a->tolerant) {
+		if (u32_param(n, v, quoted, &c->expires, e, "bad expires"))
+			return EBADMSG;
+		c->has_expires = true;
+		return 0;
+	}
+	rc = v.p && !quoted ? regent_pl_u32(v, UINT32_MAX, &x) : EINVAL;
+	if (rc == ERANGE)
+		x = UINT32_MAX;
+	if (rc == 0 || rc == ERANGE) {
+		c->expires = x;
+		c->has_expires = true;
+	}
+	return 0;
+}
+
 static int contact_param(void *arg, struct regent_pl n, struct regent_pl v, bool quoted,
 			 struct perr *e)
 {
-	struct regent_contact *c = arg;
+	struct contact_arg *a = arg;
+	struct regent_contact *c = a->c;
 
 	switch (n.l) {
 	case 1:
@@ -54,11 +87,8 @@ static int contact_param(void *arg, struct regent_pl n, struct regent_pl v, bool
 		}
 		break;
 	case 7:
-		if (PL_IS(n, "expires")) {
-			if (u32_param(n, v, quoted, &c->expires, e, "bad expires"))
-				return EBADMSG;
-			c->has_expires = true;
-		}
+		if (PL_IS(n, "expires"))
+			return contact_expires(a, n, v, quoted, e);
 		break;
 	case 8:
 		if (PL_IS(n, "pub-gruu"))
@@ -76,9 +106,11 @@ static int contact_param(void *arg, struct regent_pl n, struct regent_pl v, bool
 	return 0;
 }
 
-int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e)
+int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, bool tolerant,
+			struct perr *e)
 {
 	const char *p = regent_msgi_lws(*pp, end);
+	struct contact_arg a = {c, tolerant};
 
 	memset(c, 0, sizeof(*c));
 	if (p < end && *p == '*') {
@@ -86,7 +118,7 @@ int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *e
 		*pp = regent_msgi_lws(p + 1, end);
 		return 0;
 	}
-	if (regent_msgi_addr(&c->addr, &p, end, contact_param, c, e))
+	if (regent_msgi_addr(&c->addr, &p, end, contact_param, &a, e))
 		return EBADMSG;
 	*pp = p;
 	return 0;
@@ -110,7 +142,8 @@ int regent_msg_contact_next(const struct regent_msg *msg, struct regent_msg_iter
 			return 0;
 		}
 	}
-	if (regent_msgi_contact(out, &p, end, NULL) || regent_msgi_list_advance(it, p, NULL))
+	/* regent_msg_parse refused a request with a bad expires already */
+	if (regent_msgi_contact(out, &p, end, true, NULL) || regent_msgi_list_advance(it, p, NULL))
 		return EBADMSG;
 	return 0;
 }

@@ -33,15 +33,27 @@ int regent_msg_cseq(const struct regent_msg *msg, uint32_t *num, struct regent_p
 int regent_msg_u32(const struct regent_msg *msg, enum regent_hdr_id id, uint32_t *out)
 {
 	const struct regent_hdr *h = regent_msg_hdr_find(msg, id, NULL, NULL);
-	uint32_t max = id == REGENT_HDR_MAX_FORWARDS ? 255 : UINT32_MAX;
+	uint32_t max = id == REGENT_HDR_MAX_FORWARDS ? 255 : UINT32_MAX, v;
 	int rc;
 
 	if (!h)
 		return ENOENT;
-	rc = regent_pl_u32(h->value, max, out);
-	if (rc == EINVAL)
-		return EBADMSG;
-	return rc;
+	if (id == REGENT_HDR_CONTENT_LENGTH) {
+		rc = regent_pl_u32(h->value, max, out);
+		return rc == EINVAL ? EBADMSG : rc;
+	}
+	/* RFC 3261 §10.2.1.1: beyond the largest is the largest (tolerant.c) */
+	for (; h; h = regent_msg_hdr_find(msg, id, NULL, h)) {
+		rc = regent_pl_u32(h->value, max, &v);
+		if (rc == ERANGE)
+			v = max;
+		if (rc == 0 || rc == ERANGE) {
+			if (out)
+				*out = v;
+			return 0;
+		}
+	}
+	return EBADMSG;
 }
 
 /* comment = LPAREN *(ctext / quoted-pair / comment) RPAREN, nested. */
@@ -130,13 +142,24 @@ int regent_msgi_retry_after(struct regent_retry_after *ra, const char *p, const 
 int regent_msg_retry_after(const struct regent_msg *msg, struct regent_retry_after *out)
 {
 	const struct regent_hdr *h = regent_msg_hdr_find(msg, REGENT_HDR_RETRY_AFTER, NULL, NULL);
-	struct perr pe = {0};
 
 	if (!h)
 		return ENOENT;
-	if (regent_msgi_retry_after(out, h->value.p, h->value.p + h->value.l, &pe))
-		return pe.code == REGENT_MSG_ERANGE ? ERANGE : EBADMSG;
-	return 0;
+	for (; h; h = regent_msg_hdr_find(msg, REGENT_HDR_RETRY_AFTER, NULL, h)) {
+		const char *p = h->value.p, *end = h->value.p + h->value.l;
+		int rc;
+
+		if (regent_msgi_retry_after(out, p, end, NULL) == 0)
+			return 0;
+		/* tolerant.c: the seconds, clamped; a bad rest dropped */
+		memset(out, 0, sizeof(*out));
+		rc = regent_msgi_u32(&p, end, UINT32_MAX, &out->seconds);
+		if (rc == ERANGE)
+			out->seconds = UINT32_MAX;
+		if (rc == 0 || rc == ERANGE)
+			return 0;
+	}
+	return EBADMSG;
 }
 
 int regent_msg_token_next(const struct regent_msg *msg, enum regent_hdr_id id,

@@ -289,7 +289,12 @@ int regent_msg_addr_next(const struct regent_msg *msg, enum regent_hdr_id id,
 			 struct regent_msg_iter *it, struct regent_addr *out);
 
 /* ---- integers: Expires, Min-Expires, Max-Forwards, Flow-Timer, Content-Length.
- * ENOENT if absent, EBADMSG if malformed, ERANGE if > 2^32-1. */
+ * ENOENT if absent. The first usable value of the header: one beyond the
+ * largest (2^32-1; Max-Forwards 255) is taken as the largest (RFC 3261
+ * §10.2.1.1); malformed ones are skipped; EBADMSG if none is usable.
+ * regent_msg_parse refuses a request with such values (Flow-Timer aside,
+ * which it does not read) and flags a response (regent_msg_odd);
+ * Content-Length is always exact (framing). */
 int regent_msg_u32(const struct regent_msg *msg, enum regent_hdr_id id, uint32_t *out);
 
 /* ---- Retry-After (RFC 3261 §20.33) */
@@ -300,7 +305,29 @@ struct regent_retry_after {
 	uint32_t duration;
 	struct regent_pl params;
 };
+/* ENOENT if absent. The first Retry-After with seconds: beyond 2^32-1 they
+ * are 2^32-1; a bad comment or parameter is dropped (comment and params
+ * unset, no duration), the seconds kept. EBADMSG if none has seconds. */
 int regent_msg_retry_after(const struct regent_msg *msg, struct regent_retry_after *out);
+
+/* ---- tolerant receiving (src/msg/tolerant.c)
+ * A response is kept when only headers the transaction does not match on
+ * are odd: out-of-range values (clamped), malformed ones (ignored), repeated
+ * single-value headers. regent_msg_odd() says which (REGENT_ODD_* bits) and
+ * how many values (*count), for the layer above to log once;
+ * regent_msg_validate() still refuses such a message (the strict checker).
+ * Requests are never odd: regent_msg_parse refuses them as before. */
+enum {
+	REGENT_ODD_EXPIRES = 1u << 0,
+	REGENT_ODD_MIN_EXPIRES = 1u << 1,
+	REGENT_ODD_MAX_FORWARDS = 1u << 2,
+	REGENT_ODD_RETRY_AFTER = 1u << 3,
+	REGENT_ODD_CONTACT_EXPIRES = 1u << 4,
+	REGENT_ODD_FLOW_TIMER = 1u << 5,
+};
+uint32_t regent_msg_odd(const struct regent_msg *msg, uint32_t *count);
+/* "Expires, Retry-After": the header names of `odd`, for a log line. */
+int regent_msg_odd_names(uint32_t odd, char *buf, size_t size);
 
 /* ---- option tags: Supported, Require, Unsupported, Allow (tokens) */
 int regent_msg_token_next(const struct regent_msg *msg, enum regent_hdr_id id,

@@ -190,7 +190,10 @@ int regent_msgi_addr(struct regent_addr *a, const char **pp, const char *end,
 		     regent_msgi_param_fn fn, void *arg, struct perr *e);
 
 int regent_msgi_via(struct regent_via *v, const char **pp, const char *end, struct perr *e);
-int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, struct perr *e);
+/* tolerant: a Contact expires param that is out of range is taken as
+ * 2^32-1, a malformed one is ignored (RFC 3261 §10.2.1.1, see tolerant.c). */
+int regent_msgi_contact(struct regent_contact *c, const char **pp, const char *end, bool tolerant,
+			struct perr *e);
 int regent_msgi_challenge(struct regent_challenge *ch, const char *p, const char *end,
 			  struct perr *e);
 int regent_msgi_credentials(struct regent_credentials *cr, const char *p, const char *end,
@@ -224,6 +227,16 @@ struct regent_msg {
 	struct hdr_ent *hdrs;
 	bool has_via0;	  /* via0 below is set */
 	size_t ncontacts; /* contacts[] below */
+	/* Tolerant receiving of a response (tolerant.c): REGENT_ODD_* bits, the
+	 * values clamped or ignored, and the first error the strict checker
+	 * reports for them (regent_msg_validate; prefix and what are literals). */
+	uint32_t odd;
+	uint32_t nodd;
+	struct {
+		enum regent_msg_errc code; /* REGENT_MSG_OK: none */
+		size_t offset;
+		const char *prefix, *what;
+	} strict;
 
 	/* (from here on not zeroed) validated at parse time and cached for the accessors */
 	struct regent_addr from, to;
@@ -265,6 +278,18 @@ int regent_msgi_list_begin(const struct regent_msg *msg, enum regent_hdr_id id,
 			   struct regent_msg_iter *it, const char **pp, const char **end);
 /* After an element ending at stop: expects LWS then ',' or the end. */
 int regent_msgi_list_advance(struct regent_msg_iter *it, const char *stop, struct perr *e);
+
+/* tolerant.c: the checks of the headers a response is used with even when
+ * their values are odd (Expires, Min-Expires, Max-Forwards, Retry-After).
+ * A request fails on the first bad value (the strict verdict, as before);
+ * a response records it (regent_msgi_odd_note) and is kept. */
+int regent_msgi_scalars(struct regent_msg *m, struct regent_msg_error *err);
+/* Records one oddity of a response: its bit, and the error the strict
+ * checker reports if it is the first. */
+void regent_msgi_odd_note(struct regent_msg *m, uint32_t bit, enum regent_msg_errc code,
+			  size_t offset, const char *prefix, const char *what);
+/* The first recorded strict error into err (regent_msg_validate); false if none. */
+bool regent_msgi_strict_error(const struct regent_msg *m, struct regent_msg_error *err);
 
 /* Header id of a name already known to be a token. */
 enum regent_hdr_id regent_msgi_hdr_id(const char *name, size_t len);

@@ -269,21 +269,26 @@ static int cseq(struct regent_msg *m, struct regent_msg_error *err)
 	return 0;
 }
 
-static int check_u32(const struct regent_msg *m, enum regent_hdr_id id, uint32_t max,
-		     struct regent_msg_error *err)
+/* One Contact value. A response's is parsed tolerantly where the strict
+ * parse fails (tolerant.c: only the expires param differs), noting it. */
+static int contact_value(struct regent_msg *m, struct regent_contact *c, const char **pp,
+			 const char *end, struct perr *pe)
 {
-	for (const struct regent_hdr *h = regent_msgi_first_hdr(m, id); h;
-	     h = regent_msgi_next_hdr(m, h)) {
-		int rc = regent_pl_u32(h->value, max, NULL);
+	const char *p = *pp;
+	int rc = regent_msgi_contact(c, pp, end, false, pe);
+	struct perr se;
 
-		if (rc == ERANGE)
-			return fail(err, REGENT_MSG_ERANGE, m->buf, h->value.p,
-				    regent_hdr_canonical_name(id), "value out of range");
-		if (rc)
-			return fail(err, REGENT_MSG_EVALUE, m->buf,
-				    h->value.p ? h->value.p : m->buf + h->offset,
-				    regent_hdr_canonical_name(id), "not a number");
+	if (rc == 0 || m->request)
+		return rc;
+	se = *pe;
+	*pp = p;
+	if (regent_msgi_contact(c, pp, end, true, pe)) {
+		*pe = se; /* the strict error comes first */
+		return EBADMSG;
 	}
+	regent_msgi_odd_note(m, REGENT_ODD_CONTACT_EXPIRES, se.code,
+			     se.at && se.at >= m->buf ? (size_t)(se.at - m->buf) : 0, "Contact",
+			     se.what ? se.what : regent_msg_errc_name(se.code));
 	return 0;
 }
 
@@ -313,7 +318,7 @@ static int check_list(struct regent_msg *m, enum regent_hdr_id id, struct regent
 		if (id == REGENT_HDR_VIA)
 			rc = regent_msgi_via(keep_via ? &m->via0 : &vtmp, &p, end, &pe);
 		else
-			rc = regent_msgi_contact(c, &p, end, &pe);
+			rc = contact_value(m, c, &p, end, &pe);
 		if (!rc && id == REGENT_HDR_CONTACT && c->star &&
 		    (it.pos != 0 || p != end || regent_msgi_first_hdr(m, id) != it.hdr ||
 		     regent_msgi_next_hdr(m, it.hdr)))
@@ -563,29 +568,14 @@ static const char *first_eol(const char *buf, size_t len, const struct regent_ms
  * trust it (RFC 3261 §8.1.1: Via, From, To, Call-ID, CSeq). */
 static int check_fields(struct regent_msg *m, struct regent_msg_error *err)
 {
-	const struct regent_hdr *h;
-
 	if (!regent_msgi_first_hdr(m, REGENT_HDR_VIA)) {
 		regent_msgi_errorf(err, REGENT_MSG_EMISSING, m->len, "Via", "missing header");
 		return EBADMSG;
 	}
 	if (check_list(m, REGENT_HDR_VIA, err) || one_addr(m, REGENT_HDR_FROM, &m->from, err) ||
 	    one_addr(m, REGENT_HDR_TO, &m->to, err) || call_id(m, err) || cseq(m, err) ||
-	    check_list(m, REGENT_HDR_CONTACT, err) ||
-	    check_u32(m, REGENT_HDR_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MIN_EXPIRES, UINT32_MAX, err) ||
-	    check_u32(m, REGENT_HDR_MAX_FORWARDS, 255, err))
+	    check_list(m, REGENT_HDR_CONTACT, err) || regent_msgi_scalars(m, err))
 		return EBADMSG;
-	h = regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER);
-	if (h) {
-		struct regent_retry_after ra;
-		struct perr pe = {0};
-
-		if (regent_msgi_retry_after(&ra, h->value.p, h->value.p + h->value.l, &pe)) {
-			hfail(err, m->buf, h, &pe);
-			return EBADMSG;
-		}
-	}
 	return 0;
 }
 
@@ -638,6 +628,9 @@ out:
 	if (m) {
 		if (err && err->code == REGENT_MSG_ENOMEM)
 			rc = ENOMEM;
+		else if (err) /* a response failing after a tolerated value: the
+			       * strict parse stopped there (tolerant.c) */
+			regent_msgi_strict_error(m, err);
 		regent_msg_free(m);
 	}
 	return rc;

@@ -238,6 +238,10 @@ int regent_msg_validate(const struct regent_msg *m, struct regent_msg_error *err
 {
 	if (!m)
 		return EINVAL;
+	/* A response kept by the tolerant receiver: the error the strict parse
+	 * stops at (tolerant.c), so `regent parse` says what it always said. */
+	if (regent_msgi_strict_error(m, err))
+		return EBADMSG;
 	for (size_t i = 0; i < m->nhdr; i++) {
 		if (check_header(m, &m->hdrs[i].h, err))
 			return EBADMSG;

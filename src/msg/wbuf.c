@@ -174,11 +174,19 @@ void regent_wbuf_quoted(struct regent_wbuf *wb, const char *field, const char *p
 		return;
 	}
 	regent_wbuf_write(wb, "\"", 1);
+	/* RFC 3261 §25.1: '"', '\\' and controls other than HT are not qdtext;
+	 * they go as quoted-pairs (a realm received as "a\\<0x1a>" is sent back
+	 * as it came, not with a raw control a peer's parser refuses). */
 	for (size_t i = 0, s = 0; i <= l; i++) {
-		if (i == l || p[i] == '"' || p[i] == '\\') {
+		unsigned char c = i < l ? (unsigned char)p[i] : 0;
+
+		if (i == l || c == '"' || c == '\\' || (c < 0x20 && c != '\t') || c == 0x7F) {
 			regent_wbuf_write(wb, p + s, i - s);
-			if (i < l)
-				regent_wbuf_write(wb, p[i] == '"' ? "\\\"" : "\\\\", 2);
+			if (i < l) {
+				char qp[2] = {'\\', (char)c};
+
+				regent_wbuf_write(wb, qp, 2);
+			}
 			s = i + 1;
 		}
 	}

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/dns_answer.h"
 #include "net/net.h"
 
 #define MAX_SOCKS 16
@@ -470,20 +471,8 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int
 	struct job *j = q->j;
 	struct srvq *sq = &j->srv[q->idx];
 	free(q);
-	if (status == ARES_SUCCESS && !j->cancelled) {
-		struct ares_srv_reply *rep = NULL;
-		if (ares_parse_srv_reply(abuf, alen, &rep) == ARES_SUCCESS) {
-			for (struct ares_srv_reply *r = rep; r && sq->n < MAX_SRV_RECS;
-			     r = r->next) {
-				struct regent_srv *s = &sq->recs[sq->n++];
-				s->priority = r->priority;
-				s->weight = r->weight;
-				s->port = r->port;
-				snprintf(s->host, sizeof(s->host), "%s", r->host);
-			}
-			ares_free_data(rep);
-		}
-	}
+	if (status == ARES_SUCCESS && !j->cancelled && alen > 0)
+		regent_dns_srv_answer(abuf, (size_t)alen, sq->recs, &sq->n, MAX_SRV_RECS);
 	if (--j->pending == 0)
 		srv_done(j);
 }
@@ -547,57 +536,21 @@ static void add_default_srv(struct job *j)
 	}
 }
 
-static enum regent_transport naptr_service(const char *svc, bool secure)
-{
-	if (strcasecmp(svc, "SIPS+D2T") == 0)
-		return REGENT_TP_TLS;
-	if (secure)
-		return REGENT_TP_NONE;
-	if (strcasecmp(svc, "SIP+D2U") == 0)
-		return REGENT_TP_UDP;
-	if (strcasecmp(svc, "SIP+D2T") == 0)
-		return REGENT_TP_TCP;
-	return REGENT_TP_NONE;
-}
-
 static void naptr_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	(void)timeouts;
 	struct job *j = arg;
-	struct ares_naptr_reply *rep = NULL;
 	j->pending--;
 	if (j->cancelled) {
 		job_finish(j);
 		return;
 	}
-	if (status == ARES_SUCCESS && ares_parse_naptr_reply(abuf, alen, &rep) == ARES_SUCCESS) {
-		/* §4.1: by order, then preference; only "s" records for
-		 * services we support */
-		struct ares_naptr_reply *v[32];
+	if (status == ARES_SUCCESS && alen > 0) {
+		struct regent_srv_name v[MAX_SRVQ];
 		size_t n = 0;
-		for (struct ares_naptr_reply *r = rep; r && n < 32; r = r->next)
-			v[n++] = r;
-		for (size_t a = 1; a < n; a++) {
-			struct ares_naptr_reply *x = v[a];
-			size_t k = a;
-			while (k > 0 && (v[k - 1]->order > x->order ||
-					 (v[k - 1]->order == x->order &&
-					  v[k - 1]->preference > x->preference))) {
-				v[k] = v[k - 1];
-				k--;
-			}
-			v[k] = x;
-		}
-		for (size_t a = 0; a < n; a++) {
-			if (strcasecmp((const char *)v[a]->flags, "s") != 0)
-				continue;
-			enum regent_transport tp =
-			    naptr_service((const char *)v[a]->service, j->dest.secure);
-			if (tp == REGENT_TP_NONE)
-				continue;
-			add_srv(j, v[a]->replacement, tp);
-		}
-		ares_free_data(rep);
+		regent_dns_naptr_answer(abuf, (size_t)alen, j->dest.secure, v, &n, MAX_SRVQ);
+		for (size_t a = 0; a < n; a++)
+			add_srv(j, v[a].name, v[a].tp);
 	}
 	if (j->nsrv == 0)
 		add_default_srv(j);
