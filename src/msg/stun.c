@@ -112,6 +112,7 @@ static int parse_address(struct regent_stun_addr *a, const uint8_t *v, size_t vl
 	uint8_t mask[16];
 	size_t alen;
 
+	memset(a, 0, sizeof(*a));
 	if (vlen < 4)
 		return EBADMSG;
 	if (v[1] == FAMILY_IPV4) {
@@ -130,7 +131,6 @@ static int parse_address(struct regent_stun_addr *a, const uint8_t *v, size_t vl
 	a->port = get16(v + 2);
 	if (xored)
 		a->port ^= (uint16_t)(REGENT_STUN_COOKIE >> 16);
-	memset(a->addr, 0, sizeof(a->addr));
 	for (size_t i = 0; i < alen; i++)
 		a->addr[i] = (uint8_t)(v[4 + i] ^ (xored ? mask[i] : 0));
 	if (!inet_ntop(a->family, a->addr, a->host, sizeof(a->host)))
