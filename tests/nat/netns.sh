@@ -25,7 +25,8 @@
 # Functions (after nat_setup): nat_c/nat_r/nat_s CMD... run CMD in a namespace;
 # nat_blackhole / nat_restore; nat_flush (conntrack -F); nat_rebind (new port
 # range + flush: every flow gets a new public port); nat_client_readdress IP;
-# nat_conntrack (list the router's table); nat_cleanup (also called by the trap).
+# nat_conntrack (list the router's table); nat_sleep S (interruptible);
+# nat_cleanup (also called by the trap).
 
 NAT_PREFIX=rgnat
 # where this library and its companions live (a test sets it before sourcing
@@ -52,45 +53,54 @@ nat_s() { ip netns exec "$NAT_NS_S" "$@"; }
 # Namespaces and veths of earlier runs whose shell is gone (killed before its
 # trap ran). Only names with our prefix; a live pid's objects are left alone.
 nat_cleanup_stale() {
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NAT_PREFIX-" || true); do
-		pid=$(printf '%s\n' "$ns" | sed -n "s/^$NAT_PREFIX-\([0-9]*\)-.*/\1/p")
-		if [ -n "$pid" ] && [ "$pid" != "$$" ] && ! kill -0 "$pid" 2>/dev/null; then
-			nat_log "removing leftover namespace $ns"
-			ip netns pids "$ns" 2>/dev/null | while read -r p; do kill -9 "$p" 2>/dev/null || true; done
-			ip netns del "$ns" 2>/dev/null || true
+	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NAT_PREFIX-" || true); do
+		_pid=$(printf '%s\n' "$_ns" | sed -n "s/^$NAT_PREFIX-\([0-9]*\)-.*/\1/p")
+		if [ -n "$_pid" ] && [ "$_pid" != "$$" ] && ! kill -0 "$_pid" 2>/dev/null; then
+			nat_log "removing leftover namespace $_ns"
+			ip netns pids "$_ns" 2>/dev/null | while read -r _p; do kill -9 "$_p" 2>/dev/null || true; done
+			ip netns del "$_ns" 2>/dev/null || true
+		fi
+	done
+	# temporary directories of the tests (/tmp/rgnat-PID-*)
+	for _d in /tmp/$NAT_PREFIX-[0-9]*-*; do
+		[ -d "$_d" ] || continue
+		_pid=$(printf '%s\n' "$_d" | sed -n "s|^/tmp/$NAT_PREFIX-\([0-9]*\)-.*|\1|p")
+		if [ -n "$_pid" ] && [ "$_pid" != "$$" ] && ! kill -0 "$_pid" 2>/dev/null; then
+			rm -rf "$_d"
 		fi
 	done
 	# veths live in the namespaces and go with them; one left in the root
 	# namespace (a run killed between `ip link add` and `set netns`) does not.
-	for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^rn[0-9]" || true); do
-		pid=$(printf '%s\n' "$l" | sed -n 's/^rn\([0-9]*\)[a-z].*/\1/p')
-		if [ -n "$pid" ] && [ "$pid" != "$$" ] && ! kill -0 "$pid" 2>/dev/null; then
-			nat_log "removing leftover link $l"
-			ip link del "$l" 2>/dev/null || true
+	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^rn[0-9]" || true); do
+		_pid=$(printf '%s\n' "$_l" | sed -n 's/^rn\([0-9]*\)[a-z].*/\1/p')
+		if [ -n "$_pid" ] && [ "$_pid" != "$$" ] && ! kill -0 "$_pid" 2>/dev/null; then
+			nat_log "removing leftover link $_l"
+			ip link del "$_l" 2>/dev/null || true
 		fi
 	done
 }
 
 # Kills every process still inside our namespaces (bounded), then deletes them.
 nat_cleanup() {
-	for ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
-		[ -n "$ns" ] || continue
-		ip netns pids "$ns" 2>/dev/null | while read -r p; do kill "$p" 2>/dev/null || true; done
+	[ -n "${NAT_SLEEP_PID:-}" ] && kill "$NAT_SLEEP_PID" 2>/dev/null
+	for _ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
+		[ -n "$_ns" ] || continue
+		ip netns pids "$_ns" 2>/dev/null | while read -r _p; do kill "$_p" 2>/dev/null || true; done
 	done
-	i=0
-	while [ $i -lt 30 ]; do
-		left=""
-		for ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
-			[ -n "$ns" ] && left="$left$(ip netns pids "$ns" 2>/dev/null)"
+	_i=0
+	while [ $_i -lt 30 ]; do
+		_left=""
+		for _ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
+			[ -n "$_ns" ] && _left="$_left$(ip netns pids "$_ns" 2>/dev/null)"
 		done
-		[ -z "$left" ] && break
+		[ -z "$_left" ] && break
 		sleep 0.1
-		i=$((i + 1))
+		_i=$((_i + 1))
 	done
-	for ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
-		[ -n "$ns" ] || continue
-		ip netns pids "$ns" 2>/dev/null | while read -r p; do kill -9 "$p" 2>/dev/null || true; done
-		ip netns del "$ns" 2>/dev/null || true
+	for _ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
+		[ -n "$_ns" ] || continue
+		ip netns pids "$_ns" 2>/dev/null | while read -r _p; do kill -9 "$_p" 2>/dev/null || true; done
+		ip netns del "$_ns" 2>/dev/null || true
 	done
 	ip link del "$NAT_VETH_C" 2>/dev/null || true
 	ip link del "$NAT_VETH_S" 2>/dev/null || true
@@ -128,15 +138,15 @@ nat_setup() {
 	NAT_UDP_TIMEOUT=${NAT_UDP_TIMEOUT:-10}
 	NAT_TCP_TIMEOUT=${NAT_TCP_TIMEOUT:-30}
 	NAT_PORTS=${NAT_PORTS:-40000-44999}
-	id=$$
-	NAT_NS_C=$NAT_PREFIX-$id-client
-	NAT_NS_R=$NAT_PREFIX-$id-router
-	NAT_NS_S=$NAT_PREFIX-$id-server
+	_id=$$
+	NAT_NS_C=$NAT_PREFIX-$_id-client
+	NAT_NS_R=$NAT_PREFIX-$_id-router
+	NAT_NS_S=$NAT_PREFIX-$_id-server
 	# interface names: at most 15 characters (IFNAMSIZ); pid <= 7 digits
-	NAT_VETH_C=rn${id}c
-	NAT_VETH_RC=rn${id}rc
-	NAT_VETH_S=rn${id}s
-	NAT_VETH_RS=rn${id}rs
+	NAT_VETH_C=rn${_id}c
+	NAT_VETH_RC=rn${_id}rc
+	NAT_VETH_S=rn${_id}s
+	NAT_VETH_RS=rn${_id}rs
 	trap 'rc=$?; trap - EXIT; nat_on_exit; nat_cleanup; exit $rc' EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -151,8 +161,8 @@ nat_setup() {
 	ip link add "$NAT_VETH_S" type veth peer name "$NAT_VETH_RS" || nat_die "veth"
 	ip link set "$NAT_VETH_S" netns "$NAT_NS_S"
 	ip link set "$NAT_VETH_RS" netns "$NAT_NS_R"
-	for ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
-		ip -n "$ns" link set lo up
+	for _ns in "$NAT_NS_C" "$NAT_NS_R" "$NAT_NS_S"; do
+		ip -n "$_ns" link set lo up
 	done
 	ip -n "$NAT_NS_C" addr add $NAT_CLIENT_IP/24 dev "$NAT_VETH_C"
 	ip -n "$NAT_NS_C" link set "$NAT_VETH_C" up
@@ -174,6 +184,15 @@ nat_setup() {
 		nat_die "conntrack sysctls"
 	nat_log "NAT up: client $NAT_CLIENT_IP -> router $NAT_ROUTER_OUT_IP (ports $NAT_PORTS)" \
 		"-> server $NAT_SERVER_IP; UDP timeout ${NAT_UDP_TIMEOUT}s, TCP ${NAT_TCP_TIMEOUT}s"
+}
+
+# Sleeps without blocking the traps: a signal during a plain `sleep` would
+# only be handled when the sleep ends.
+nat_sleep() {
+	sleep "$1" &
+	NAT_SLEEP_PID=$!
+	wait "$NAT_SLEEP_PID"
+	NAT_SLEEP_PID=""
 }
 
 # Hook for the test: stop its own processes before the namespaces go.
@@ -216,12 +235,16 @@ nat_rebind() {
 # The client moves to another address in its subnet (a DHCP change, a new
 # Wi-Fi): the old address is removed, sockets bound to it break.
 nat_client_readdress() {
-	new=$1
-	nat_c ip addr add "$new/24" dev "$NAT_VETH_C" || nat_die "readdress add"
+	_new=$1
+	# make-before-break: the new address is added first; without
+	# promote_secondaries the kernel would delete it together with the old
+	# primary address of the same subnet (and the default route with them)
+	nat_c sysctl -qw "net.ipv4.conf.$NAT_VETH_C.promote_secondaries=1" || nat_die "promote_secondaries"
+	nat_c ip addr add "$_new/24" dev "$NAT_VETH_C" || nat_die "readdress add"
 	nat_c ip addr del "$NAT_CLIENT_IP/24" dev "$NAT_VETH_C" || nat_die "readdress del"
-	nat_c ip route replace default via $NAT_ROUTER_IN_IP src "$new" || nat_die "readdress route"
-	nat_log "client address $NAT_CLIENT_IP -> $new"
-	NAT_CLIENT_IP=$new
+	nat_c ip route replace default via $NAT_ROUTER_IN_IP src "$_new" || nat_die "readdress route"
+	nat_log "client address $NAT_CLIENT_IP -> $_new"
+	NAT_CLIENT_IP=$_new
 }
 
 nat_conntrack() {
