@@ -57,18 +57,21 @@ bool regent_msgi_strict_error(const struct regent_msg *m, struct regent_msg_erro
 static int u32_values(struct regent_msg *m, enum regent_hdr_id id, uint32_t max, uint32_t bit,
 		      bool strict, struct regent_msg_error *err)
 {
-	const char *name = regent_hdr_canonical_name(id);
-	const struct regent_hdr *h = regent_msg_hdr_find(m, id, NULL, NULL);
+	const struct regent_hdr *h = regent_msgi_first_hdr(m, id);
 	unsigned n = 0;
 
-	for (; h; h = regent_msg_hdr_find(m, id, NULL, h), n++) {
+	/* the common case (absent, or one good value) costs one lookup and
+	 * one number parse: the error's wording is made only when needed */
+	for (; h; h = regent_msgi_next_hdr(m, h), n++) {
 		int rc = regent_pl_u32(h->value, max, NULL);
-		enum regent_msg_errc code = rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE;
-		const char *at = rc == ERANGE || h->value.p ? h->value.p : m->buf + h->offset;
-		const char *what = rc == ERANGE ? "value out of range" : "not a number";
 
 		if (!rc)
 			continue;
+		enum regent_msg_errc code = rc == ERANGE ? REGENT_MSG_ERANGE : REGENT_MSG_EVALUE;
+		const char *at = rc == ERANGE || h->value.p ? h->value.p : m->buf + h->offset;
+		const char *what = rc == ERANGE ? "value out of range" : "not a number";
+		const char *name = regent_hdr_canonical_name(id);
+
 		if (m->request && strict) {
 			regent_msgi_errorf(err, code, (size_t)(at - m->buf), name, what);
 			return EBADMSG;
@@ -84,10 +87,10 @@ static int u32_values(struct regent_msg *m, enum regent_hdr_id id, uint32_t max,
 
 static int retry_after_values(struct regent_msg *m, struct regent_msg_error *err)
 {
-	const struct regent_hdr *h = regent_msg_hdr_find(m, REGENT_HDR_RETRY_AFTER, NULL, NULL);
+	const struct regent_hdr *h = regent_msgi_first_hdr(m, REGENT_HDR_RETRY_AFTER);
 	unsigned n = 0;
 
-	for (; h; h = regent_msg_hdr_find(m, REGENT_HDR_RETRY_AFTER, NULL, h), n++) {
+	for (; h; h = regent_msgi_next_hdr(m, h), n++) {
 		struct regent_retry_after ra;
 		struct perr pe = {0};
 		size_t off;
