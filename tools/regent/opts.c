@@ -287,7 +287,7 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
-	    "  --timeout S (one exchange: query, unregister, register --once)\n"
+	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "Output: --json (one JSON object per event)  -v (configuration, connection, SIP\n"
 	    "  trace on stderr)  -q (errors and the data asked for only)\n"
 	    "Exit: 0 ok, 1 rejected, 2 usage (and no password for a challenge),\n"

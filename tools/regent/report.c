@@ -615,9 +615,10 @@ static bool trace_line(struct regent_report *rp, const char *line)
 		return false;
 	for (size_t i = 0; i < sizeof(tp); i++)
 		tp[i] = (char)(rp->tp[i] >= 'a' && rp->tp[i] <= 'z' ? rp->tp[i] - 32 : rp->tp[i]);
-	fprintf(rp->err, "regent: trace: %s %s %s %s, %.*s%s\n", tp, out ? rp->local : rp->peer,
-		out ? "->" : "<-", out ? rp->peer : rp->local, (int)(rest - line - 5), line + 5,
-		rest);
+	/* the arrow is the way the message went */
+	fprintf(rp->err, "regent: trace: %s %s %s -> %s, %.*s%s\n", out ? "send" : "recv", tp,
+		out ? rp->local : rp->peer, out ? rp->peer : rp->local, (int)(rest - line - 5),
+		line + 5, rest);
 	return true;
 }
 
