@@ -259,6 +259,7 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 			   o->quiet);
 
 	r->rep.refresh_hint = o->cmd == REGENT_CLI_REGISTER && !o->once;
+	r->rep.bindings_asked = o->cmd == REGENT_CLI_QUERY;
 	r->rep.refresh_pct = o->reg.refresh_frequency;
 	r->rep.t1_ms = o->ua.t1_ms;
 	o->ua.log_h = regent_report_log;

@@ -469,7 +469,9 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 		json_end(rp);
 		return;
 	}
-	/* requested data: printed with -q too (`regent query -q`) */
+	/* -q: printed only where they are the data asked for (`regent query -q`) */
+	if (rp->quiet && !rp->bindings_asked)
+		return;
 	regent_report_clear(rp);
 	fprintf(rp->out, "%zu binding%s\n", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {

@@ -40,6 +40,7 @@ struct regent_report {
 	bool reliable;
 	enum regent_send_reason last_reason; /* of the last REGISTER sent */
 	int64_t retry_after; /* Retry-After of the last failure (s), -1 none; set by the caller */
+	bool bindings_asked; /* the bindings are the command's data (query): kept with -q */
 	bool out_failed;     /* a write to stdout failed (closed pipe): the caller stops */
 	uint64_t sent_at_us; /* of the last REGISTER sent, for the round-trip time */
 	uint64_t rtt_us;     /* of the last final response */
