@@ -471,6 +471,14 @@ static int run_register(struct run *r)
 			return unregister_and_exit(r, "standard output closed");
 		if (now >= for_end)
 			return unregister_and_exit(r, "--for elapsed");
+		/* --once is one exchange: --timeout bounds it */
+		if (r->o->timeout_s && now - start >= (uint64_t)r->o->timeout_s * 1000u) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "no final response in %u s (--timeout)",
+				 (unsigned)r->o->timeout_s);
+			return finish(r, REGENT_EXIT_NETWORK, why);
+		}
 		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
 		    !regent_registerer_waiting(r->reg)) {
 			report_contacts(r);
