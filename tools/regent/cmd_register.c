@@ -376,9 +376,7 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 		if (st.malformed_dropped) {
 			char tmp[256];
 
-			snprintf(tmp, sizeof(tmp),
-				 "%.160s; %llu message%s dropped as malformed (-v shows "
-				 "them)",
+			snprintf(tmp, sizeof(tmp), "%.160s; %llu message%s dropped as malformed",
 				 *why, (unsigned long long)st.malformed_dropped,
 				 st.malformed_dropped == 1 ? "" : "s");
 			snprintf(buf, n, "%s", tmp);
