@@ -255,7 +255,10 @@ int regent_loop_run(struct regent_loop *l, int timeout_ms)
 	if (!l)
 		return EINVAL;
 	uint64_t end = timeout_ms >= 0 ? mono_ms() + (uint64_t)timeout_ms : UINT64_MAX;
-	l->stop = false;
+	/* A stop requested before the run (from a callback that ran outside
+	 * it, e.g. during regent_registerer_register()) ends this run: clearing
+	 * it here would lose it and the run would wait its whole bound. The
+	 * request is consumed when the run it ended returns. */
 	while (!l->stop) {
 		int left = -1;
 		if (end != UINT64_MAX) {
@@ -268,5 +271,6 @@ int regent_loop_run(struct regent_loop *l, int timeout_ms)
 		if (e)
 			return e;
 	}
+	l->stop = false;
 	return 0;
 }

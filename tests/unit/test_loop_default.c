@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -295,6 +296,34 @@ static void fd_watched_from_a_ua_callback_waits_for_the_next_round(void **state)
 	close(s.fd);
 }
 
+/* A stop requested before the run ends that run at once (a callback that
+ * fired outside any run, e.g. during regent_registerer_register()), and only
+ * that run: the next one waits for its bound again. */
+static void stop_before_run_ends_the_next_run(void **state)
+{
+	int p[2];
+	struct hit h;
+	struct regent_loop *l = loop_on_pipe(p, &h, false);
+	struct timespec a, b;
+	long ms;
+
+	regent_loop_stop(l);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(regent_loop_run(l, 5000), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	assert_true(ms < 1000);
+	/* consumed: the next run lasts its bound */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(regent_loop_run(l, 60), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	assert_true(ms >= 50);
+	regent_loop_free(l);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +334,7 @@ int main(void)
 	    cmocka_unit_test(bad_arguments_are_refused),
 	    cmocka_unit_test(ua_traffic_goes_through_the_loop),
 	    cmocka_unit_test(fd_watched_from_a_ua_callback_waits_for_the_next_round),
+	    cmocka_unit_test(stop_before_run_ends_the_next_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,15 +15,19 @@
 
 #include "cmd_parse.h"
 #include "internal.h"
+#include "report.h"
 
 /* A file larger than this is not a SIP capture anyone means to check. */
 #define MAX_FILE (16u * 1024 * 1024)
 #define MAX_MSGS 4096
 
+const char *const regent_parse_flags[] = {"--json", "--help", NULL};
+
 static void usage(FILE *f)
 {
 	fputs("usage: regent parse [--json] FILE...\n"
-	      "  Parses each FILE as SIP message(s) and prints 'FILE: ok <summary>' or\n"
+	      "  Parses each FILE ('-': standard input) as SIP message(s) and prints\n"
+	      "  'FILE: ok <summary>' or\n"
 	      "  'FILE: error <reason>'; --json prints one JSON object per message.\n"
 	      "  Exit status: 0 if every file parsed, 1 otherwise, 2 on usage errors.\n"
 	      "  JSON: every key is always printed; an absent value is null, an absent\n"
@@ -38,7 +42,9 @@ static void usage(FILE *f)
 
 static int read_file(const char *path, char **bufp, size_t *lenp, char *why, size_t whysz)
 {
-	FILE *f = fopen(path, "rb");
+	/* "-": standard input */
+	bool in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	int err = 0;
@@ -78,7 +84,8 @@ static int read_file(const char *path, char **bufp, size_t *lenp, char *why, siz
 		}
 	}
 out:
-	fclose(f);
+	if (!in)
+		fclose(f);
 	if (err) {
 		free(buf);
 		return err;
@@ -127,48 +134,11 @@ static void summary(FILE *o, const struct regent_msg *m)
 /* ------------------------------------------------------------ JSON */
 
 /* JSON string: escapes, and invalid UTF-8 replaced by U+FFFD so the output
- * is always valid JSON (RFC 8259 §8.1). */
+ * is always valid JSON (RFC 8259 §8.1): report.c's writer, shared with the
+ * --json output of register/unregister/query. */
 static void json_str(FILE *o, const char *p, size_t l)
 {
-	fputc('"', o);
-	for (size_t i = 0; i < l;) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '"' || c == '\\') {
-			fputc('\\', o);
-			fputc(c, o);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(o, "\\u%04x", c);
-			i++;
-		} else if (c < 0x80) {
-			fputc(c, o);
-			i++;
-		} else {
-			size_t n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-			bool ok = n && c < 0xf5 && i + n <= l;
-
-			for (size_t k = 1; ok && k < n; k++)
-				ok = ((unsigned char)p[i + k] & 0xc0) == 0x80;
-			if (ok && n == 3) {
-				unsigned char c1 = (unsigned char)p[i + 1];
-
-				ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
-			} else if (ok && n == 4) {
-				unsigned char c1 = (unsigned char)p[i + 1];
-
-				ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-			}
-			if (ok) {
-				fwrite(p + i, 1, n, o);
-				i += n;
-			} else {
-				fputs("\\ufffd", o);
-				i++;
-			}
-		}
-	}
-	fputc('"', o);
+	regent_json_string(o, p ? p : "", l);
 }
 
 static void json_pl(FILE *o, struct regent_pl pl)

@@ -8,4 +8,7 @@
 
 int regent_cmd_parse(int argc, char **argv);
 
+/* The flags of `regent parse`, NULL-terminated (for the bash completion). */
+extern const char *const regent_parse_flags[];
+
 #endif /* REGENT_CLI_CMD_PARSE_H */

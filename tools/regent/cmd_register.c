@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd_register.h"
@@ -32,6 +33,10 @@ struct run {
 	struct regent_registerer *reg;
 	int sigfd;
 	int signo;
+	unsigned nsignals; /* SIGINT/SIGTERM/SIGHUP received */
+	bool out_closed;   /* stdout's reader went away (`| head -2`) */
+	bool out_watched;  /* stdout is watched for that in the loop */
+	char realm[96];	   /* of the last challenge (401/407), for the words */
 
 	enum regent_send_reason last_reason; /* of the last REGISTER sent */
 	/* regent.h's ordering guarantee: a follow-up to a failure (auth or 423
@@ -70,12 +75,41 @@ static int exit_code_for(const struct regent_event *ev)
 	return REGENT_EXIT_NETWORK;
 }
 
+/* realm="..." of a challenge, for "credentials rejected for realm ..." */
+static void note_realm(struct run *r, const struct regent_event *ev)
+{
+	static const char key[] = "realm=\"";
+	const char *m = ev->msg, *end = ev->msg + ev->msg_len;
+
+	for (; m && m + sizeof(key) <= end; m++) {
+		if (!strncasecmp(m, key, sizeof(key) - 1)) {
+			const char *v = m + sizeof(key) - 1, *q = memchr(v, '"', (size_t)(end - v));
+
+			if (q)
+				snprintf(r->realm, sizeof(r->realm), "%.*s", (int)(q - v), v);
+			return;
+		}
+	}
+}
+
+/* The registerer is about to back off from an answer that ends the command
+ * (rejects_for_good): its "will retry in N s" would be printed right before
+ * exiting, so it is not printed at all. */
+static bool gives_up_now(const struct run *r, const struct regent_event *ev)
+{
+	return ev->type == REGENT_EV_WILL_RETRY && !r->ever_registered &&
+	       r->fail_code == REGENT_EXIT_REJECTED && rejects_for_good(r->last_status);
+}
+
 static void on_event(struct regent_registerer *reg, const struct regent_event *ev, void *arg)
 {
 	struct run *r = arg;
 
 	r->rep.retry_after = regent_registerer_retry_after(reg);
-	regent_report_event(&r->rep, ev);
+	if (ev->type == REGENT_EV_RESPONSE && (ev->status == 401 || ev->status == 407))
+		note_realm(r, ev);
+	if (!gives_up_now(r, ev))
+		regent_report_event(&r->rep, ev);
 	switch (ev->type) {
 	case REGENT_EV_REQUEST_SENT:
 		r->last_reason = ev->reason;
@@ -151,9 +185,31 @@ static void on_signal(int fd, int revents, void *arg)
 	struct signalfd_siginfo si;
 
 	(void)revents;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		r->signo = (int)si.ssi_signo;
+		r->nsignals++;
+	}
 	regent_loop_stop(r->loop);
+}
+
+/* stdout is a pipe or socket whose reader went away (POLLERR on the write
+ * end): the run ends the way a signal ends it. Watched for no readiness, so
+ * only the error wakes the loop; unwatched at once (it stays raised). */
+static void on_stdout(int fd, int revents, void *arg)
+{
+	struct run *r = arg;
+
+	(void)revents;
+	r->out_closed = true;
+	regent_loop_unwatch_fd(r->loop, fd);
+	r->out_watched = false;
+	regent_loop_stop(r->loop);
+}
+
+/* Writes failed (EPIPE: SIGPIPE is ignored) or the reader is gone. */
+static bool out_gone(struct run *r)
+{
+	return r->out_closed || r->rep.out_failed;
 }
 
 /* A final failure with no retry, auth answer or refresh coming after it. */
@@ -175,6 +231,27 @@ static void pump(struct run *r, uint64_t ms)
 	regent_report_tick(&r->rep);
 }
 
+static const char *cmd_word(enum regent_cli_cmd cmd)
+{
+	return cmd == REGENT_CLI_REGISTER ? "register"
+	       : cmd == REGENT_CLI_QUERY  ? "query"
+					  : "unregister";
+}
+
+/* A refusal of the library's validation names the C field
+ * (refresh_frequency): the CLI user typed --refresh-frequency. */
+static int setup_error(struct run *r, int code, const char *text)
+{
+	char msg[400];
+
+	regent_cli_flag_names(msg, sizeof(msg), text);
+	regent_report_error(&r->rep, code, msg);
+	if (code == REGENT_EXIT_USAGE) {
+		fprintf(stderr, "Try 'regent %s --help'.\n", cmd_word(r->o->cmd));
+	}
+	return code;
+}
+
 static int setup(struct run *r, struct regent_cli_opts *o)
 {
 	struct regent_error err = {0};
@@ -187,6 +264,7 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 			   o->quiet);
 
 	r->rep.refresh_hint = o->cmd == REGENT_CLI_REGISTER && !o->once;
+	r->rep.bindings_asked = o->cmd == REGENT_CLI_QUERY;
 	r->rep.refresh_pct = o->reg.refresh_frequency;
 	r->rep.t1_ms = o->ua.t1_ms;
 	o->ua.log_h = regent_report_log;
@@ -221,32 +299,34 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 
 	e = regent_ua_alloc(&r->ua, &o->ua, &err);
 	if (e) {
-		char msg[320];
 		int code = e == EINVAL		    ? REGENT_EXIT_USAGE
 			   : e == REGENT_ETLSVERIFY ? REGENT_EXIT_TLS
 						    : REGENT_EXIT_NETWORK;
 
-		snprintf(msg, sizeof(msg), "%s", err.text[0] ? err.text : regent_strerror(e));
-		regent_report_error(&r->rep, code, msg);
-		return code;
+		return setup_error(r, code, err.text[0] ? err.text : regent_strerror(e));
 	}
 	e = regent_loop_alloc(&r->loop);
 	if (!e)
 		e = regent_loop_add_ua(r->loop, r->ua);
 	if (!e)
 		e = regent_loop_watch_fd(r->loop, r->sigfd, REGENT_POLL_IN, on_signal, r);
+	if (!e) {
+		struct stat st;
+
+		if (!fstat(STDOUT_FILENO, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) {
+			e = regent_loop_watch_fd(r->loop, STDOUT_FILENO, 0, on_stdout, r);
+			r->out_watched = !e;
+		}
+	}
 	if (e) {
 		regent_report_error(&r->rep, REGENT_EXIT_NETWORK, regent_strerror(e));
 		return REGENT_EXIT_NETWORK;
 	}
 	e = regent_registerer_alloc(&r->reg, r->ua, &o->reg, &err);
 	if (e) {
-		char msg[320];
 		int code = e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK;
 
-		snprintf(msg, sizeof(msg), "%s", err.text[0] ? err.text : regent_strerror(e));
-		regent_report_error(&r->rep, code, msg);
-		return code;
+		return setup_error(r, code, err.text[0] ? err.text : regent_strerror(e));
 	}
 	return 0;
 }
@@ -258,6 +338,8 @@ static void teardown(struct run *r)
 		regent_registerer_free(r->reg);
 	if (r->loop && r->sigfd >= 0)
 		regent_loop_unwatch_fd(r->loop, r->sigfd);
+	if (r->loop && r->out_watched)
+		regent_loop_unwatch_fd(r->loop, STDOUT_FILENO);
 	if (r->loop && r->ua)
 		regent_loop_remove_ua(r->loop, r->ua);
 	if (r->ua)
@@ -268,9 +350,53 @@ static void teardown(struct run *r)
 		close(r->sigfd);
 }
 
+/* The final words of a failure: the cause of a local one first (not the
+ * library's 503), "no password given" for a challenge without credentials
+ * (exit 2: the user's input is missing, the registrar did nothing wrong),
+ * one wording for rejected credentials with and without --once, and the
+ * responses dropped as malformed, counted. */
+static int final_words(struct run *r, int code, const char **why, char *buf, size_t n)
+{
+	struct regent_ua_stats st;
+	bool challenge = r->last_status == 401 || r->last_status == 407;
+
+	if ((code == REGENT_EXIT_NETWORK || code == REGENT_EXIT_TLS) && r->rep.cause &&
+	    *why == r->fail_text) {
+		snprintf(buf, n, "%s", r->rep.cause_text);
+		*why = buf;
+	} else if (code == REGENT_EXIT_REJECTED && challenge && *why == r->fail_text) {
+		if (!r->o->ua.authorization_password && !r->o->ua.authorization_ha1) {
+			*why = "no password given (REGENT_PASSWORD, --password-file or a terminal)";
+			return REGENT_EXIT_USAGE;
+		}
+		snprintf(buf, n, "credentials rejected%s%s%s (%u %s)",
+			 r->realm[0] ? " for realm \"" : "", r->realm, r->realm[0] ? "\"" : "",
+			 (unsigned)r->last_status,
+			 r->last_status == 401 ? "Unauthorized" : "Proxy Authentication Required");
+		*why = buf;
+	}
+	if (code && r->ua) {
+		regent_ua_stats(r->ua, &st);
+		r->rep.dropped_malformed = st.malformed_dropped;
+		if (st.malformed_dropped) {
+			char tmp[256];
+
+			snprintf(tmp, sizeof(tmp), "%.160s; %llu message%s dropped as malformed",
+				 *why, (unsigned long long)st.malformed_dropped,
+				 st.malformed_dropped == 1 ? "" : "s");
+			snprintf(buf, n, "%s", tmp);
+			*why = buf;
+		}
+	}
+	return code;
+}
+
 static int finish(struct run *r, int code, const char *why)
 {
-	if (code && code != REGENT_EXIT_USAGE)
+	char words[256];
+
+	code = final_words(r, code, &why, words, sizeof(words));
+	if (code)
 		regent_report_error(&r->rep, code, why);
 	regent_report_exit(&r->rep, code, why);
 	return code;
@@ -281,7 +407,7 @@ static int unregister_and_exit(struct run *r, const char *why)
 {
 	bool was_registered = regent_registerer_state(r->reg) == REGENT_REG_REGISTERED;
 	uint64_t end = regent_report_now_ms() + r->o->unregister_timeout_ms + 1000u;
-	int first_signal = r->signo;
+	unsigned signals = r->nsignals;
 	int e;
 
 	regent_report_note(&r->rep, "note",
@@ -299,7 +425,8 @@ static int unregister_and_exit(struct run *r, const char *why)
 			break;
 		if (now >= end)
 			return finish(r, REGENT_EXIT_NETWORK, "un-REGISTER not answered in time");
-		if (r->signo != first_signal)
+		/* any signal during the un-REGISTER (a second Ctrl-C): at once */
+		if (r->nsignals != signals)
 			return finish(r, REGENT_EXIT_NETWORK, "second signal: stopped at once");
 		pump(r, end - now);
 	}
@@ -344,8 +471,18 @@ static int run_register(struct run *r)
 			snprintf(why, sizeof(why), "%s", strsignal(r->signo));
 			return unregister_and_exit(r, why);
 		}
+		if (out_gone(r))
+			return unregister_and_exit(r, "standard output closed");
 		if (now >= for_end)
 			return unregister_and_exit(r, "--for elapsed");
+		/* --once is one exchange: --timeout bounds it */
+		if (r->o->timeout_s && now - start >= (uint64_t)r->o->timeout_s * 1000u) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "no final response in %u s (--timeout)",
+				 (unsigned)r->o->timeout_s);
+			return finish(r, REGENT_EXIT_NETWORK, why);
+		}
 		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
 		    !regent_registerer_waiting(r->reg)) {
 			report_contacts(r);
@@ -407,17 +544,20 @@ static int unregister_outcome(struct run *r)
 	 * by its user part: ours exactly would have gone */
 	if (n == 0)
 		return finish(r, REGENT_EXIT_OK, "our Contact un-registered; no binding left");
+	/* Our Contact is this process's (a new local port): it matched no
+	 * binding, and the ones a user meant are left. Not a success. */
 	snprintf(why, sizeof(why),
-		 "our Contact un-registered; %zu binding%s still listed (remove one with --contact "
-		 "URI, all with --all)",
+		 "nothing removed: this process's Contact is new and matched no binding; "
+		 "%zu binding%s still listed (remove one with --contact URI, all with --all)",
 		 n, n == 1 ? "" : "s");
-	return finish(r, REGENT_EXIT_OK, why);
+	return finish(r, REGENT_EXIT_REJECTED, why);
 }
 
 /* unregister and query: one exchange (with its auth round trip), then exit. */
 static int run_exchange(struct run *r)
 {
-	uint64_t end = regent_report_now_ms() + EXCHANGE_BOUND_MS;
+	uint64_t bound = r->o->timeout_s ? (uint64_t)r->o->timeout_s * 1000u : EXCHANGE_BOUND_MS;
+	uint64_t end = regent_report_now_ms() + bound;
 	int e;
 
 	if (r->o->cmd == REGENT_CLI_QUERY)
@@ -440,6 +580,8 @@ static int run_exchange(struct run *r)
 
 		if (r->signo)
 			return finish(r, REGENT_EXIT_NETWORK, "interrupted");
+		if (out_gone(r))
+			return finish(r, REGENT_EXIT_NETWORK, "standard output closed");
 		if (r->got_2xx && !regent_registerer_waiting(r->reg)) {
 			if (r->o->cmd == REGENT_CLI_QUERY) {
 				report_contacts(r);
@@ -449,8 +591,14 @@ static int run_exchange(struct run *r)
 		}
 		if (r->failed && !regent_registerer_waiting(r->reg))
 			return finish(r, r->fail_code, r->fail_text);
-		if (now >= end)
-			return finish(r, REGENT_EXIT_NETWORK, "no final response in time");
+		if (now >= end) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "no final response in %llu s%s",
+				 (unsigned long long)(bound / 1000u),
+				 r->o->timeout_s ? " (--timeout)" : "");
+			return finish(r, REGENT_EXIT_NETWORK, why);
+		}
 		pump(r, end - now);
 	}
 }

@@ -10,6 +10,20 @@
 #include "cmd_parse.h"
 #include "cmd_register.h"
 #include "cmd_registrar.h"
+#include "opts.h"
+
+/* `regent completion bash`: the completion script, from the option tables. */
+static int cmd_completion(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "bash")) {
+		fputs("usage: regent completion bash   (e.g. regent completion bash "
+		      ">~/.local/share/bash-completion/completions/regent)\n",
+		      stderr);
+		return 2;
+	}
+	regent_cli_completion_bash(stdout);
+	return fflush(stdout) ? 1 : 0;
+}
 
 struct cmd {
 	const char *name;
@@ -18,11 +32,12 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-    {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages, print a verdict"},
+    {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages (FILE - : stdin)"},
     {"register", regent_cmd_register, "register AOR [options]   register and stay registered"},
     {"unregister", regent_cmd_unregister, "unregister AOR [--all]   remove our binding (or all)"},
     {"query", regent_cmd_query, "query AOR [options]      list the bindings of an AOR"},
     {"registrar", regent_cmd_registrar, "registrar [options]      a small test registrar"},
+    {"completion", cmd_completion, "completion bash          print a bash completion script"},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

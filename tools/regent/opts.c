@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cmd_parse.h"
 #include "internal.h"
 #include "opts.h"
 
@@ -60,6 +62,7 @@ enum {
 	OPT_JSON,
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
+	OPT_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -100,12 +103,149 @@ static const struct option long_opts[] = {
     {"all", no_argument, NULL, OPT_ALL},
     {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* The long name of a flag from its getopt value. */
+static const char *opt_name(int val)
+{
+	for (const struct option *op = long_opts; op->name; op++) {
+		if (op->val == val)
+			return op->name;
+	}
+	return "?";
+}
+
+/* Flags that belong to one command only; the rest are shared. */
+static bool opt_for(enum regent_cli_cmd cmd, int val)
+{
+	switch (val) {
+	case OPT_FOR:
+	case OPT_ONCE:
+		return cmd == REGENT_CLI_REGISTER;
+	case OPT_ALL:
+	case OPT_CONTACT:
+		return cmd == REGENT_CLI_UNREGISTER;
+	default:
+		return true;
+	}
+}
+
+/* Headers regent writes itself (RFC 3261 §8.1.1, §10.2, §22): a second copy
+ * from --header would make a message the registrar must refuse (two
+ * Content-Length) or that means something else than the flags say. Compact
+ * forms too (RFC 3261 §7.3.3). The library check belongs in extra_headers
+ * validation as well (see the report of issue 12 item 7). */
+static bool own_header(const char *line)
+{
+	static const char *const own[] = {
+	    "Via",
+	    "v",
+	    "From",
+	    "f",
+	    "To",
+	    "t",
+	    "Call-ID",
+	    "i",
+	    "CSeq",
+	    "Contact",
+	    "m",
+	    "Expires",
+	    "Max-Forwards",
+	    "Content-Length",
+	    "l",
+	    "Authorization",
+	    "Proxy-Authorization",
+	    "User-Agent",
+	};
+	size_t n = strcspn(line, " \t:");
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		if (strlen(own[i]) == n && !strncasecmp(line, own[i], n))
+			return true;
+	}
+	return false;
+}
+
+/* C field names of regent.h (as the library's validation names them) and the
+ * flag a CLI user typed for each. */
+static const struct {
+	const char *field, *flag;
+} field_flags[] = {
+    {"params.from_display_name", "--from-display-name"},
+    {"params.from_tag", "--from-tag"},
+    {"params.from_uri", "--from-uri"},
+    {"params.to_display_name", "--to-display-name"},
+    {"params.to_uri", "--to-uri"},
+    {"extra_contact_header_params", "--extra-contact-param"},
+    {"extra_headers", "--header"},
+    {"refresh_frequency", "--refresh-frequency"},
+    {"instance_id", "--instance-id"},
+    {"reg_id", "--reg-id"},
+    {"registrar", "--registrar"},
+    {"expires", "--expires"},
+    {"authorization_username", "--auth-user"},
+    {"authorization_password", "the password"},
+    {"authorization_ha1", "--ha1"},
+    {"display_name", "--display-name"},
+    {"contact_name", "--contact-name"},
+    {"contact_params", "--contact-param"},
+    {"via_host", "--via-host"},
+    {"user_agent_string", "--user-agent"},
+    {"server", "--server"},
+    {"tls_ca_file", "--tls-ca"},
+    {"tls_ca_dir", "--tls-ca"},
+    {"dns_server", "--dns-server"},
+    {"keepalive_interval_s", "--keepalive"},
+    {"t1_ms", "--t1"},
+    {"retry_base_s", "--retry-base"},
+    {"retry_max_s", "--retry-max"},
+    {"uri", "the AOR"},
+};
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.';
+}
+
+void regent_cli_flag_names(char *out, size_t n, const char *text)
+{
+	size_t o = 0;
+
+	for (const char *p = text; *p && o + 1 < n;) {
+		const char *to = NULL;
+		size_t len = 0;
+
+		/* a field name is a whole word, outside quotes' content too rarely
+		 * to matter: the values quoted are the user's own */
+		if (p == text || !word_char(p[-1])) {
+			for (size_t i = 0; i < sizeof(field_flags) / sizeof(field_flags[0]); i++) {
+				size_t l = strlen(field_flags[i].field);
+
+				if (!strncmp(p, field_flags[i].field, l) && !word_char(p[l])) {
+					to = field_flags[i].flag;
+					len = l;
+					break;
+				}
+			}
+		}
+		if (to) {
+			int w = snprintf(out + o, n - o, "%s", to);
+
+			o += (size_t)w < n - o ? (size_t)w : n - o - 1;
+			p += len;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+}
 
 static const char *cmd_name(enum regent_cli_cmd cmd)
 {
@@ -147,15 +287,70 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
-	    "Output: --json (one JSON object per event)  -v (SIP trace on stderr)  -q (errors)\n"
-	    "Exit: 0 ok, 1 rejected, 2 usage, 3 network/DNS/timeout, 4 TLS verification\n",
+	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
+	    "Output: --json (one JSON object per event)  -v (configuration, connection, SIP\n"
+	    "  trace on stderr)  -q (errors and the data asked for only)\n"
+	    "Exit: 0 ok, 1 rejected, 2 usage (and no password for a challenge),\n"
+	    "  3 network/DNS/timeout, 4 TLS verification\n",
 	    f);
 }
 
-static int usage_error(enum regent_cli_cmd cmd, const char *fmt, const char *a, const char *b)
+void regent_cli_completion_bash(void *fp)
 {
+	static const enum regent_cli_cmd cmds[] = {REGENT_CLI_REGISTER, REGENT_CLI_UNREGISTER,
+						   REGENT_CLI_QUERY};
+	FILE *f = fp;
+
+	fputs("# bash completion for regent: generated by `regent completion bash` from\n"
+	      "# the CLI's option tables (tools/regent/opts.c); do not edit.\n"
+	      "_regent() {\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opts\n"
+	      "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	      "\t\tCOMPREPLY=($(compgen -W \"parse register unregister query registrar "
+	      "completion --help --version\" -- \"$cur\"))\n"
+	      "\t\treturn\n"
+	      "\tfi\n"
+	      "\tcase $prev in\n"
+	      "\t--password-file|--tls-ca) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+	      "\t--transport) COMPREPLY=($(compgen -W \"udp tcp tls ws wss\" -- \"$cur\")); "
+	      "return ;;\n"
+	      "\tesac\n"
+	      "\tcase ${COMP_WORDS[1]} in\n",
+	      f);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		fprintf(f, "\t%s) opts=\"", cmd_name(cmds[i]));
+		for (const struct option *op = long_opts; op->name; op++) {
+			if (opt_for(cmds[i], op->val))
+				fprintf(f, "%s--%s", op == long_opts ? "" : " ", op->name);
+		}
+		fputs(" -v -q -h\" ;;\n", f);
+	}
+	fputs("\tparse) opts=\"", f);
+	for (size_t i = 0; regent_parse_flags[i]; i++)
+		fprintf(f, "%s%s", i ? " " : "", regent_parse_flags[i]);
+	fputs("\"\n"
+	      "\t\tCOMPREPLY=($(compgen -W \"$opts\" -f -- \"$cur\"))\n"
+	      "\t\treturn ;;\n"
+	      "\tcompletion) opts=\"bash\" ;;\n"
+	      "\t*) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+	      "\tesac\n"
+	      "\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+	      "}\n"
+	      "complete -F _regent regent\n",
+	      f);
+}
+
+static int usage_error(enum regent_cli_cmd cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int usage_error(enum regent_cli_cmd cmd, const char *fmt, ...)
+{
+	va_list ap;
+
 	fprintf(stderr, "regent %s: ", cmd_name(cmd));
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\n", stderr);
 	fprintf(stderr, "Try 'regent %s --help'.\n", cmd_name(cmd));
 	return REGENT_EXIT_USAGE;
@@ -178,7 +373,7 @@ static int add_contact(struct regent_cli_opts *o, enum regent_cli_cmd cmd, const
 			return 0;
 	}
 	if (o->n_contacts == REGENT_MAX_REMOVE)
-		return usage_error(cmd, "--%s: at most 16 different URIs%s", "contact", "");
+		return usage_error(cmd, "--contact: at most %d different URIs", REGENT_MAX_REMOVE);
 	o->contacts[o->n_contacts++] = uri;
 	return 0;
 }
@@ -353,7 +548,8 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "vqh", long_opts, NULL)) != -1) {
+	/* leading ':': a missing value is told apart from an unknown flag */
+	while ((c = getopt_long(argc, argv, ":vqh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_EXPIRES:
 			err = parse_u32(cmd, "expires", optarg, 1, 2147483647u, &o->reg.expires);
@@ -362,16 +558,23 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			break;
 		case OPT_EXTRA_CONTACT_PARAM:
 			if (o->n_contact_header_params == REGENT_CLI_MAX_LIST)
-				return usage_error(cmd, "--%s: at most 32 times%s",
-						   "extra-contact-param", "");
+				return usage_error(cmd, "--extra-contact-param: at most %d times",
+						   REGENT_CLI_MAX_LIST);
 			o->contact_header_params[o->n_contact_header_params++] = optarg;
 			break;
 		case OPT_HEADER:
 			if (o->n_headers == REGENT_CLI_MAX_LIST)
-				return usage_error(cmd, "--%s: at most 32 times%s", "header", "");
+				return usage_error(cmd, "--header: at most %d times",
+						   REGENT_CLI_MAX_LIST);
 			if (!strchr(optarg, ':'))
-				return usage_error(cmd, "--header: '%s' is not 'Name: value'%s",
-						   optarg, "");
+				return usage_error(cmd, "--header: '%s' is not 'Name: value'",
+						   optarg);
+			if (own_header(optarg))
+				return usage_error(
+				    cmd,
+				    "--header: regent writes %.*s itself; it cannot be "
+				    "given with --header",
+				    (int)strcspn(optarg, " \t:"), optarg);
 			o->headers[o->n_headers++] = optarg;
 			break;
 		case OPT_INSTANCE_ID:
@@ -433,7 +636,7 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			break;
 		case OPT_CONTACT_PARAM:
 			if (append_contact_param(o, optarg))
-				return usage_error(cmd, "out of memory%s%s", "", "");
+				return usage_error(cmd, "out of memory");
 			break;
 		case OPT_VIA_HOST:
 			o->ua.via_host = optarg;
@@ -448,8 +651,8 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (parse_transport(optarg, &o->ua.transport))
 				return usage_error(cmd,
 						   "--transport: '%s' is not one of "
-						   "udp, tcp, tls, ws, wss%s",
-						   optarg, "");
+						   "udp, tcp, tls, ws, wss",
+						   optarg);
 			break;
 		case OPT_TLS_CA: {
 			struct stat st;
@@ -522,6 +725,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (err)
 				return err;
 			break;
+		case OPT_TIMEOUT:
+			err = parse_u32(cmd, "timeout", optarg, 1, 3600, &o->timeout_s);
+			if (err)
+				return err;
+			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
@@ -535,41 +743,51 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			regent_cli_opts_usage(cmd, stdout);
 			return -1;
 		case ':':
-			return usage_error(cmd, "%s: needs a value%s", argv[optind - 1], "");
+			/* a flag at the end of argv without its value: optopt is the
+			 * flag's val for a long one, the letter for a short one */
+			if (optopt >= 256)
+				return usage_error(cmd, "option --%s needs a value",
+						   opt_name(optopt));
+			return usage_error(cmd, "option -%c needs a value", optopt);
 		case '?':
 		default:
-			if (optopt && optopt < 256)
-				return usage_error(cmd, "unknown option -%c%s",
-						   (char[]){(char)optopt, 0}, "");
-			return usage_error(cmd, "unknown option %s%s", argv[optind - 1], "");
+			if (optopt > 0 && optopt < 256)
+				return usage_error(cmd, "unknown option -%c", optopt);
+			if (optopt >= 256) /* a value given to a flag that takes none */
+				return usage_error(cmd, "option --%s takes no value",
+						   opt_name(optopt));
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 		continue;
 	not_here:
-		return usage_error(cmd, "%s: not an option of this command%s", argv[optind - 1],
-				   "");
+		return usage_error(cmd, "--%s is not an option of 'regent %s'", opt_name(c),
+				   cmd_name(cmd));
 	}
 
 	if (o->all && o->n_contacts)
-		return usage_error(cmd, "--all and --contact%s%s", " exclude each other", "");
+		return usage_error(cmd, "--all and --contact exclude each other");
 	if (o->once && o->for_s)
-		return usage_error(cmd, "--once and --for%s%s", " exclude each other", "");
+		return usage_error(cmd, "--once and --for exclude each other");
+	if (o->timeout_s && cmd == REGENT_CLI_REGISTER && !o->once)
+		return usage_error(cmd, "--timeout bounds one exchange: use it with --once (or "
+					"with query/unregister)");
 	if (o->verbose && o->quiet)
-		return usage_error(cmd, "-v and -q%s%s", " exclude each other", "");
+		return usage_error(cmd, "-v and -q exclude each other");
 	if (optind >= argc)
-		return usage_error(cmd, "missing AOR (e.g. sip:alice@example.com)%s%s", "", "");
+		return usage_error(cmd, "missing AOR (e.g. sip:alice@example.com)");
 	if (optind + 1 < argc)
-		return usage_error(cmd, "unexpected argument '%s'%s", argv[optind + 1], "");
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
 
 	/* "alice@example.com" is taken as sip:alice@example.com */
 	if (needs_scheme(argv[optind])) {
 		if (asprintf(&o->aor, "sip:%s", argv[optind]) < 0) {
 			o->aor = NULL;
-			return usage_error(cmd, "out of memory%s%s", "", "");
+			return usage_error(cmd, "out of memory");
 		}
 	} else {
 		o->aor = strdup(argv[optind]);
 		if (!o->aor)
-			return usage_error(cmd, "out of memory%s%s", "", "");
+			return usage_error(cmd, "out of memory");
 	}
 	o->ua.uri = o->aor;
 
@@ -598,11 +816,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			cmd_name(cmd));
 		o->password = strdup(password_arg);
 		if (!o->password)
-			return usage_error(cmd, "out of memory%s%s", "", "");
+			return usage_error(cmd, "out of memory");
 	} else if (getenv("REGENT_PASSWORD")) {
 		o->password = strdup(getenv("REGENT_PASSWORD"));
 		if (!o->password)
-			return usage_error(cmd, "out of memory%s%s", "", "");
+			return usage_error(cmd, "out of memory");
 	} else if (!o->ua.authorization_ha1 && isatty(STDIN_FILENO)) {
 		if (prompt_password(o->aor, &o->password))
 			o->password = NULL;

@@ -50,6 +50,7 @@ struct regent_cli_opts {
 	const char *contacts[REGENT_MAX_REMOVE]; /* unregister --contact, into argv */
 	size_t n_contacts;
 	uint32_t unregister_timeout_ms; /* bound of the final un-REGISTER */
+	uint32_t timeout_s;		/* --timeout: bound of one exchange; 0 none */
 
 	/* output */
 	bool json;
@@ -65,6 +66,14 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			  char **argv);
 
 void regent_cli_opts_release(struct regent_cli_opts *o);
+
+/* text with the C field names of regent.h the library's validation names
+ * (refresh_frequency) replaced by the flags (--refresh-frequency), into out. */
+void regent_cli_flag_names(char *out, size_t n, const char *text);
+
+/* Writes a bash completion script for regent, made from the option tables
+ * (so that it cannot drift from them). */
+void regent_cli_completion_bash(void *f);
 
 /* Prints the usage of `cmd` on f. */
 void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *f);

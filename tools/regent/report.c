@@ -6,7 +6,9 @@
  * and redrawn once a second. JSON mode prints exactly one object per line on
  * stdout and nothing else there, so `regent register --json | jq` works.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +23,14 @@ uint64_t regent_report_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, bool verbose,
@@ -38,9 +48,33 @@ void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, 
 	rp->retry_after = -1;
 }
 
+/* Invalid UTF-8 becomes U+FFFD so that the output is always valid JSON
+ * (RFC 8259 §8.1): reason phrases and URIs come from the network as bytes.
+ * The one JSON string writer of the CLI (`regent parse --json` uses it too). */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	unsigned char c = p[0];
+	size_t n = c >= 0xf0 && c <= 0xf4  ? 4
+		   : c >= 0xe0 && c < 0xf0 ? 3
+		   : c >= 0xc2 && c < 0xe0 ? 2
+					   : 0;
+
+	if (!n || n > left)
+		return 0;
+	for (size_t k = 1; k < n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	}
+	if (n == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
+		return 0; /* overlong, or a UTF-16 surrogate */
+	if (n == 4 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+		return 0; /* overlong, or beyond U+10FFFF */
+	return n;
+}
+
 void regent_json_string(FILE *f, const char *s, size_t len)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s;
 
 	if (!s) {
 		fputs("null", f);
@@ -49,33 +83,42 @@ void regent_json_string(FILE *f, const char *s, size_t len)
 	if (len == (size_t)-1)
 		len = strlen(s);
 	fputc('"', f);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		size_t n;
 
-		switch (c) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
+		if (c == '"' || c == '\\') {
+			fputc('\\', f);
+			fputc(c, f);
+		} else if (c == '\n') {
 			fputs("\\n", f);
-			break;
-		case '\r':
+		} else if (c == '\r') {
 			fputs("\\r", f);
-			break;
-		case '\t':
+		} else if (c == '\t') {
 			fputs("\\t", f);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc(c, f);
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+		} else if (c < 0x80) {
+			fputc(c, f);
+		} else if ((n = utf8_len(p + i, len - i)) != 0) {
+			fwrite(p + i, 1, n, f);
+			i += n;
+			continue;
+		} else {
+			fputs("\\ufffd", f);
 		}
+		i++;
 	}
 	fputc('"', f);
+}
+
+/* Every write to stdout ends with this: a closed pipe (`| head -2`, EPIPE
+ * with SIGPIPE ignored) or a full disk is noticed, and the command ends the
+ * way a signal ends it (cmd_register.c). */
+static void flush_out(struct regent_report *rp)
+{
+	if (fflush(rp->out) != 0 || ferror(rp->out))
+		rp->out_failed = true;
 }
 
 static double elapsed(const struct regent_report *rp)
@@ -88,7 +131,7 @@ void regent_report_clear(struct regent_report *rp)
 	if (!rp->status_shown)
 		return;
 	fputs("\r\033[K", rp->out);
-	fflush(rp->out);
+	flush_out(rp);
 	rp->status_shown = false;
 }
 
@@ -105,7 +148,7 @@ static bool text_begin(struct regent_report *rp)
 static void text_end(struct regent_report *rp)
 {
 	fputc('\n', rp->out);
-	fflush(rp->out);
+	flush_out(rp);
 	regent_report_tick(rp);
 }
 
@@ -118,7 +161,7 @@ static void json_begin(struct regent_report *rp, const char *event)
 static void json_end(struct regent_report *rp)
 {
 	fputs("}\n", rp->out);
-	fflush(rp->out);
+	flush_out(rp);
 }
 
 static const char *lower_state(enum regent_registerer_state s)
@@ -175,6 +218,55 @@ static uint32_t granted(const struct regent_report *rp, const struct regent_even
 	return ev->granted_expires ? ev->granted_expires : rp->last_granted;
 }
 
+const char *regent_report_cause(const struct regent_report *rp, int error, char *words, size_t n)
+{
+	char peer[128];
+
+	if (rp->peer[0])
+		snprintf(peer, sizeof(peer), "%s (%s)", rp->peer, rp->tp);
+	else
+		snprintf(peer, sizeof(peer), "the registrar");
+	switch (error) {
+	case ECONNREFUSED:
+		snprintf(words, n, "connection refused by %s", peer);
+		return "connection_refused";
+	case ECONNRESET:
+	case EPIPE:
+	case ECONNABORTED:
+		snprintf(words, n, "connection closed by %s", peer);
+		return "connection_closed";
+	case ETIMEDOUT:
+		snprintf(words, n, "connecting to %s timed out", peer);
+		return "connect_timeout";
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		snprintf(words, n, "%s is unreachable (%s)", peer, strerror(error));
+		return "unreachable";
+	case ENOTCONN:
+		snprintf(words, n, "no connection to %s in time", peer);
+		return "no_connection";
+	case ENETRESET:
+		snprintf(words, n, "the network changed; the flow to %s was dropped", peer);
+		return "network_changed";
+	case REGENT_ETIMEOUT:
+		snprintf(words, n, "no response from %s (transaction timeout)", peer);
+		return "timeout";
+	case REGENT_EDNS:
+		if (rp->dns_name[0])
+			snprintf(words, n, "DNS: cannot resolve %s", rp->dns_name);
+		else
+			snprintf(words, n, "DNS: resolution failed");
+		return "dns";
+	case REGENT_ETLSVERIFY:
+		snprintf(words, n, "TLS: the certificate of %s did not verify", peer);
+		return "tls_verify";
+	default:
+		snprintf(words, n, "%s (%s)", error ? regent_strerror(error) : "local failure",
+			 peer);
+		return "local";
+	}
+}
+
 static void event_json(struct regent_report *rp, const struct regent_event *ev)
 {
 	switch (ev->type) {
@@ -197,6 +289,14 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		fprintf(rp->out, ",\"status\":%u,\"phrase\":", (unsigned)ev->status);
 		regent_json_string(rp->out, ev->phrase ? ev->phrase : "", (size_t)-1);
 		fprintf(rp->out, ",\"local\":%s", ev->local ? "true" : "false");
+		if (ev->local) {
+			fputs(",\"cause\":", rp->out);
+			regent_json_string(rp->out, rp->cause, (size_t)-1);
+			fputs(",\"cause_text\":", rp->out);
+			regent_json_string(rp->out, rp->cause_text, (size_t)-1);
+		} else if (rp->sent_at_us) {
+			fprintf(rp->out, ",\"rtt_ms\":%.3f", (double)rp->rtt_us / 1000.0);
+		}
 		if (ev->status >= 200 && ev->status < 300) {
 			uint64_t a, b;
 
@@ -258,8 +358,12 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_RESPONSE:
 		if (text_begin(rp)) {
-			fprintf(rp->out, "<- %u %s%s", (unsigned)ev->status,
-				ev->phrase ? ev->phrase : "", ev->local ? " (local)" : "");
+			if (ev->local)
+				fprintf(rp->out, "<- %s (local %u)", rp->cause_text,
+					(unsigned)ev->status);
+			else
+				fprintf(rp->out, "<- %u %s (%.2f ms)", (unsigned)ev->status,
+					ev->phrase ? ev->phrase : "", (double)rp->rtt_us / 1000.0);
 			if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
 				fprintf(rp->out, ", expires in %" PRIu32 " s", ev->granted_expires);
 				refresh_hint(rp, ev->granted_expires);
@@ -305,8 +409,15 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 	case REGENT_EV_REQUEST_SENT:
 		rp->retry_at_ms = 0;
 		rp->last_reason = ev->reason;
+		rp->sent_at_us = now_us();
 		break;
 	case REGENT_EV_RESPONSE:
+		/* the round trip of this final response: from its REQUEST_SENT
+		 * (the first transmission; retransmissions are not events) */
+		rp->rtt_us = rp->sent_at_us ? now_us() - rp->sent_at_us : 0;
+		if (ev->local)
+			rp->cause = regent_report_cause(rp, ev->error, rp->cause_text,
+							sizeof(rp->cause_text));
 		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
 			rp->expires_at_ms = now + (uint64_t)ev->granted_expires * 1000u;
 			rp->last_granted = ev->granted_expires;
@@ -358,7 +469,8 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 		json_end(rp);
 		return;
 	}
-	if (rp->quiet)
+	/* -q: printed only where they are the data asked for (`regent query -q`) */
+	if (rp->quiet && !rp->bindings_asked)
 		return;
 	regent_report_clear(rp);
 	fprintf(rp->out, "%zu binding%s\n", n, n == 1 ? "" : "s");
@@ -373,7 +485,7 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 			fputs("  (kept: asked to remove it)", rp->out);
 		fputc('\n', rp->out);
 	}
-	fflush(rp->out);
+	flush_out(rp);
 }
 
 void regent_report_note(struct regent_report *rp, const char *kind, const char *text)
@@ -402,6 +514,12 @@ void regent_report_error(struct regent_report *rp, int exit_code, const char *te
 		json_begin(rp, "error");
 		fprintf(rp->out, ",\"exit_code\":%d,\"text\":", exit_code);
 		regent_json_string(rp->out, text, (size_t)-1);
+		if (rp->cause && (exit_code == 3 || exit_code == 4)) {
+			fputs(",\"cause\":", rp->out);
+			regent_json_string(rp->out, rp->cause, (size_t)-1);
+		}
+		if (rp->dropped_malformed)
+			fprintf(rp->out, ",\"dropped_malformed\":%" PRIu64, rp->dropped_malformed);
 		json_end(rp);
 	}
 }
@@ -420,7 +538,7 @@ void regent_report_exit(struct regent_report *rp, int exit_code, const char *why
 	if (text_begin(rp)) {
 		fprintf(rp->out, "exit %d: %s", exit_code, why);
 		fputc('\n', rp->out);
-		fflush(rp->out);
+		flush_out(rp);
 	}
 }
 
@@ -439,7 +557,7 @@ void regent_report_tick(struct regent_report *rp)
 			(rp->expires_at_ms - now + 999) / 1000);
 	if (rp->retry_at_ms > now && !rp->waiting)
 		fprintf(rp->out, ", retry in %" PRIu64 " s", (rp->retry_at_ms - now + 999) / 1000);
-	fflush(rp->out);
+	flush_out(rp);
 	rp->status_shown = true;
 }
 
@@ -459,20 +577,74 @@ static bool duplicates_an_event(const char *line)
 	       !strncmp(p, "will retry", 10) || (p[0] >= '1' && p[0] <= '6' && p[3] == ' ');
 }
 
+/* "connecting UDP to 127.0.0.1 port 5060 (127.0.0.1)", "flow up: UDP
+ * 127.0.0.1:47200 -> 127.0.0.1:5060", "cannot resolve example.invalid: ...":
+ * the flow, for plain-word causes and the -v trace. */
+static void note_flow(struct regent_report *rp, const char *line)
+{
+	char tp[8], host[64], addr[64], local[80], peer[80];
+	unsigned port;
+
+	if (sscanf(line, "connecting %7s to %63s port %u (%63[^)])", tp, host, &port, addr) == 4) {
+		for (char *c = tp; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		snprintf(rp->tp, sizeof(rp->tp), "%s", tp);
+		snprintf(rp->peer, sizeof(rp->peer), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr,
+			 port);
+	} else if (sscanf(line, "flow up: %7s %79s -> %79s", tp, local, peer) == 3) {
+		for (char *c = tp; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		snprintf(rp->tp, sizeof(rp->tp), "%s", tp);
+		snprintf(rp->local, sizeof(rp->local), "%s", local);
+		snprintf(rp->peer, sizeof(rp->peer), "%s", peer);
+	} else if (sscanf(line, "cannot resolve %127[^:]:", host) == 1) {
+		snprintf(rp->dns_name, sizeof(rp->dns_name), "%s", host);
+	}
+}
+
+/* -v: "send 512 bytes:" / "recv 512 bytes:" of the core, with the direction
+ * and the addresses of the flow ("UDP 127.0.0.1:47200 -> 127.0.0.1:5060"). */
+static bool trace_line(struct regent_report *rp, const char *line)
+{
+	bool out = !strncmp(line, "send ", 5);
+	const char *rest;
+	char tp[8];
+
+	if ((!out && strncmp(line, "recv ", 5)) || !rp->peer[0] || !rp->local[0])
+		return false;
+	rest = strchr(line, ':');
+	if (!rest)
+		return false;
+	for (size_t i = 0; i < sizeof(tp); i++)
+		tp[i] = (char)(rp->tp[i] >= 'a' && rp->tp[i] <= 'z' ? rp->tp[i] - 32 : rp->tp[i]);
+	/* the arrow is the way the message went */
+	fprintf(rp->err, "regent: trace: %s %s %s -> %s, %.*s%s\n", out ? "send" : "recv", tp,
+		out ? rp->local : rp->peer, out ? rp->peer : rp->local, (int)(rest - line - 5),
+		line + 5, rest);
+	return true;
+}
+
 void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 {
 	struct regent_report *rp = arg;
 	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
 
+	note_flow(rp, line);
 	if (!strncmp(line, "flow up: ", 9))
 		rp->reliable = strncmp(line + 9, "UDP ", 4) != 0;
-	/* the library logs at INFO (TRACE with -v); the user's level is applied here */
+	/* the library logs at INFO (TRACE with -v); the user's level is applied
+	 * here: -q errors only; by default warnings and errors (the
+	 * configuration dump and the connection lines are INFO: -v) */
 	if (rp->quiet && level > REGENT_LOG_ERROR)
 		return;
-	if (!rp->verbose && level == REGENT_LOG_INFO && duplicates_an_event(line))
+	if (!rp->verbose && level > REGENT_LOG_WARN)
+		return;
+	if (!rp->verbose && duplicates_an_event(line))
 		return;
 	regent_report_clear(rp);
-	fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log", line);
+	if (level != REGENT_LOG_TRACE || !trace_line(rp, line))
+		fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log",
+			line);
 	fflush(rp->err);
 	regent_report_tick(rp);
 }

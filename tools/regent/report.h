@@ -40,7 +40,23 @@ struct regent_report {
 	bool reliable;
 	enum regent_send_reason last_reason; /* of the last REGISTER sent */
 	int64_t retry_after; /* Retry-After of the last failure (s), -1 none; set by the caller */
+	bool bindings_asked; /* the bindings are the command's data (query): kept with -q */
+	bool out_failed;     /* a write to stdout failed (closed pipe): the caller stops */
+	uint64_t sent_at_us; /* of the last REGISTER sent, for the round-trip time */
+	uint64_t rtt_us;     /* of the last final response */
+	/* the flow, from the library's log lines (for plain-word causes and the
+	 * -v trace): "udp", "127.0.0.1:5060", "127.0.0.1:47200" */
+	char tp[8], peer[80], local[80], dns_name[128];
+	/* the cause of the last local failure: machine code and words */
+	const char *cause;
+	char cause_text[192];
+	uint64_t dropped_malformed; /* set by the caller before the final error */
 };
+
+/* What a local failure (an event's error code: errno or REGENT_E*) means, in
+ * plain words naming the peer when known, into words[n]; returns the
+ * machine-readable cause ("connection_refused", "dns", "tls_verify", ...). */
+const char *regent_report_cause(const struct regent_report *rp, int error, char *words, size_t n);
 
 /* Monotonic milliseconds, for the CLI's own bookkeeping. */
 uint64_t regent_report_now_ms(void);
