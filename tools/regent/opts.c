@@ -403,22 +403,7 @@ bad : {
 
 static int parse_transport(const char *s, enum regent_transport *tp)
 {
-	static const struct {
-		const char *name;
-		enum regent_transport tp;
-	} map[] = {
-	    {"udp", REGENT_TP_UDP}, {"tcp", REGENT_TP_TCP}, {"tls", REGENT_TP_TLS},
-	    {"ws", REGENT_TP_WS},   {"wss", REGENT_TP_WSS},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!strcasecmp(s, map[i].name)) {
-			*tp = map[i].tp;
-			return 0;
-		}
-	}
-	return EINVAL;
+	return regent_transport_parse(tp, s, strlen(s));
 }
 
 /* First line of a file, without its line end. */
