@@ -730,6 +730,87 @@ static void defaults_as_a_registerer_uses_them(void **state)
 	teardown(f);
 }
 
+/* The README's UA defaults that the constructor applies, seen on the wire
+ * of a UA given only its uri and a password: Contact user part 8 random
+ * characters, Contact params transport=<tp>, Via and Contact host the
+ * local address, an instance id that is a random v4 UUID (RFC 4122 §4.4),
+ * User-Agent regent/REGENT_VERSION, no display name, and the
+ * authorization username the user part of the AOR. */
+static void ua_defaults_as_a_ua_uses_them(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct regent_ua_options uo;
+	struct regent_registerer_options ro;
+	struct regent_env env;
+	struct regent_sender snd = {NULL, f_send, NULL, f};
+	struct regent_flow_info fi;
+	struct regent_error e;
+	char v[1024], user[64], inst[64];
+	const char *at, *u;
+
+	(void)state;
+	assert_non_null(f);
+	f->now = 5000000;
+	sim_rng_seed(&f->rng, 0xdefa17ull);
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
+	regent_ua_options_init(&uo);
+	uo.uri = AOR;
+	uo.authorization_password = "pw";
+	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, &e), 0);
+	memset(&fi, 0, sizeof(fi));
+	fi.transport = REGENT_TP_TCP;
+	strcpy(fi.local_host, "192.0.2.30");
+	fi.local_port = 40123;
+	strcpy(fi.peer_host, "192.0.2.1");
+	fi.peer_port = 5060;
+	regent_ua_flow_up(f->ua, &fi);
+	regent_registerer_options_init(&ro);
+	ro.log_configuration = false;
+	ro.reg_id = 1; /* the UA's instance id on the wire */
+	assert_int_equal(regent_registerer_alloc(&f->reg, f->ua, &ro, &e), 0);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_int_equal(f->nsent, 1);
+
+	assert_true(hdr(f->sent[0], "Via", 0, v, sizeof(v)));
+	assert_true(strncmp(v, "SIP/2.0/TCP 192.0.2.30:40123;rport;branch=z9hG4bK", 48) == 0);
+	assert_true(hdr(f->sent[0], "User-Agent", 0, v, sizeof(v)));
+	assert_string_equal(v, "regent/" REGENT_VERSION);
+	assert_true(hdr(f->sent[0], "From", 0, v, sizeof(v)));
+	assert_true(strncmp(v, "<" AOR ">;tag=", strlen(AOR) + 7) == 0);
+	assert_true(hdr(f->sent[0], "Contact", 0, v, sizeof(v)));
+	/* <sip:XXXXXXXX@192.0.2.30:40123;transport=tcp>;reg-id=1;+sip.instance=... */
+	assert_true(strncmp(v, "<sip:", 5) == 0);
+	at = strchr(v, '@');
+	assert_non_null(at);
+	assert_int_equal(at - (v + 5), 8);
+	snprintf(user, sizeof(user), "%.8s", v + 5);
+	for (u = user; *u != '\0'; u++)
+		assert_true((*u >= 'a' && *u <= 'z') || (*u >= '0' && *u <= '9') ||
+			    (*u >= 'A' && *u <= 'Z'));
+	assert_true(
+	    strncmp(
+		at, "@192.0.2.30:40123;transport=tcp>;reg-id=1;+sip.instance=\"<urn:uuid:",
+		strlen("@192.0.2.30:40123;transport=tcp>;reg-id=1;+sip.instance=\"<urn:uuid:")) ==
+	    0);
+	snprintf(
+	    inst, sizeof(inst), "%.36s",
+	    at + strlen("@192.0.2.30:40123;transport=tcp>;reg-id=1;+sip.instance=\"<urn:uuid:"));
+	assert_int_equal(strlen(inst), 36);
+	assert_int_equal(inst[8], '-');
+	assert_int_equal(inst[14], '4');	   /* version 4 */
+	assert_non_null(strchr("89ab", inst[19])); /* RFC 4122 variant */
+	assert_true(strstr(v, ";expires=600") != NULL);
+
+	/* the username of the digest answer: the AOR's user part */
+	reply(f, 0, 401, "Unauthorized",
+	      "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"abc123\", "
+	      "algorithm=MD5, qop=\"auth\"\r\n");
+	assert_int_equal(f->nsent, 2);
+	assert_true(hdr(f->sent[1], "Authorization", 0, v, sizeof(v)));
+	assert_non_null(strstr(v, "username=\"alice\""));
+	teardown(f);
+}
+
 /* -------------------------------------- reserved Contact parameter names */
 
 /* The names the Registerer writes itself (src/reg: expires, reg-id,
@@ -850,6 +931,7 @@ int main(void)
 	    cmocka_unit_test(registerer_options_init_sets_the_readme_defaults),
 	    cmocka_unit_test(ua_options_init_sets_the_readme_defaults),
 	    cmocka_unit_test(defaults_as_a_registerer_uses_them),
+	    cmocka_unit_test(ua_defaults_as_a_ua_uses_them),
 	    cmocka_unit_test(reserved_contact_params_are_refused_in_any_case),
 	    cmocka_unit_test(harmless_contact_params_are_accepted_onto_the_wire),
 	    cmocka_unit_test(param_names_only_prefixed_like_ours_are_accepted),
