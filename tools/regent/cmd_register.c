@@ -448,7 +448,7 @@ static void report_contacts(struct run *r)
 	const struct regent_binding *b = NULL;
 	size_t n = regent_registerer_contacts(r->reg, &b);
 
-	regent_report_bindings(&r->rep, b, n);
+	regent_report_bindings(&r->rep, b, n, regent_registerer_service_route(r->reg));
 }
 
 static int run_register(struct run *r)

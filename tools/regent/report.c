@@ -440,7 +440,8 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		event_text(rp, ev);
 }
 
-void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n)
+void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n,
+			    const char *service_route)
 {
 	size_t i;
 
@@ -466,6 +467,10 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 			fputc('}', rp->out);
 		}
 		fputc(']', rp->out);
+		if (service_route) {
+			fputs(",\"service_route\":", rp->out);
+			regent_json_string(rp->out, service_route, (size_t)-1);
+		}
 		json_end(rp);
 		return;
 	}
@@ -484,7 +489,14 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 		if (b[i].kept)
 			fputs("  (kept: asked to remove it)", rp->out);
 		fputc('\n', rp->out);
+		/* RFC 5627 §5: the GRUUs the registrar made for this instance */
+		if (b[i].pub_gruu)
+			fprintf(rp->out, "    pub-gruu  %s\n", b[i].pub_gruu);
+		if (b[i].temp_gruu)
+			fprintf(rp->out, "    temp-gruu %s\n", b[i].temp_gruu);
 	}
+	if (service_route) /* RFC 3608 §6 */
+		fprintf(rp->out, "Service-Route: %s\n", service_route);
 	flush_out(rp);
 }
 
