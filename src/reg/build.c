@@ -73,8 +73,8 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 		regent_wbuf_puts(&wb, id->contact_params);
 	} else {
 		regent_wbuf_puts(&wb, ";transport=");
-		regent_wbuf_puts(&wb,
-				 regent_transport_param(regent_ua_flow_info(r->ua, &r->cl)->transport));
+		regent_wbuf_puts(
+		    &wb, regent_transport_param(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	}
 	return wb.err ? ENOSPC : 0;
 }
