@@ -152,8 +152,9 @@ struct regent_ua_options {
 	/* Used by the I/O edge only (regent_ua_alloc), ignored by regent_ua_alloc_core. */
 	const char *server;              /* outbound proxy: sip:/sips: URI with optional
 	                                  * ;transport=, or a ws:// / wss:// URL (SIP.js
-	                                  * transportOptions.server). NULL: RFC 3263 on
-	                                  * the registrar. */
+	                                  * transportOptions.server): every request goes
+	                                  * there. NULL: to each Registerer's registrar
+	                                  * (RFC 3263; default: the AOR's domain). */
 	enum regent_transport transport; /* force a transport; NONE: from URI/DNS */
 	const char *tls_ca_file;         /* NULL: system store */
 	const char *tls_ca_dir;
@@ -180,7 +181,9 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
  * regent_registerer_dispose() first for a graceful un-REGISTER. */
 void regent_ua_free(struct regent_ua *ua);
 
-/* Core entry points, for a custom transport (regent_ua_alloc_core). */
+/* Core entry points, for a custom transport (regent_ua_alloc_core). Such a
+ * UA has one flow, the sender's, for every Registerer: the sender decides
+ * where a request goes (the Request-URI is in the message). */
 void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len); /* one message */
 void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi);
 void regent_ua_flow_down(struct regent_ua *ua, int err);
@@ -340,7 +343,11 @@ struct regent_registerer_options {
 	bool log_configuration;  /* default true; secrets masked */
 	struct regent_registerer_params params;
 	uint32_t reg_id;         /* 0 = none */
-	const char *registrar;   /* Request-URI; default: AOR without user part */
+	const char *registrar;   /* Request-URI; default: AOR without user part.
+	                          * Also where the REGISTER goes when the UA has
+	                          * no `server` (RFC 3261 §8.1.2): a UA from
+	                          * regent_ua_alloc gives each registrar a flow,
+	                          * shared by the Registerers naming it. */
 	uint32_t refresh_frequency; /* percent, default 99, allowed 50..99 */
 
 	/* regent additions */

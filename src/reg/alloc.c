@@ -337,6 +337,7 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 {
 	struct regent_registerer *r;
 	char auth_user[128];
+	uint32_t flow;
 	int e;
 
 	regent_error_clear(err);
@@ -363,9 +364,17 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 	}
 	if (o->log_configuration)
 		log_configuration(r, o, auth_user);
+	/* RFC 3261 §8.1.2: with no outbound proxy the REGISTER goes where its
+	 * Request-URI says, so the registrar chooses the flow (one per
+	 * destination, shared by every Registerer naming it: src/ua/flows.c) */
+	e = regent_ua_flow_for(ua, r->ruri, "registrar", &flow, err);
+	if (e) {
+		regent_reg_destroy(r);
+		return e;
+	}
 	/* room in the UA's timer heap and transaction map now, so no timer or
 	 * transaction can be lost to ENOMEM later */
-	e = regent_ua_client_attach(ua, &r->cl, &regent_reg_client_ops);
+	e = regent_ua_client_attach(ua, &r->cl, &regent_reg_client_ops, flow);
 	if (e) {
 		regent_reg_destroy(r);
 		return regent_error_set(

@@ -34,7 +34,7 @@ static size_t put(char *buf, size_t size, size_t at, const char *s)
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
 {
 	const char *via_host = regent_ua_identity(r->ua)->via_host;
-	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua);
+	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua, &r->cl);
 	const char *h;
 
 	if (via_host != NULL) {
@@ -73,8 +73,8 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 		regent_wbuf_puts(&wb, id->contact_params);
 	} else {
 		regent_wbuf_puts(&wb, ";transport=");
-		regent_wbuf_puts(&wb,
-				 regent_transport_param(regent_ua_flow_info(r->ua)->transport));
+		regent_wbuf_puts(
+		    &wb, regent_transport_param(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	}
 	return wb.err ? ENOSPC : 0;
 }
@@ -99,7 +99,7 @@ static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, cons
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 	regent_build_request_line(wb, "REGISTER", ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
-	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua)->transport));
+	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	regent_wbuf_puts(wb, " ");
 	regent_wbuf_puts(wb, host);
 	if (port != 0) {

@@ -164,7 +164,7 @@ static void success(struct regent_registerer *r, const struct final *f)
 	r->t_refresh = REGENT_REG_NEVER;
 	if (r->auto_refresh && r->want_reg) {
 		margin = regent_reg_refresh_margin_ms(
-		    regent_transport_reliable(regent_ua_flow_info(r->ua)->transport),
+		    regent_transport_reliable(regent_ua_flow_info(r->ua, &r->cl)->transport),
 		    regent_ua_identity(r->ua)->t1_ms);
 		r->t_refresh = now + regent_reg_refresh_ms(f->granted, r->refresh_pct,
 							   (uint32_t)margin, regent_reg_rnd16(r));

@@ -99,7 +99,7 @@ static void queue_for_flow(struct regent_registerer *r, enum regent_send_reason 
 	r->next_reason = reason;
 	if (r->t_queue == REGENT_REG_NEVER)
 		r->t_queue = regent_reg_now(r) + 64ull * regent_ua_identity(r->ua)->t1_ms;
-	regent_ua_want_flow(r->ua);
+	regent_ua_want_flow(r->ua, &r->cl);
 }
 
 /* A new transaction for the request in wb (tracked by the UA). */
@@ -114,7 +114,7 @@ static int start_txn(struct regent_registerer *r, const struct regent_wbuf *wb, 
 	tm.t1_ms = id->t1_ms;
 	tm.t2_ms = id->t2_ms;
 	tm.t4_ms = id->t4_ms;
-	tm.reliable = regent_transport_reliable(regent_ua_flow_info(r->ua)->transport);
+	tm.reliable = regent_transport_reliable(regent_ua_flow_info(r->ua, &r->cl)->transport);
 	if (r->txn == NULL || regent_txn_start(r->txn, &tm, branch, "REGISTER", wb->buf, wb->len,
 					       regent_reg_now(r)) != 0) {
 		free(r->txn);
@@ -147,7 +147,7 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 	char branch[REGENT_TXN_BRANCH_MAX];
 	int err;
 
-	if (!regent_ua_flow_is_up(r->ua)) {
+	if (!regent_ua_flow_is_up(r->ua, &r->cl)) {
 		queue_for_flow(r, reason);
 		return;
 	}
@@ -171,7 +171,7 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 		regent_reg_local_failure(r, 500, "Out Of Memory", ENOMEM);
 		return;
 	}
-	err = regent_ua_send(r->ua, wb.buf, wb.len, r->cseq, false);
+	err = regent_ua_send(r->ua, &r->cl, wb.buf, wb.len, r->cseq, false);
 	if (err) {
 		/* §17.1.4: a transport error fails the transaction at once. */
 		regent_wbuf_release(&wb);

@@ -42,16 +42,20 @@ void regent_ua_destroy(struct regent_ua *ua)
 	struct regent_ua_client *c, *n;
 
 	/* the UA goes: nothing to unlink, each client just goes too */
-	for (c = ua->clients; c != NULL; c = n) {
-		n = c->next;
-		c->ops->destroy(c);
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (c = ua->flows[f].clients; c != NULL; c = n) {
+			n = c->next;
+			c->ops->destroy(c);
+		}
+		ua->flows[f].clients = NULL;
 	}
-	ua->clients = NULL;
 	ua->dead = NULL;
 	regent_ua_heap_release(&ua->timers);
 	regent_ua_txmap_release(&ua->txns);
-	if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
+	/* flow 0 through the sender; the edge's free takes the others */
+	if (ua->nflows > 0 && ua->sender.close != NULL && (ua->flows[0].up || ua->flows[0].opening))
 		ua->sender.close(ua->sender.arg);
+	free(ua->flows);
 	if (ua->edge_ops != NULL && ua->edge_ops->free != NULL)
 		ua->edge_ops->free(ua->edge);
 	free((char *)ua->id.aor);
@@ -207,7 +211,10 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 	ua->log.arg = o->log_arg;
 	ua->log.level = o->log_level;
 	ua->transport = o->transport;
-	ua->fi.transport = o->transport != REGENT_TP_NONE ? o->transport : REGENT_TP_UDP;
+	if (regent_ua_flows_init(ua, o->transport) != 0) {
+		free(ua);
+		return regent_error_set(err, ENOMEM, "ua: out of memory");
+	}
 	e = copy_strings(ua, o, err);
 	if (!e)
 		e = fill_defaults(ua, o, err);
@@ -229,6 +236,8 @@ void regent_ua_free(struct regent_ua *ua)
 	}
 	/* called from a callback: every client stops now, the memory goes
 	 * when the outermost call returns */
-	for (struct regent_ua_client *c = ua->clients; c != NULL; c = c->next)
-		regent_ua_client_free(ua, c);
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next)
+			regent_ua_client_free(ua, c);
+	}
 }
