@@ -291,6 +291,10 @@ static int finish(struct load_run *run, uint64_t cpu0, uint64_t t0_us)
 	for (uint32_t i = 0; i < run->nsocks; i++) {
 		regent_ua_stats(run->socks[i].ua, &us);
 		run->st.retransmissions += us.retransmissions;
+		run->st.msgs_sent += us.msgs_sent;
+		run->st.msgs_recv += us.msgs_recv;
+		run->st.bytes_sent += us.bytes_sent;
+		run->st.bytes_recv += us.bytes_recv;
 	}
 	run->st.cpu_us = cpu_now_us() - cpu0;
 	run->st.wall_ms = (load_now_us() - t0_us) / 1000;

@@ -71,6 +71,10 @@ uint64_t load_stats_failures(const struct load_stats *s)
 	X(unregister_failed)                                                                       \
 	X(unregister_skipped)                                                                      \
 	X(retransmissions)                                                                         \
+	X(msgs_sent)                                                                               \
+	X(msgs_recv)                                                                               \
+	X(bytes_sent)                                                                              \
+	X(bytes_recv)                                                                              \
 	X(live)                                                                                    \
 	X(live_peak)                                                                               \
 	X(cpu_us)                                                                                  \
