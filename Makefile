@@ -38,6 +38,7 @@ fuzz: deps
 bench: release
 	@bench/run $(REL)
 	@bench/client/run $(REL)
+	@bench/load/run $(REL)
 
 format:
 	@find include src tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i
