@@ -141,6 +141,21 @@ static void request_sent(struct load_run *run, struct load_acct *a, const struct
 	}
 }
 
+/* A final response; a refresh's 2xx is checked against the end of the
+ * binding it refreshes (the grant before it) before the new grant counts. */
+static void response(struct load_acct *a, const struct regent_event *ev, uint64_t now_us)
+{
+	a->last_status = ev->status;
+	a->last_local = ev->local;
+	a->last_err = ev->error;
+	if (ev->status / 100 != 2)
+		return;
+	if (a->refreshing && now_us / 1000 > a->t_2xx_ms + (uint64_t)a->granted_s * 1000u)
+		a->late = true;
+	if (ev->granted_expires)
+		a->granted_s = ev->granted_expires;
+}
+
 static void refreshed(struct load_run *run, struct load_acct *a, uint64_t now_us)
 {
 	struct load_stats *st = &run->st;
@@ -149,7 +164,7 @@ static void refreshed(struct load_run *run, struct load_acct *a, uint64_t now_us
 	st->refreshes++;
 	if (a->refreshing) {
 		load_hist_add(&st->refresh, now_us - a->t_sent_us);
-		if (!a->late && now_ms <= a->t_2xx_ms + (uint64_t)a->granted_s * 1000u)
+		if (!a->late)
 			st->refresh_on_time++;
 	}
 	a->refreshing = false;
@@ -188,11 +203,7 @@ void load_on_event(struct regent_registerer *r, const struct regent_event *ev, v
 		waiting_changed(run, a, ev->waiting);
 		break;
 	case REGENT_EV_RESPONSE:
-		a->last_status = ev->status;
-		a->last_local = ev->local;
-		a->last_err = ev->error;
-		if (ev->status / 100 == 2 && ev->granted_expires)
-			a->granted_s = ev->granted_expires;
+		response(a, ev, now_us);
 		break;
 	case REGENT_EV_STATE_CHANGED:
 		state_changed(run, a, ev, now_us);

@@ -54,12 +54,13 @@ void load_report_tick(struct load_report *rp, const struct load_stats *s, uint64
 		fprintf(rp->out,
 			"{\"event\":\"status\",\"t_ms\":%llu,\"registered\":%llu,\"target\":%llu,"
 			"\"live\":%llu,\"rate\":%.1f,\"failed\":%llu,\"lost\":%llu,"
+			"\"refreshes\":%llu,"
 			"\"p50_us\":%llu,\"p99_us\":%llu,\"refresh_on_time_pct\":%.2f,"
 			"\"cpu_pct\":%.1f}\n",
 			(unsigned long long)((now_us - rp->t0_us) / 1000),
 			(unsigned long long)s->registered, (unsigned long long)s->target,
 			(unsigned long long)s->live, rate, (unsigned long long)s->failed,
-			(unsigned long long)s->lost,
+			(unsigned long long)s->lost, (unsigned long long)s->refreshes,
 			(unsigned long long)load_hist_pct(&s->initial, 50),
 			(unsigned long long)load_hist_pct(&s->initial, 99),
 			pct(s->refresh_on_time, s->refreshes), cpu);
