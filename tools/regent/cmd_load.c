@@ -234,7 +234,8 @@ static void run_main(struct load_run *run, uint64_t cpu0)
 			while (got-- && load_start_next(run))
 				;
 			if (run->next < run->n && run->inflight < o->window)
-				timeout = ms_until(now, now + load_pace_wait_us(&run->pace, now));
+				timeout = ms_until(now, now + load_pace_wait_us(&run->pace, now) +
+							    o->tick_us);
 		} else if (run->next >= run->n && !run->pending && hold_until == UINT64_MAX) {
 			/* every account registered or failed: the hold begins */
 			hold_until = o->have_duration ? now + (uint64_t)(o->duration_s * 1e6)

@@ -29,6 +29,7 @@ struct load_opts {
 	double rate, ramp_s, duration_s;
 	bool have_duration, no_unregister;
 	uint32_t window;
+	uint64_t tick_us; /* --tick: how long new registrations may wait for a round */
 	uint32_t stop_timeout_s;
 	/* sockets */
 	uint32_t sockets;
