@@ -34,7 +34,8 @@ struct load_stats {
 	uint64_t lost, reregistered;
 	uint64_t unregistered, unregister_failed, unregister_skipped;
 	uint64_t retransmissions;
-	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv; /* every UA's, as the library counts */
+	uint64_t msgs_sent, msgs_recv, bytes_sent,
+	    bytes_recv; /* every UA's, as the library counts */
 	uint64_t live, live_peak;
 	uint64_t cpu_us, wall_ms;
 	uint64_t rss_base_kib, rss_peak_kib;
