@@ -395,6 +395,20 @@ static int parse_register_options(struct load_opts *o)
 	return e;
 }
 
+/* --local-ip has its own UDP socket: a --server that asks for another
+ * transport (sips:, ws://, wss://, ;transport=tcp|tls|ws|wss) cannot use it. */
+static bool server_is_udp(const char *server)
+{
+	const char *t;
+
+	if (!server)
+		return true;
+	if (!strncasecmp(server, "sips:", 5) || !strncasecmp(server, "ws", 2))
+		return false;
+	t = strcasestr(server, ";transport=");
+	return !t || !strncasecmp(t + 11, "udp", 3);
+}
+
 int load_opts_parse(struct load_opts *o, int argc, char **argv)
 {
 	bool shard_seen = false;
@@ -428,11 +442,15 @@ int load_opts_parse(struct load_opts *o, int argc, char **argv)
 	e = parse_register_options(o);
 	if (e)
 		return e;
-	if (o->n_local_ips && o->reg.ua.transport != REGENT_TP_NONE &&
-	    o->reg.ua.transport != REGENT_TP_UDP)
-		return usage_error("--local-ip: only with UDP (%s has no source address option "
-				   "in regent.h yet: see docs/load.md)",
-				   regent_transport_name(o->reg.ua.transport));
+	if (o->n_local_ips &&
+	    ((o->reg.ua.transport != REGENT_TP_NONE && o->reg.ua.transport != REGENT_TP_UDP) ||
+	     !server_is_udp(o->reg.ua.server)))
+		return usage_error(
+		    "--local-ip: only with UDP, not %s (regent.h has no source address "
+		    "option for the library's own I/O yet: see docs/load.md)",
+		    o->reg.ua.transport != REGENT_TP_NONE
+			? regent_transport_name(o->reg.ua.transport)
+			: o->reg.ua.server);
 	o->json = o->json || o->reg.json;
 	o->quiet = o->quiet || o->reg.quiet;
 	return 0;
