@@ -52,6 +52,7 @@ bench:
 	@$(MAKE) --no-print-directory release DEPS=bench
 	@bench/run $(REL)
 	@bench/client/run $(REL)
+	@bench/load/run $(REL)
 
 format:
 	@find include src registrar tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i
