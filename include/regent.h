@@ -195,6 +195,11 @@ void regent_ua_network_changed(struct regent_ua *ua);
 struct regent_ua_stats {
 	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv;
 	uint64_t retransmissions, malformed_dropped, unmatched_dropped;
+	/* Appended (issue 11 §2): responses used although values in headers
+	 * not matched on were clamped or ignored (regent_msg_odd), and
+	 * responses dropped because their branch is ours but their Call-ID or
+	 * From tag is not (a confused proxy's answer). */
+	uint64_t odd_responses, mismatched_dropped;
 };
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st);
 

@@ -25,6 +25,8 @@ struct final {
 	bool local;
 	int lerr; /* local cause (errno or REGENT_E*) */
 	bool has_ra;
+	bool ra_capped; /* Retry-After cut to retry_max_s; ra_sent as received */
+	uint32_t ra_sent;
 	struct regent_retry_after ra;
 	enum regent_reg_grant g; /* 2xx to a REGISTER */
 	uint32_t granted;
@@ -180,8 +182,16 @@ static void success(struct regent_registerer *r, const struct final *f)
 /* Reads what every step needs: Retry-After, and for a 2xx the bindings. */
 static void read_final(struct regent_registerer *r, struct final *f)
 {
-	if (f->m != NULL && regent_msg_retry_after(f->m, &f->ra) == 0)
+	if (f->m != NULL && regent_msg_retry_after(f->m, &f->ra) == 0) {
 		f->has_ra = true;
+		f->ra_sent = f->ra.seconds;
+		f->ra.seconds =
+		    regent_reg_retry_after_cap(f->ra.seconds, r->retry_max_s, &f->ra_capped);
+		if (f->ra_capped)
+			regent_ua_log(r->ua, REGENT_LOG_WARN,
+				      "registerer %s: Retry-After %u s capped at retry_max_s %u s",
+				      r->call_id, f->ra_sent, f->ra.seconds);
+	}
 	/* readable until the next final response (defect 6) */
 	r->retry_after = f->has_ra ? (int64_t)f->ra.seconds : -1;
 	f->g = REGENT_REG_NO_CONTACT;
@@ -298,7 +308,7 @@ static bool follow_redirect(struct regent_registerer *r, const struct final *f)
  * `auth_why` is set when a challenge could not be answered. */
 static void conclude(struct regent_registerer *r, const struct final *f, const char *auth_why)
 {
-	char why[96];
+	char why[128];
 	uint32_t no;
 
 	regent_reg_end_exchange(r);
@@ -314,6 +324,9 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 	} else {
 		if (f->local)
 			snprintf(why, sizeof(why), "%u %s", f->status, f->phrase);
+		else if (f->ra_capped)
+			snprintf(why, sizeof(why), "%u %.40s (Retry-After %u s capped at %u s)",
+				 f->status, f->phrase, f->ra_sent, f->ra.seconds);
 		else
 			snprintf(why, sizeof(why), "%u %.80s", f->status, f->phrase);
 		failure(r, f, why, false, f->local ? f->lerr : REGENT_EREJECTED);

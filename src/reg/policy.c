@@ -192,6 +192,15 @@ uint64_t regent_reg_retry_ms(uint32_t failures, uint32_t base_s, uint32_t max_s,
 	return d;
 }
 
+uint32_t regent_reg_retry_after_cap(uint32_t ra_s, uint32_t max_s, bool *capped)
+{
+	bool cut = max_s > 0 && ra_s > max_s;
+
+	if (capped != NULL)
+		*capped = cut;
+	return cut ? max_s : ra_s;
+}
+
 bool regent_reg_423_retry(uint32_t asked, bool has_min, uint32_t min_expires, bool retried,
 			  uint32_t *new_expires)
 {

@@ -73,10 +73,13 @@ struct regent_registerer {
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	uint32_t cseq;
-	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
-	uint32_t asked_expires; /* for this registration (423 may raise it) */
-	uint32_t failures;	/* consecutive, for the back-off */
-	int64_t retry_after;	/* seconds of the last failure, -1 */
+	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
+	uint32_t asked_expires;	  /* for this registration (423 may raise it) */
+	uint32_t failures;	  /* consecutive, for the back-off */
+	int64_t retry_after;	  /* seconds of the last failure, -1 */
+	bool odd_logged;	  /* an odd response was logged (once per Registerer) */
+	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
+	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;

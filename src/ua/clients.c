@@ -291,6 +291,11 @@ uint64_t regent_ua_next_deadline(struct regent_ua *ua)
 	return top != NULL ? top->key : UINT64_MAX;
 }
 
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua)
+{
+	return &ua->stats;
+}
+
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st)
 {
 	if (st == NULL)

@@ -108,6 +108,10 @@ void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, cons
 
 uint64_t regent_ua_now(const struct regent_ua *ua);
 
+/* The UA's counters, for a client to count what only it can judge (odd or
+ * mismatched responses). */
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua);
+
 /* Random bytes from the injected env, as lower-case hex / token chars
  * (NUL-terminated: out holds nchars + 1). */
 void regent_ua_random_hex(struct regent_ua *ua, char *out, size_t nchars);
