@@ -85,7 +85,9 @@ void regent_reg_terminate(struct regent_registerer *r)
 	r->disposing = false;
 	if (!regent_reg_set_state(r, REGENT_REG_TERMINATED))
 		return;
-	regent_reg_set_waiting(r, false);
+	if (!regent_reg_set_waiting(r, false) && !regent_reg_alive(r))
+		return;
+	regent_reg_stop_detach(r, true); /* regent_ua_stop(): one fewer */
 }
 
 void regent_reg_dispose_continue(struct regent_registerer *r)
@@ -122,10 +124,19 @@ static void failure(struct regent_registerer *r, const struct final *f, const ch
 				return;
 			}
 		}
-		/* Every failure is retried with the back-off (RFC 5626 §4.5):
-		 * even a 403 or a refused credential may be a registrar's
-		 * passing trouble, and the back-off (30 s .. 30 min) keeps it
-		 * far from a storm. */
+		/* Every failure is retried with the back-off (RFC 5626 §4.5),
+		 * by default even a 403/404/603 or a refused credential: a
+		 * registrar's passing trouble, and the back-off (30 s .. 30
+		 * min) keeps it far from a storm. retry_on_reject off stops
+		 * there instead: no account lockout by a wrong password
+		 * retried for days (docs/design.md, "Policies"). */
+		if (!r->retry_on_reject && regent_reg_definitive(f->local, f->status, cause)) {
+			r->want_reg = false;
+			regent_ua_log(r->ua, REGENT_LOG_WARN,
+				      "registerer %s: %s: not retried (retry_on_reject off)",
+				      r->call_id, why);
+			return;
+		}
 		regent_reg_schedule_retry(r, f->has_ra, f->has_ra ? f->ra.seconds : 0, why, cause);
 	} else if (f->xk == REGENT_X_UNREGISTER || f->xk == REGENT_X_UNREGISTER_ALL) {
 		/* The binding may still be there (defect 11): keep REGISTERED
@@ -214,13 +225,11 @@ static void read_final(struct regent_registerer *r, struct final *f)
 	}
 }
 
-/* The RESPONSE event. False: stop (freed, or a callback moved on). */
-static bool report_response(struct regent_registerer *r, const struct final *f)
+static void response_event(struct regent_registerer *r, const struct final *f,
+			   struct regent_event *ev_out)
 {
 	struct regent_event ev;
 
-	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: %u %s%s", r->call_id, f->status,
-		      f->phrase, f->local ? " (local)" : "");
 	memset(&ev, 0, sizeof(ev));
 	ev.type = REGENT_EV_RESPONSE;
 	ev.status = f->status;
@@ -234,6 +243,17 @@ static bool report_response(struct regent_registerer *r, const struct final *f)
 		ev.msg = raw.p;
 		ev.msg_len = raw.l;
 	}
+	*ev_out = ev;
+}
+
+/* The RESPONSE event. False: stop (freed, or a callback moved on). */
+static bool report_response(struct regent_registerer *r, const struct final *f)
+{
+	struct regent_event ev;
+
+	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: %u %s%s", r->call_id, f->status,
+		      f->phrase, f->local ? " (local)" : "");
+	response_event(r, f, &ev);
 	return regent_reg_emit(r, &ev);
 }
 
@@ -310,6 +330,8 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 {
 	char why[128];
 	uint32_t no;
+	struct regent_request_delegate d = r->xdelegate;
+	struct regent_event dev;
 
 	regent_reg_end_exchange(r);
 	r->waiting = false;
@@ -332,6 +354,11 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 		failure(r, f, why, false, f->local ? f->lerr : REGENT_EREJECTED);
 	}
 	if (!regent_reg_alive(r))
+		return;
+	/* the request's delegate hears the outcome, after the Registerer's
+	 * own handling (SIP.js order) and before WAITING_CHANGED(false) */
+	response_event(r, f, &dev);
+	if (r->exchange_no == no && !regent_reg_delegate(r, &d, &dev))
 		return;
 	/* `waiting` was cleared before the events above; report it now unless
 	 * a callback already started a new exchange. */

@@ -95,6 +95,11 @@ uint64_t regent_reg_retry_ms(uint32_t failures, uint32_t base_s, uint32_t max_s,
  * client). *capped says whether it was cut. */
 uint32_t regent_reg_retry_after_cap(uint32_t ra_s, uint32_t max_s, bool *capped);
 
+/* A failure that waiting will not cure: a 403, 404 or 603 from the
+ * registrar (RFC 3261 §21.4.4, §21.4.5, §21.6.2), or authentication that
+ * definitely failed (`cause` REGENT_EAUTH). Local failures never are. */
+bool regent_reg_definitive(bool local, uint16_t status, int cause);
+
 /* ---------------------------------------------------- 423 and 3xx */
 
 /* RFC 3261 §10.2.8: retry with Min-Expires only if it is larger than what we

@@ -73,6 +73,7 @@ void regent_reg_end_exchange(struct regent_registerer *r)
 	r->xruri = NULL;
 	free(r->xheaders);
 	r->xheaders = NULL;
+	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
 	regent_reg_free_contacts(r);
 }
 
@@ -252,6 +253,28 @@ static void note_odd(struct regent_registerer *r, const struct regent_msg *m)
 		      r->call_id, regent_msg_status(m), n, names);
 }
 
+/* A 1xx: shown (SIP.js onTrying/onProgress), nothing else changes. */
+static void provisional(struct regent_registerer *r, const struct regent_msg *m)
+{
+	struct regent_request_delegate d = r->xdelegate;
+	struct regent_pl raw = regent_msg_raw(m);
+	struct regent_event ev;
+	char phrase[64];
+
+	regent_pl_strcpy(regent_msg_reason(m), phrase, sizeof(phrase));
+	regent_ua_log(r->ua, REGENT_LOG_DEBUG, "registerer %s: %u %s", r->call_id,
+		      regent_msg_status(m), phrase);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_PROVISIONAL;
+	ev.status = regent_msg_status(m);
+	ev.phrase = phrase;
+	ev.cseq = r->cseq;
+	ev.msg = raw.p;
+	ev.msg_len = raw.l;
+	if (regent_reg_emit(r, &ev))
+		regent_reg_delegate(r, &d, &ev);
+}
+
 static bool recv_response(struct regent_registerer *r, const struct regent_msg *m,
 			  struct regent_pl branch, struct regent_pl method)
 {
@@ -270,8 +293,12 @@ static bool recv_response(struct regent_registerer *r, const struct regent_msg *
 	if (!ours_by_ids(r, m))
 		return true;
 	act = regent_txn_response(r->txn, status, regent_reg_now(r));
-	if (act != REGENT_TXN_ACT_DELIVER || status < 200)
-		return true; /* 1xx: nothing to do (timer E slows down to T2) */
+	if (act != REGENT_TXN_ACT_DELIVER)
+		return true;
+	if (status < 200) {
+		provisional(r, m); /* timer E slows down to T2 (txn) */
+		return true;
+	}
 	note_odd(r, m);
 	r->last_retransmitted = r->txn->retransmissions > 0;
 	regent_pl_strcpy(regent_msg_reason(m), phrase, sizeof(phrase));

@@ -291,6 +291,20 @@ uint64_t regent_ua_next_deadline(struct regent_ua *ua)
 	return top != NULL ? top->key : UINT64_MAX;
 }
 
+size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max)
+{
+	size_t n = 0;
+
+	for (struct regent_ua_client *c = ua->clients; c != NULL; c = c->next) {
+		if (c->dead)
+			continue;
+		if (n < max)
+			out[n] = c;
+		n++;
+	}
+	return n;
+}
+
 struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua)
 {
 	return &ua->stats;

@@ -161,7 +161,7 @@ static void run_until(struct fix *f, uint64_t t)
 	f->now = t;
 }
 
-__attribute__((unused)) static void run_for(struct fix *f, uint64_t ms)
+static void run_for(struct fix *f, uint64_t ms)
 {
 	run_until(f, f->now + ms);
 }
@@ -203,7 +203,7 @@ static bool hdr(const char *m, const char *name, size_t idx, char *out, size_t s
 	return ok;
 }
 
-__attribute__((unused)) static size_t hdr_count(const char *m, const char *name)
+static size_t hdr_count(const char *m, const char *name)
 {
 	char v[1024];
 	size_t n = 0;
@@ -383,6 +383,413 @@ static void branch_ours_but_other_call_id_or_tag_is_dropped_counted_logged(void 
 	teardown(f);
 }
 
+/* ------------------------------------------------------------ §3 */
+
+static const char *const ROUTES[] = {"sip:edge.example.net;lr", "sip:core.example.net:5070;lr"};
+
+static void preloaded_route_set_on_every_register_first_must_be_loose(void **state)
+{
+	static const char *const strict[] = {"sip:edge.example.net"};
+	static const char *const bad[] = {"sip:edge.example.net;lr", "sip:x\r\nY: z"};
+	struct regent_ua_options uo;
+	struct regent_ua *ua = NULL;
+	struct regent_error e;
+	struct regent_env env;
+	struct regent_sender snd = {NULL, f_send, NULL, NULL};
+	struct fix *f;
+	char v[256];
+
+	(void)state;
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.preloaded_route_set = ROUTES;
+	uo.preloaded_route_set_count = 2;
+	f = fix_ua(&uo);
+	fix_reg(f, NULL);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, 600);
+	assert_int_equal(regent_registerer_unregister(f->reg, false, NULL), 0);
+	assert_int_equal(f->nsent, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(hdr_count(f->sent[i], "Route"), 2);
+		assert_true(hdr(f->sent[i], "Route", 0, v, sizeof(v)));
+		assert_string_equal(v, "<sip:edge.example.net;lr>");
+		assert_true(hdr(f->sent[i], "Route", 1, v, sizeof(v)));
+		assert_string_equal(v, "<sip:core.example.net:5070;lr>");
+		/* loose routing: the Request-URI stays the registrar */
+		assert_true(strncmp(f->sent[i], "REGISTER sip:example.com SIP/2.0", 32) == 0);
+	}
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
+	uo.preloaded_route_set = strict;
+	uo.preloaded_route_set_count = 1;
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_true(strncmp(e.text, "preloaded_route_set[0]: ", 24) == 0);
+	assert_non_null(strstr(e.text, "loose router"));
+	uo.preloaded_route_set = bad;
+	uo.preloaded_route_set_count = 2;
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_true(strncmp(e.text, "preloaded_route_set[1]: ", 24) == 0);
+	assert_null(ua);
+	teardown(f);
+}
+
+static void extra_supported_tokens_are_validated_and_sent(void **state)
+{
+	static const char *const toks[] = {"100rel", "replaces", "x-foo.bar"};
+	static const char *const space[] = {"a b"};
+	static const char *const own[] = {"timer", "Outbound"};
+	struct regent_ua_options uo;
+	struct regent_ua *ua = NULL;
+	struct regent_error e;
+	struct regent_env env;
+	struct regent_sender snd = {NULL, f_send, NULL, NULL};
+	struct fix *f;
+	char v[256];
+
+	(void)state;
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.extra_supported = toks;
+	uo.extra_supported_count = 3;
+	f = fix_ua(&uo);
+	fix_reg(f, NULL);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_true(hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
+	assert_string_equal(v, "path, 100rel, replaces, x-foo.bar");
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
+	uo.extra_supported = space;
+	uo.extra_supported_count = 1;
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_true(strncmp(e.text, "extra_supported[0]: ", 20) == 0);
+	uo.extra_supported = own;
+	uo.extra_supported_count = 2;
+	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_true(strncmp(e.text, "extra_supported[1]: ", 20) == 0);
+	teardown(f);
+}
+
+static void instance_id_without_reg_id_is_gruu_only(void **state)
+{
+	struct regent_registerer_options ro;
+	const struct regent_binding *b;
+	struct fix *f;
+	char v[512], extra[700];
+
+	(void)state;
+	regent_registerer_options_init(&ro);
+	ro.instance_id = "8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+	f = setup(&ro);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_true(hdr(f->sent[0], "Contact", 0, v, sizeof(v)));
+	assert_non_null(
+	    strstr(v, ";+sip.instance=\"<urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b>\""));
+	assert_null(strstr(v, "reg-id"));
+	assert_true(hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
+	assert_string_equal(v, "path, gruu");
+	/* the registrar rewrote the URI: the instance alone makes it ours */
+	snprintf(extra, sizeof(extra),
+		 "Contact: <sip:other@198.51.100.7:6000>;expires=300;"
+		 "+sip.instance=\"<urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b>\";"
+		 "pub-gruu=\"sip:alice@example.com;gr=urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-"
+		 "9c0d1e2f3a4b\"\r\n");
+	reply(f, 0, 200, "OK", extra);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	assert_int_equal(regent_registerer_contacts(f->reg, &b), 1);
+	assert_true(b[0].ours);
+	assert_int_equal(b[0].expires, 300);
+	assert_non_null(b[0].pub_gruu);
+	teardown(f);
+}
+
+struct dlg {
+	unsigned trying, progress, accept, reject, redirect;
+	uint16_t last_status;
+	size_t at_nev; /* f->nev when the last final callback ran */
+	struct fix *f;
+};
+
+static void d_trying(struct regent_registerer *r, const struct regent_event *ev, void *arg)
+{
+	struct dlg *d = arg;
+
+	(void)r;
+	assert_int_equal(ev->type, REGENT_EV_PROVISIONAL);
+	d->trying++;
+	d->last_status = ev->status;
+}
+
+static void d_progress(struct regent_registerer *r, const struct regent_event *ev, void *arg)
+{
+	struct dlg *d = arg;
+
+	(void)r;
+	assert_int_equal(ev->type, REGENT_EV_PROVISIONAL);
+	d->progress++;
+	d->last_status = ev->status;
+}
+
+static void d_final(struct dlg *d, const struct regent_event *ev, unsigned *n)
+{
+	assert_int_equal(ev->type, REGENT_EV_RESPONSE);
+	(*n)++;
+	d->last_status = ev->status;
+	d->at_nev = d->f->nev;
+}
+
+static void d_accept(struct regent_registerer *r, const struct regent_event *ev, void *arg)
+{
+	(void)r;
+	d_final(arg, ev, &((struct dlg *)arg)->accept);
+}
+
+static void d_reject(struct regent_registerer *r, const struct regent_event *ev, void *arg)
+{
+	(void)r;
+	d_final(arg, ev, &((struct dlg *)arg)->reject);
+}
+
+static void d_redirect(struct regent_registerer *r, const struct regent_event *ev, void *arg)
+{
+	(void)r;
+	d_final(arg, ev, &((struct dlg *)arg)->redirect);
+}
+
+static void provisional_responses_are_events_and_reach_the_delegate(void **state)
+{
+	struct fix *f = setup(NULL);
+	struct dlg d = {0};
+	struct regent_request_options ro;
+	long w;
+
+	(void)state;
+	d.f = f;
+	memset(&ro, 0, sizeof(ro));
+	ro.delegate = (struct regent_request_delegate){d_accept,   d_reject, d_redirect,
+						       d_progress, d_trying, &d};
+	assert_int_equal(regent_registerer_register(f->reg, &ro), 0);
+	reply(f, 0, 100, "Trying", NULL);
+	assert_int_equal(count_ev(f, REGENT_EV_PROVISIONAL), 1);
+	assert_int_equal(d.trying, 1);
+	assert_int_equal(d.last_status, 100);
+	reply(f, 0, 183, "Session Progress", NULL);
+	assert_int_equal(count_ev(f, REGENT_EV_PROVISIONAL), 2);
+	assert_int_equal(d.progress, 1);
+	assert_int_equal(f->ev[find_ev(f, REGENT_EV_PROVISIONAL, 0)].ev.status, 100);
+	assert_true(regent_registerer_waiting(f->reg));
+	reply_200(f, 0, 600);
+	assert_int_equal(d.accept, 1);
+	assert_int_equal(d.reject + d.redirect, 0);
+	/* after the Registerer's own handling, before WAITING_CHANGED(false) */
+	assert_true(find_ev(f, REGENT_EV_STATE_CHANGED, 0) < (long)d.at_nev);
+	w = find_ev(f, REGENT_EV_WAITING_CHANGED, 1);
+	assert_true(w >= (long)d.at_nev);
+	assert_false(f->ev[w].ev.waiting);
+	/* a refresh has no delegate */
+	run_until_sent(f, 2, 700000);
+	reply_200(f, 1, 600);
+	assert_int_equal(d.accept, 1);
+	teardown(f);
+}
+
+static void delegate_hears_the_outcome_not_the_answered_challenge_or_423(void **state)
+{
+	struct fix *f = fix_ua(NULL);
+	struct regent_ua_options uo;
+	struct regent_unregister_options uro;
+	struct dlg d = {0};
+	struct regent_request_options ro;
+
+	(void)state;
+	regent_ua_free(f->ua);
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.authorization_password = "secret";
+	f->ua = NULL;
+	free(f);
+	f = fix_ua(&uo);
+	fix_reg(f, NULL);
+	d.f = f;
+	memset(&ro, 0, sizeof(ro));
+	ro.delegate =
+	    (struct regent_request_delegate){d_accept, d_reject, d_redirect, NULL, NULL, &d};
+	assert_int_equal(regent_registerer_register(f->reg, &ro), 0);
+	reply(f, 0, 401, "Unauthorized",
+	      "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\"\r\n");
+	assert_int_equal(f->nsent, 2);
+	reply(f, 1, 423, "Interval Too Brief", "Min-Expires: 1200\r\n");
+	assert_int_equal(f->nsent, 3);
+	assert_int_equal(d.accept + d.reject + d.redirect, 0);
+	reply(f, 2, 403, "Forbidden", NULL);
+	assert_int_equal(d.reject, 1);
+	assert_int_equal(d.last_status, 403);
+	/* the options struct of unregister carries a delegate too */
+	memset(&uro, 0, sizeof(uro));
+	uro.all = true;
+	uro.request.delegate = ro.delegate;
+	assert_int_equal(regent_registerer_unregister_with(f->reg, &uro), 0);
+	assert_non_null(strstr(f->sent[f->nsent - 1], "\r\nContact: *\r\n"));
+	reply(f, f->nsent - 1, 200, "OK", NULL);
+	assert_int_equal(d.accept, 1);
+	teardown(f);
+}
+
+static void www_and_proxy_challenges_in_one_response_answered_in_one_request(void **state)
+{
+	struct regent_ua_options uo;
+	struct fix *f;
+	char v[1024];
+
+	(void)state;
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.authorization_password = "secret";
+	f = fix_ua(&uo);
+	fix_reg(f, NULL);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply(
+	    f, 0, 407, "Proxy Authentication Required",
+	    "Proxy-Authenticate: Digest realm=\"proxy.example.net\", nonce=\"p1\", qop=\"auth\"\r\n"
+	    "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"w1\", qop=\"auth\"\r\n");
+	assert_int_equal(f->nsent, 2);
+	assert_true(hdr(f->sent[1], "Proxy-Authorization", 0, v, sizeof(v)));
+	assert_non_null(strstr(v, "realm=\"proxy.example.net\""));
+	assert_true(hdr(f->sent[1], "Authorization", 0, v, sizeof(v)));
+	assert_non_null(strstr(v, "realm=\"example.com\""));
+	reply_200(f, 1, 600);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	teardown(f);
+}
+
+static void definitive_failure_table(void **state)
+{
+	static const struct {
+		bool local;
+		uint16_t status;
+		int cause;
+		bool want;
+	} tab[] = {
+	    {false, 403, REGENT_EREJECTED, true},  {false, 404, REGENT_EREJECTED, true},
+	    {false, 603, REGENT_EREJECTED, true},  {false, 401, REGENT_EAUTH, true},
+	    {false, 407, REGENT_EAUTH, true},	   {false, 500, REGENT_EREJECTED, false},
+	    {false, 503, REGENT_EREJECTED, false}, {false, 480, REGENT_EREJECTED, false},
+	    {false, 408, REGENT_EREJECTED, false}, {true, 408, REGENT_ETIMEOUT, false},
+	    {true, 503, ECONNREFUSED, false},	   {false, 200, REGENT_EREJECTED, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(tab); i++)
+		if (regent_reg_definitive(tab[i].local, tab[i].status, tab[i].cause) != tab[i].want)
+			fail_msg("row %zu", i);
+}
+
+static void retry_on_reject_off_ends_after_403_404_603_and_refused_credentials(void **state)
+{
+	static const uint16_t st[] = {403, 404, 603, 401};
+	struct regent_registerer_options ro;
+	struct regent_ua_options uo;
+
+	(void)state;
+	for (size_t i = 0; i < N(st); i++) {
+		struct fix *f;
+
+		regent_ua_options_init(&uo);
+		uo.uri = "sip:alice@example.com";
+		uo.authorization_password = "wrong";
+		f = fix_ua(&uo);
+		regent_registerer_options_init(&ro);
+		assert_true(ro.retry_on_reject); /* as 0.1 */
+		ro.retry_on_reject = false;
+		fix_reg(f, &ro);
+		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+		if (st[i] == 401) {
+			reply(
+			    f, 0, 401, "Unauthorized",
+			    "WWW-Authenticate: Digest realm=\"r\", nonce=\"a\", qop=\"auth\"\r\n");
+			reply(
+			    f, 1, 401, "Unauthorized", /* the password is refused */
+			    "WWW-Authenticate: Digest realm=\"r\", nonce=\"b\", qop=\"auth\"\r\n");
+		} else {
+			reply(f, 0, st[i], "No", NULL);
+		}
+		assert_int_equal(count_ev(f, REGENT_EV_WILL_RETRY), 0);
+		assert_false(regent_registerer_waiting(f->reg));
+		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
+		run_for(f, 7 * 86400 * 1000ull);
+		assert_int_equal(count_ev(f, REGENT_EV_REQUEST_SENT), st[i] == 401 ? 2 : 1);
+		assert_non_null(strstr(f->log, "not retried (retry_on_reject off)"));
+		teardown(f);
+	}
+	/* on (the default): the back-off as before */
+	{
+		struct fix *f = setup(NULL);
+
+		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+		reply(f, 0, 403, "Forbidden", NULL);
+		assert_int_equal(count_ev(f, REGENT_EV_WILL_RETRY), 1);
+		teardown(f);
+	}
+}
+
+struct stopped {
+	unsigned n;
+	uint64_t at;
+	struct fix *f;
+};
+
+static void on_stopped(struct regent_ua *ua, void *arg)
+{
+	struct stopped *s = arg;
+
+	assert_ptr_equal(ua, s->f->ua);
+	s->n++;
+	s->at = s->f->now;
+}
+
+static void ua_stop_unregisters_every_registerer_then_reports_done(void **state)
+{
+	struct fix *f = setup(NULL);
+	struct regent_registerer *r2 = NULL, *r3 = NULL;
+	struct regent_registerer_options ro;
+	struct regent_error e;
+	struct stopped s = {0, 0, f};
+	uint64_t t0;
+
+	(void)state;
+	regent_registerer_options_init(&ro);
+	ro.log_configuration = false;
+	ro.params.to_uri = "sip:bob@example.com";
+	ro.params.from_uri = "sip:bob@example.com";
+	assert_int_equal(regent_registerer_alloc(&r2, f->ua, &ro, &e), 0);
+	assert_int_equal(regent_registerer_alloc(&r3, f->ua, &ro, &e), 0); /* never registered */
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_int_equal(regent_registerer_register(r2, NULL), 0);
+	reply_200(f, 0, 600);
+	reply_200(f, 1, 600);
+	assert_int_equal(regent_registerer_state(r2), REGENT_REG_REGISTERED);
+	t0 = f->now;
+	assert_int_equal(regent_ua_stop(f->ua, 3000, on_stopped, &s), 0);
+	assert_int_equal(regent_ua_stop(f->ua, 3000, on_stopped, &s), EBUSY);
+	/* both un-REGISTERs at once, side by side; r3 terminated at once */
+	assert_int_equal(f->nsent, 4);
+	assert_non_null(strstr(f->sent[2], "expires=0"));
+	assert_non_null(strstr(f->sent[3], "expires=0"));
+	assert_int_equal(regent_registerer_state(r3), REGENT_REG_TERMINATED);
+	assert_int_equal(s.n, 0);
+	reply(f, 2, 200, "OK", NULL);
+	assert_int_equal(s.n, 0); /* the other is still out */
+	run_for(f, 10000);	  /* it never answers: the deadline ends it */
+	assert_int_equal(s.n, 1);
+	assert_true(s.at - t0 <= 3000);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_TERMINATED);
+	assert_int_equal(regent_registerer_state(r2), REGENT_REG_TERMINATED);
+	regent_registerer_free(r2);
+	regent_registerer_free(r3);
+	/* nothing left to wait for: done at once */
+	assert_int_equal(regent_ua_stop(f->ua, 0, on_stopped, &s), 0);
+	assert_int_equal(s.n, 2);
+	teardown(f);
+}
+
 /* PARITY_TESTS */
 
 int main(void)
@@ -392,6 +799,15 @@ int main(void)
 	    cmocka_unit_test(overlarge_retry_after_is_capped_at_retry_max_and_said_so),
 	    cmocka_unit_test(odd_final_response_is_used_counted_and_logged_once),
 	    cmocka_unit_test(branch_ours_but_other_call_id_or_tag_is_dropped_counted_logged),
+	    cmocka_unit_test(preloaded_route_set_on_every_register_first_must_be_loose),
+	    cmocka_unit_test(extra_supported_tokens_are_validated_and_sent),
+	    cmocka_unit_test(instance_id_without_reg_id_is_gruu_only),
+	    cmocka_unit_test(provisional_responses_are_events_and_reach_the_delegate),
+	    cmocka_unit_test(delegate_hears_the_outcome_not_the_answered_challenge_or_423),
+	    cmocka_unit_test(www_and_proxy_challenges_in_one_response_answered_in_one_request),
+	    cmocka_unit_test(definitive_failure_table),
+	    cmocka_unit_test(retry_on_reject_off_ends_after_403_404_603_and_refused_credentials),
+	    cmocka_unit_test(ua_stop_unregisters_every_registerer_then_reports_done),
 	    /* PARITY_LIST */
 	};
 
