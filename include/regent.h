@@ -484,7 +484,9 @@ enum regent_registerer_state regent_registerer_state(const struct regent_registe
 bool regent_registerer_waiting(const struct regent_registerer *r);
 
 /* Retry-After of the last failure in seconds, or -1. Stays readable until the
- * next final response (SIP.js cleared it at once: defect 6). */
+ * next final response (SIP.js cleared it at once: defect 6). It is the value
+ * applied: one beyond retry_max_s is capped there (logged, and said in
+ * WILL_RETRY's `why`). */
 int64_t regent_registerer_retry_after(const struct regent_registerer *r);
 
 /* One binding of the last 2xx (strings valid until the next response). */

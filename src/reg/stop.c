@@ -1,8 +1,8 @@
 /*
  * stop — regent_ua_stop(): every Registerer of a UA disposed (un-REGISTERed
  * where registered, each within the deadline), then one "done" (SIP.js
- * UserAgent.stop() with gracefulShutdown; its stop() ran the disposals one
- * after the other, SIP.js issue #863: here they run side by side).
+ * UserAgent.stop() with gracefulShutdown, which ran the disposals one after
+ * the other: here they run side by side; docs/sipjs-differences.md).
  *
  * The Registerers of one stop share a count of those not yet TERMINATED;
  * the last one to get there calls done. Kept apart from the UA (src/ua
