@@ -188,6 +188,10 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	int err;
 
 	put_dialog(r, wb, ruri, branch);
+	/* the preloaded route set (SIP.js preloadedRouteSet), on every
+	 * REGISTER: RFC 3261 §8.1.2 */
+	if (regent_ua_identity(r->ua)->route_set != NULL)
+		regent_wbuf_puts(wb, regent_ua_identity(r->ua)->route_set);
 	if (r->auth != NULL) {
 		regent_ua_random_hex(r->ua, cnonce, 16);
 		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
@@ -206,12 +210,14 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 				     "REFER, INFO, UPDATE\r\n");
 	/* RFC 3327 path always; outbound (RFC 5626) needs instance + reg-id,
 	 * gruu (RFC 5627) needs the instance. */
+	regent_wbuf_puts(wb, "Supported: path");
 	if (r->instance != NULL && r->reg_id != 0)
-		regent_wbuf_puts(wb, "Supported: path, outbound, gruu\r\n");
-	else if (r->instance != NULL)
-		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
-	else
-		regent_wbuf_puts(wb, "Supported: path\r\n");
+		regent_wbuf_puts(wb, ", outbound");
+	if (r->instance != NULL)
+		regent_wbuf_puts(wb, ", gruu");
+	if (regent_ua_identity(r->ua)->extra_supported != NULL) /* sipExtensionExtraSupported */
+		regent_wbuf_puts(wb, regent_ua_identity(r->ua)->extra_supported);
+	regent_wbuf_puts(wb, "\r\n");
 	regent_build_header(wb, "User-Agent", regent_ua_identity(r->ua)->user_agent);
 	return regent_build_finish(wb, NULL, 0);
 }

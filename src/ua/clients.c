@@ -246,6 +246,28 @@ uint64_t regent_ua_next_deadline(struct regent_ua *ua)
 	return top != NULL ? top->key : UINT64_MAX;
 }
 
+size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max)
+{
+	size_t n = 0;
+
+	/* every flow's list: a stop (reg/stop.c) reaches every Registerer */
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next) {
+			if (c->dead)
+				continue;
+			if (n < max)
+				out[n] = c;
+			n++;
+		}
+	}
+	return n;
+}
+
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua)
+{
+	return &ua->stats;
+}
+
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st)
 {
 	if (st == NULL)

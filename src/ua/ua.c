@@ -68,6 +68,8 @@ void regent_ua_destroy(struct regent_ua *ua)
 	free((char *)ua->id.via_host);
 	free((char *)ua->id.instance_id);
 	free((char *)ua->id.user_agent);
+	free((char *)ua->id.route_set);
+	free((char *)ua->id.extra_supported);
 	free(ua);
 }
 
@@ -141,6 +143,14 @@ static int copy_strings(struct regent_ua *ua, const struct regent_ua_options *o,
 	if (!e)
 		e = regent_dup_string((char **)&id->auth_user, o->authorization_username,
 				      "authorization_username", err);
+	if (!e) /* issue 11 §3: checked and joined once (src/msg/join.c) */
+		e = regent_join_routes((char **)&id->route_set, o->preloaded_route_set,
+				       o->preloaded_route_set_count, err);
+	if (!e)
+		e = regent_join_tokens((char **)&id->extra_supported, o->extra_supported,
+				       o->extra_supported_count, "extra_supported",
+				       (const char *const[]){"path", "outbound", "gruu", NULL},
+				       err);
 	return e;
 }
 

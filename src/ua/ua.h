@@ -41,6 +41,10 @@ struct regent_ua_identity {
 	const char *via_host;	    /* NULL: the flow's local address */
 	const char *instance_id;    /* never NULL: lower-case UUID */
 	const char *user_agent;	    /* never NULL */
+
+	/* issue 11 §3, checked and joined by msg/check.h; NULL: none */
+	const char *route_set;	     /* "Route: <..>\r\n"... */
+	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 };
 
@@ -105,6 +109,10 @@ void regent_ua_schedule(struct regent_ua *ua, struct regent_ua_client *c, uint64
 void regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c);
 void regent_ua_untrack(struct regent_ua *ua, const char *branch);
 
+/* The clients of the UA not being freed, for a call over all of them
+ * (regent_ua_stop): up to `max` written to out; returns how many there are. */
+size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max);
+
 /* Holds the UA's guard around a client's public call. */
 void regent_ua_enter(struct regent_ua *ua);
 void regent_ua_leave(struct regent_ua *ua);
@@ -115,6 +123,10 @@ void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, cons
     __attribute__((format(printf, 3, 4)));
 
 uint64_t regent_ua_now(const struct regent_ua *ua);
+
+/* The UA's counters, for a client to count what only it can judge (odd or
+ * mismatched responses). */
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua);
 
 /* Random bytes from the injected env, as lower-case hex / token chars
  * (NUL-terminated: out holds nchars + 1). */

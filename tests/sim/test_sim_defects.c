@@ -569,7 +569,7 @@ static void defect08_options_refused_by_name_and_extra_headers_add_and_persist(v
 	uint64_t seed = sim_seed(0xd08);
 	static const char *const conf[] = {"X-Conf: one"};
 	static const char *const once[] = {"X-Once: two"};
-	struct regent_request_options ro = {once, 1};
+	struct regent_request_options ro = {.extra_headers = once, .extra_headers_count = 1};
 	struct regent_registerer_options o;
 	struct regent_registerer *r;
 	struct regent_error e;

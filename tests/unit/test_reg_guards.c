@@ -571,6 +571,7 @@ static const struct dflt reg_dflt[] = {
     RP(authorization_username),
     RP(authorization_password),
     RP(authorization_ha1),
+    RO(retry_on_reject, true),
 };
 
 /* README "UA options" */

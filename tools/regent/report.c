@@ -306,6 +306,11 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 					a, b);
 		}
 		break;
+	case REGENT_EV_PROVISIONAL: /* every 1xx (issue 11 §3) */
+		json_begin(rp, "provisional");
+		fprintf(rp->out, ",\"status\":%u,\"phrase\":", (unsigned)ev->status);
+		regent_json_string(rp->out, ev->phrase ? ev->phrase : "", (size_t)-1);
+		break;
 	case REGENT_EV_WILL_RETRY:
 		json_begin(rp, "will_retry");
 		fprintf(rp->out, ",\"retry_in_ms\":%" PRIu64 ",\"why\":", ev->retry_in_ms);
@@ -368,6 +373,13 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 				fprintf(rp->out, ", expires in %" PRIu32 " s", ev->granted_expires);
 				refresh_hint(rp, ev->granted_expires);
 			}
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_PROVISIONAL: /* every 1xx (issue 11 §3) */
+		if (text_begin(rp)) {
+			fprintf(rp->out, "<- %u %s", (unsigned)ev->status,
+				ev->phrase ? ev->phrase : "");
 			text_end(rp);
 		}
 		break;
@@ -585,8 +597,11 @@ static bool duplicates_an_event(const char *line)
 	if (!p)
 		return false;
 	p += 2;
+	/* "NNN Reason" alone is the response event; "NNN Reason: what we do
+	 * about it" says more than the event and is kept */
 	return !strncmp(p, "REGISTER sent", 13) || !strncmp(p, "state ", 6) ||
-	       !strncmp(p, "will retry", 10) || (p[0] >= '1' && p[0] <= '6' && p[3] == ' ');
+	       !strncmp(p, "will retry", 10) ||
+	       (p[0] >= '1' && p[0] <= '6' && p[3] == ' ' && !strstr(p, ": "));
 }
 
 /* "connecting UDP to 127.0.0.1 port 5060 (127.0.0.1)", "flow up: UDP
