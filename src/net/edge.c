@@ -47,6 +47,7 @@ void regent_edge_destroy(struct regent_edge *io)
 	regent_conn_free(io->conn);
 	regent_dns_free(io->dns);
 	regent_tls_free(io->tls);
+	regent_edge_srv_free(io->srv);
 	free(io->targets);
 	free(io);
 }
