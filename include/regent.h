@@ -128,6 +128,27 @@ struct regent_sender {
 
 struct regent_ua;
 
+/* A request that reached the UA over its flow (RFC 5626 §5: the registrar
+ * relays requests for the AOR over the flow the REGISTER used). Valid only
+ * during the regent_request_h call that hands it over. */
+struct regent_request;
+typedef void(regent_request_h)(struct regent_request *req, void *arg);
+
+/* The method ("INVITE") and the whole message as received. */
+const char *regent_request_method(const struct regent_request *req);
+const char *regent_request_data(const struct regent_request *req, size_t *len);
+
+/* Answers req over the flow it came on, during the handler call: code
+ * 100..699 (a 1xx may come before the final answer), reason (NULL: a
+ * default), header lines "Name: value" without CRLF (NULL-ended array, may
+ * be NULL), and a body (Content-Type among the headers). The final answer
+ * is kept for the request's retransmissions (RFC 3261 §17.2.2). A request
+ * the handler leaves without a final answer gets 480. 0, EINVAL (bad code,
+ * a CR/LF in reason or a header, an ACK), EALREADY (already answered
+ * finally), ENOTCONN (the flow is gone), ENOMEM. */
+int regent_request_respond(struct regent_request *req, uint16_t code, const char *reason,
+			   const char *const *headers, const char *body, size_t body_len);
+
 /* SIP.js UserAgentOptions that shape a REGISTER, plus the transport settings. */
 struct regent_ua_options {
 	const char *uri;                    /* the AOR, e.g. "sip:alice@example.com" (required) */
@@ -179,6 +200,20 @@ struct regent_ua_options {
 	 * "100rel" or "replaces" here to advertise them as SIP.js does. */
 	const char *const *extra_supported;
 	size_t extra_supported_count;
+
+	/* Appended (issue 13). */
+	/* Requests that reach the UA over its flow (regent_ua_alloc only). The
+	 * UA answers OPTIONS itself (200 with Allow, Accept, Supported, RFC
+	 * 3261 §11.2) and never answers ACK. request_h gets every other request
+	 * whose method is listed in request_methods (NULL: every method), and
+	 * answers it with regent_request_respond(). Without a handler, or for a
+	 * method not listed: 405 with Allow, 501 for a method SIP does not
+	 * define (RFC 3261 §8.2.1); never silence. */
+	regent_request_h *request_h;
+	void *request_arg;
+	const char *request_methods; /* "INVITE, MESSAGE": what request_h answers (Allow) */
+	const char *request_accept;  /* Accept of the OPTIONS answer; NULL: "application/sdp"
+	                              * with a handler, none (empty Accept) without */
 };
 
 void regent_ua_options_init(struct regent_ua_options *o);

@@ -79,6 +79,7 @@ void regent_serve_free(struct regent_serve *s)
 		return;
 	regent_serve_stream_close_all(s);
 	regent_serve_udp_close_all(s);
+	regent_serve_proxy_free(s);
 	if (s->ssl_ctx)
 		SSL_CTX_free(s->ssl_ctx);
 	regent_wbuf_release(&s->wb);

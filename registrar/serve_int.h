@@ -50,6 +50,7 @@ struct regent_serve {
 	struct serve_listener *listeners; /* serve_stream.c */
 	struct serve_conn *conns;
 	size_t n_conns;
+	struct serve_proxy *proxy; /* serve_proxy.c, made at first use */
 };
 
 int regent_serve_alloc(struct regent_serve **sp, struct regent_registrar *reg, bool verbose);
@@ -95,6 +96,20 @@ int regent_serve_udp_open(struct regent_serve *s, int fd);
 int regent_serve_stream_open(struct regent_serve *s, int fd, enum regent_serve_proto proto);
 void regent_serve_udp_close_all(struct regent_serve *s);
 void regent_serve_stream_close_all(struct regent_serve *s);
+
+/* The proxy for registered users over UDP (serve_proxy.c). */
+struct serve_proxy;
+struct sockaddr;
+/* A 2xx to a REGISTER from src: remember the AOR's flow. */
+void regent_serve_proxy_note(struct regent_serve *s, const char *req, size_t len, const char *resp,
+			     size_t resp_len, const struct sockaddr *src, unsigned sl);
+/* A request for a registered AOR is relayed over its flow (true: done). */
+bool regent_serve_proxy_request(struct regent_serve *s, int fd, const char *buf, size_t len,
+				const char *src_host, uint16_t src_port, const char *my_host,
+				uint16_t my_port);
+/* A response to a relayed request goes back (true: done). */
+bool regent_serve_proxy_response(struct regent_serve *s, int fd, const char *buf, size_t len);
+void regent_serve_proxy_free(struct regent_serve *s);
 
 /* Formats a sockaddr as host and port. */
 struct sockaddr;

@@ -37,6 +37,7 @@
 #include "base/base.h"
 #include "base/guard.h"
 #include "msg/msg.h"
+#include "msg/stun.h"
 #include "net/conn_int.h"
 #include "net/net.h"
 
@@ -120,6 +121,14 @@ static ssize_t raw_read(struct regent_conn *c, char *p, size_t l)
 	return -errno;
 }
 
+int regent_conn_send_dgram(struct regent_conn *c, const void *p, size_t l)
+{
+	if (send(c->fd, p, l, MSG_NOSIGNAL) >= 0)
+		return 0;
+	/* a full socket buffer loses a keep-alive, as the network may */
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : errno;
+}
+
 static int flush(struct regent_conn *c)
 {
 	size_t off = 0;
@@ -179,9 +188,8 @@ void regent_conn_consume(struct regent_conn *c, size_t n)
 static void become_up(struct regent_conn *c)
 {
 	c->st = C_UP;
-	c->deadline = c->o.keepalive_interval_s && c->stream
-			  ? UINT64_MAX - 1 /* set by process with now */
-			  : UINT64_MAX;
+	c->deadline = UINT64_MAX;
+	regent_conn_ka_start(c);
 	regent_log_emit(c->o.log, REGENT_LOG_INFO, "%s flow up: %s:%u -> %s:%u",
 			regent_transport_name(c->t.tp), c->fi.local_host, c->fi.local_port,
 			c->fi.peer_host, c->fi.peer_port);
@@ -267,6 +275,8 @@ static int deliver_stream(struct regent_conn *c)
 		size_t skip = 0, ml = 0;
 		bool pong = false;
 		int e = regent_frame_stream(c->in, c->inlen, c->o.max_msg, &skip, &ml, &pong);
+		if (pong) /* RFC 5626 §4.4.1 */
+			regent_conn_ka_pong(c);
 		if (e == EAGAIN) {
 			regent_conn_consume(c, skip);
 			if (c->inlen >= c->incap && c->incap >= c->o.max_msg * 2)
@@ -299,7 +309,12 @@ static int on_readable(struct regent_conn *c)
 				/* connected UDP: ICMP port unreachable shows up here */
 				return errno;
 			}
-			/* RFC 5626 §4.4.2: STUN / CRLF keep-alive answers are not SIP */
+			/* RFC 5626 §4.4.2: STUN and SIP share the flow (RFC 5389 §7.3
+			 * tells them apart); CRLF keep-alives are not SIP */
+			if (regent_stun_is_stun(buf, (size_t)n)) {
+				regent_conn_ka_stun(c, buf, (size_t)n);
+				continue;
+			}
 			if (n <= 4)
 				continue;
 			if (c->h.recv)
@@ -510,11 +525,18 @@ int regent_conn_fd(const struct regent_conn *c, int *events)
 	return c->fd;
 }
 
+int regent_conn_flush(struct regent_conn *c)
+{
+	return flush(c);
+}
+
 uint64_t regent_conn_deadline(const struct regent_conn *c)
 {
 	if (!c || c->st == C_DOWN)
 		return UINT64_MAX;
-	return c->send_err ? 0 : c->deadline;
+	if (c->send_err)
+		return 0;
+	return c->st == C_UP ? regent_conn_ka_deadline(c) : c->deadline;
 }
 
 void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
@@ -523,6 +545,7 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 	if (!c || c->st == C_DOWN)
 		return;
 	regent_guard_enter(&c->guard);
+	c->now = now;
 	if (c->send_err) {
 		err = c->send_err;
 		goto out;
@@ -570,26 +593,9 @@ void regent_conn_process(struct regent_conn *c, int revents, uint64_t now)
 		if (err || regent_guard_doomed(&c->guard))
 			goto out;
 	}
-	/* RFC 5626 §3.5.1: CRLF keep-alive on TCP/TLS; on WS/WSS a ping
-	 * frame (RFC 6455 §5.5.2), which the server must answer with pong */
-	if (c->st == C_UP && c->deadline != UINT64_MAX) {
-		if (c->deadline == UINT64_MAX - 1) {
-			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
-		} else if (now >= c->deadline) {
-			c->deadline = now + (uint64_t)c->o.keepalive_interval_s * 1000;
-			if (c->ws) {
-				struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
-				err = wslay_event_queue_msg(c->wctx, &m) == 0 &&
-					      wslay_event_send(c->wctx) == 0
-					  ? 0
-					  : EPIPE;
-			} else {
-				err = regent_conn_out_append(c, "\r\n\r\n", 4);
-			}
-			if (!err)
-				err = flush(c);
-		}
-	}
+	/* RFC 5626 §4.4: keep-alives and the check of their answers */
+	if (c->st == C_UP)
+		err = regent_conn_ka_run(c);
 out:
 	/* down() may free c: still inside the guard */
 	if (err && !regent_guard_doomed(&c->guard))

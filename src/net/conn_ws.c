@@ -67,6 +67,8 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
 		if (c->h.recv)
 			c->h.recv(c->h.arg, (const char *)arg->msg, arg->msg_length);
+	} else if (arg->opcode == WSLAY_PONG) {
+		regent_conn_ka_pong(c); /* RFC 6455 §5.5.3 */
 	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
 		regent_log_emit(c->o.log, REGENT_LOG_INFO, "WebSocket close from peer (code %u)",
 				arg->status_code);
@@ -201,4 +203,12 @@ int regent_conn_ws_ctx_init(struct regent_conn *c)
 		return ENOMEM;
 	wslay_event_config_set_max_recv_msg_length(c->wctx, c->o.max_msg);
 	return 0;
+}
+
+int regent_conn_ws_ping(struct regent_conn *c)
+{
+	struct wslay_event_msg m = {WSLAY_PING, NULL, 0};
+
+	return wslay_event_queue_msg(c->wctx, &m) == 0 && wslay_event_send(c->wctx) == 0 ? 0
+											 : EPIPE;
 }

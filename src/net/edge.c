@@ -58,6 +58,7 @@ void regent_edge_destroy(struct regent_edge *io)
 	free(io->flows);
 	regent_dns_free(io->dns);
 	regent_tls_free(io->tls);
+	regent_edge_srv_free(io->srv);
 	free(io);
 }
 

@@ -69,6 +69,8 @@ struct regent_edge {
 	 * UA (after a fork both would hand out the same bytes). */
 	unsigned char rnd[64];
 	size_t rnd_left;
+
+	struct regent_edge_srv *srv; /* edge_answer.c: the request handler, answer cache */
 };
 
 /* edge.c */
@@ -84,5 +86,9 @@ void regent_edge_failover_now(struct regent_edge_flow *f);
 
 /* edge_answer.c: answers a request that arrived on flow f. */
 void regent_edge_answer(struct regent_edge_flow *f, const char *buf, size_t len);
+/* The request handler options of o (copied); err names the field. */
+int regent_edge_srv_init(struct regent_edge *io, const struct regent_ua_options *o,
+			 struct regent_error *err);
+void regent_edge_srv_free(struct regent_edge_srv *srv);
 
 #endif /* REGENT_NET_EDGE_H */

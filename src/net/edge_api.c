@@ -73,7 +73,9 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
 	io->co.max_msg = 65536;
 	io->co.log = &io->log;
 	s.arg = io;
-	e = set_up(io, o, err);
+	e = regent_edge_srv_init(io, o, err);
+	if (!e)
+		e = set_up(io, o, err);
 	if (!e)
 		e = regent_ua_alloc_core(&ua, o, &io->env, &s, err);
 	if (e) {

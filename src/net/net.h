@@ -127,13 +127,49 @@ struct regent_conn_handlers {
 	void *arg;
 };
 
+/* UDP with STUN keep-alives: the address the peer saw us from
+ * (XOR-MAPPED-ADDRESS, RFC 5626 §4.4.2), told at the first answer and at
+ * every change (a NAT rebinding), with the handlers' arg. */
+typedef void(regent_conn_mapped_h)(void *arg, const char *host, uint16_t port);
+
+/* The answer to a keep-alive is due within this (RFC 5626 §4.4.1: 10 s). */
+#define REGENT_CONN_PONG_TIMEOUT_MS 10000u
+/* STUN retransmission: RTO doubling from T1 (RFC 5389 §7.2.1) */
+#define REGENT_CONN_STUN_RTO_MS 500u
+/* rounds a peer that never answered STUN gets before the CRLF fallback */
+#define REGENT_CONN_STUN_FALLBACK_ROUNDS 2u
+
+/* Keep-alives (RFC 5626 §4.4), every keepalive_interval_s seconds (0: none):
+ *  - TCP/TLS: a CRLFCRLF ping; WS/WSS: a ping frame (RFC 6455 §5.5.2);
+ *  - UDP: a STUN Binding request (RFC 5626 §4.4.2) when pong_timeout_ms and
+ *    env are set, a CRLFCRLF datagram otherwise.
+ * With pong_timeout_ms > 0 every keep-alive must be answered within it (a
+ * CRLF pong, a pong frame, a STUN response matched by transaction id) or
+ * the flow goes down with ETIMEDOUT. A STUN request is retransmitted from
+ * stun_rto_ms doubling (RFC 5389 §7.2.1) within that bound (so 5 sends in
+ * 10 s), not RFC 5389's 39.5 s: a keep-alive round must end well before
+ * the next one and before a 30 s NAT timeout. A UDP peer that has never
+ * answered STUN is not failed: after stun_fallback_rounds unanswered rounds
+ * the flow falls back, once and logged once, to CRLFCRLF datagrams without
+ * an answer check (registrars without STUN on their SIP port; Kamailio
+ * answers only with its stun module). pong_timeout_ms = 0 keeps the old
+ * send-only keep-alive (a zeroed struct; regent_conn_options_init() gives
+ * the RFC 5626 defaults). */
 struct regent_conn_options {
 	uint32_t connect_timeout_ms;   /* TCP connect + TLS + WS handshakes */
-	uint32_t keepalive_interval_s; /* CRLF ping on TCP/TLS (RFC 5626 §3.5.1) */
+	uint32_t keepalive_interval_s; /* 0: no keep-alive */
 	struct regent_tls *tls;	       /* required for TLS and WSS */
 	size_t max_msg;		       /* framing limit, default 65536 */
 	const struct regent_log *log;  /* the UA's log sink (src/base), NULL: none */
+	uint32_t pong_timeout_ms;      /* 0: keep-alives are not checked */
+	uint32_t stun_rto_ms;	       /* 0: REGENT_CONN_STUN_RTO_MS */
+	uint32_t stun_fallback_rounds; /* 0: REGENT_CONN_STUN_FALLBACK_ROUNDS */
+	const struct regent_env *env;  /* random source of STUN transaction ids */
 };
+
+/* Zeroes *o and sets the defaults: connect 5 s, max_msg 65536, pong
+ * REGENT_CONN_PONG_TIMEOUT_MS, STUN RTO and fallback rounds. */
+void regent_conn_options_init(struct regent_conn_options *o);
 
 /* Starts connecting to `t` (non-blocking). Handlers are never called from
  * inside this function. */
@@ -154,5 +190,13 @@ uint64_t regent_conn_deadline(const struct regent_conn *c); /* UINT64_MAX none *
  * handlers, including down(); the caller must not touch c after down()
  * unless to free it. */
 void regent_conn_process(struct regent_conn *c, int revents, uint64_t now);
+
+/* Changes the keep-alive interval of a live conn (a 2xx brought a
+ * Flow-Timer, RFC 5626 §4.4.1): the next keep-alive goes interval_s after
+ * `now`; 0 stops them (an answer still awaited is still checked). */
+int regent_conn_set_keepalive(struct regent_conn *c, uint32_t interval_s, uint64_t now);
+/* Sets (NULL: clears) the handler told of the mapped address. Like the
+ * others it runs only from regent_conn_process() and may free c. */
+void regent_conn_on_mapped(struct regent_conn *c, regent_conn_mapped_h *h);
 
 #endif /* REGENT_NET_H */

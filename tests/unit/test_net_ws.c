@@ -34,13 +34,15 @@ static int listener(int type, uint16_t *port)
 }
 
 static uint32_t ws_keepalive; /* keep-alive interval for the next open_to */
+static uint32_t ws_pong;      /* pong timeout (ms) for the next open_to */
 
 static struct regent_conn *open_to(enum regent_transport tp, uint16_t port, struct net_test_obs *o,
 				   const char *path, uint64_t now)
 {
 	struct regent_target t = net_test_lo_target(tp, "127.0.0.1", port, path);
 	struct regent_conn_options co = {.connect_timeout_ms = 1000,
-					 .keepalive_interval_s = ws_keepalive};
+					 .keepalive_interval_s = ws_keepalive,
+					 .pong_timeout_ms = ws_pong};
 	return net_test_conn_open(&t, &co, o, now);
 }
 
@@ -208,6 +210,58 @@ static void ws_full_session(void **state)
 	assert_int_equal(get_frame(s, &masked, buf, sizeof(buf), &l), 8);
 	assert_true(masked);
 	assert_int_equal(regent_conn_send(c, sipmsg, strlen(sipmsg)), EPIPE);
+	regent_conn_free(c);
+	close(s);
+	close(lfd);
+}
+
+/* RFC 5626 §4.4.1 over WS: a pong frame within the timeout keeps the flow;
+ * a ping without pong takes it down at interval + timeout, not before. */
+static void ws_ping_needs_a_pong_in_time(void **state)
+{
+	uint16_t port;
+	int lfd = listener(SOCK_STREAM, &port);
+	struct net_test_obs o = {0};
+	char head[2048], acc[64], resp[512], buf[64];
+	size_t l;
+	bool masked;
+
+	(void)state;
+	ws_keepalive = 30;
+	ws_pong = 10000;
+	struct regent_conn *c = open_to(REGENT_TP_WS, port, &o, "/", 0);
+	ws_keepalive = 0;
+	ws_pong = 0;
+	net_test_conn_pump(c, NULL, 5, 0);
+	int s = accept(lfd, NULL, NULL);
+	assert_true(s >= 0);
+	net_test_recv_timeout(s, 2);
+	read_head(s, head, sizeof(head));
+	accept_key(head, acc);
+	snprintf(resp, sizeof(resp),
+		 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+		 "Sec-WebSocket-Accept: %s\r\nSec-WebSocket-Protocol: sip\r\n\r\n",
+		 acc);
+	send(s, resp, strlen(resp), 0);
+	net_test_conn_pump(c, &o.up, 100, 0);
+	assert_true(o.up);
+
+	regent_conn_process(c, 0, 30000);
+	assert_int_equal(get_frame(s, &masked, buf, sizeof(buf), &l), 9);
+	assert_int_equal(regent_conn_deadline(c), 40000);
+	put_frame(s, true, 10, NULL, 0);
+	net_test_conn_pump(c, NULL, 5, 35000);
+	assert_int_equal(regent_conn_deadline(c), 60000);
+	regent_conn_process(c, 0, 40000);
+	assert_false(o.down);
+
+	regent_conn_process(c, 0, 60000);
+	assert_int_equal(get_frame(s, &masked, buf, sizeof(buf), &l), 9);
+	regent_conn_process(c, 0, 69999);
+	assert_false(o.down);
+	regent_conn_process(c, 0, 70000);
+	assert_true(o.down);
+	assert_int_equal(o.down_err, ETIMEDOUT);
 	regent_conn_free(c);
 	close(s);
 	close(lfd);
@@ -387,6 +441,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ws_full_session),
+	    cmocka_unit_test(ws_ping_needs_a_pong_in_time),
 	    cmocka_unit_test(ws_bad_accept_is_refused),
 	    cmocka_unit_test(ws_without_sip_subprotocol_is_refused),
 	    cmocka_unit_test(ws_http_error_is_refused),
