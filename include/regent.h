@@ -188,8 +188,9 @@ struct regent_ua_options {
 	/* SIP.js preloadedRouteSet: a Route header per URI on every REGISTER
 	 * (RFC 3261 §8.1.2). sip:/sips: URIs without <>; the first must be a
 	 * loose router (;lr, RFC 3261 §16.12): strict routing is refused.
-	 * The request goes to `server`: set it to the first route (the CLI
-	 * does) unless an outbound proxy sits before it. At most 16. */
+	 * Without `server`, every request is sent to the first route (RFC
+	 * 3261 §8.1.2), the Request-URI staying the registrar; with `server`,
+	 * to the server. At most 16. */
 	const char *const *preloaded_route_set;
 	size_t preloaded_route_set_count;
 	/* SIP.js sipExtensionExtraSupported: option tags added to Supported

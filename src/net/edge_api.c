@@ -15,10 +15,15 @@ static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 		  struct regent_error *err)
 {
 	/* RFC 3261 §8.1.2: the outbound proxy takes every request; without
-	 * one, flow 0 goes to the default registrar, the AOR's domain (RFC
-	 * 3263); each Registerer naming another registrar gets its own flow
-	 * (edge.c, edge_flow_for) */
-	const char *where = o->server ? o->server : o->uri;
+	 * one, a preloaded route set sends every request to its first URI (a
+	 * loose router: the Request-URI stays the registrar, §16.12); without
+	 * either, flow 0 goes to the default registrar, the AOR's domain (RFC
+	 * 3263), and each Registerer naming another registrar gets its own
+	 * flow (edge.c, edge_flow_for) */
+	bool routed = o->preloaded_route_set_count > 0 && o->preloaded_route_set != NULL &&
+		      o->preloaded_route_set[0] != NULL;
+	const char *where = o->server ? o->server : routed ? o->preloaded_route_set[0] : o->uri;
+	const char *field = o->server ? "server" : routed ? "preloaded_route_set[0]" : "uri";
 	struct regent_tls_options to = {o->tls_ca_file, o->tls_ca_dir, o->tls_insecure};
 	struct regent_dest d;
 	uint32_t id;
@@ -27,8 +32,8 @@ static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 	if (!where)
 		return regent_error_set(err, EINVAL, "uri: required");
 	io->force = o->transport;
-	io->proxy = o->server != NULL;
-	e = regent_dest_parse_field(&d, where, o->transport, o->server ? "server" : "uri", err);
+	io->proxy = o->server != NULL || routed;
+	e = regent_dest_parse_field(&d, where, o->transport, field, err);
 	if (!e && regent_edge_flow_add(io, &d, &id) != 0)
 		e = regent_error_set(err, ENOMEM, "ua: out of memory");
 	if (!e)

@@ -46,6 +46,7 @@ struct srv {
 	uint16_t src_port[MAXREQ];
 	char call_id[MAXREQ][64];
 	char ruri[MAXREQ][96];
+	char last[4096]; /* the last request, whole */
 };
 
 struct world {
@@ -110,6 +111,7 @@ static void serve_one(struct srv *s)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
+	memcpy(s->last, buf, (size_t)n + 1);
 	assert_int_equal(regent_msg_parse(&m, buf, (size_t)n, NULL, NULL), 0);
 	if (s->n < MAXREQ) {
 		s->src_port[s->n] = ntohs(from.sin_port);
@@ -347,6 +349,38 @@ static void an_outbound_proxy_takes_the_register_of_every_registrar(void **state
 	regent_ua_free(ua);
 }
 
+/* RFC 3261 §8.1.2: without an outbound proxy, a preloaded route set sends
+ * the request to its first URI (a loose router), the Request-URI staying
+ * the registrar, with the Route header on it. */
+static void a_preloaded_route_set_takes_the_register_to_its_first_route(void **state)
+{
+	struct world *w = *state;
+	struct acct a[1];
+	char ra[64], route[64], routeh[96];
+	const char *routes[1] = {route};
+	struct regent_ua_options o;
+
+	w->s[A].n = w->s[B].n = w->s[P].n = 0;
+	snprintf(ra, sizeof(ra), "sip:127.0.0.1:%u", w->s[A].port);
+	snprintf(route, sizeof(route), "sip:127.0.0.1:%u;lr", w->s[P].port);
+	regent_ua_options_init(&o);
+	o.uri = "sip:alice@example.invalid";
+	o.dns_server = w->dns;
+	o.t1_ms = 50;
+	o.preloaded_route_set = routes;
+	o.preloaded_route_set_count = 1;
+	struct regent_ua *ua = net_test_ua_alloc(&o);
+
+	add_acct(ua, &a[0], ra);
+	run_until_ok(ua, w, a, 1, 1);
+	assert_int_equal(w->s[A].n, 0);
+	assert_int_equal(w->s[P].n, 1);
+	assert_true(ruri_is(w->s[P].ruri[0], ra));
+	snprintf(routeh, sizeof(routeh), "Route: <%s>", route);
+	assert_non_null(strstr(w->s[P].last, routeh));
+	regent_ua_free(ua);
+}
+
 static void a_registrar_no_flow_can_reach_is_refused_by_name(void **state)
 {
 	struct world *w = *state;
@@ -371,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(each_registrar_gets_its_own_flow_and_one_registrar_one_flow),
 	    cmocka_unit_test(the_aor_domain_is_the_default_registrar_and_shares_its_flow),
 	    cmocka_unit_test(an_outbound_proxy_takes_the_register_of_every_registrar),
+	    cmocka_unit_test(a_preloaded_route_set_takes_the_register_to_its_first_route),
 	    cmocka_unit_test(a_registrar_no_flow_can_reach_is_refused_by_name),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

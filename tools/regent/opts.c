@@ -838,11 +838,9 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 	}
 	if (o->contact_params)
 		o->ua.contact_params = o->contact_params;
-	if (o->n_routes) { /* sent to the first route unless --server says otherwise */
+	if (o->n_routes) { /* the library sends to the first route unless --server is set */
 		o->ua.preloaded_route_set = o->routes;
 		o->ua.preloaded_route_set_count = o->n_routes;
-		if (o->ua.server == NULL)
-			o->ua.server = o->routes[0];
 	}
 	if (o->n_supported) {
 		o->ua.extra_supported = o->supported;
