@@ -624,7 +624,7 @@ static void note_flow(struct regent_report *rp, const char *line)
 		snprintf(rp->tp, sizeof(rp->tp), "%s", tp);
 		snprintf(rp->local, sizeof(rp->local), "%s", local);
 		snprintf(rp->peer, sizeof(rp->peer), "%s", peer);
-	} else if (sscanf(line, "cannot resolve %127[^:]:", host) == 1) {
+	} else if (sscanf(line, "cannot resolve %63[^:]:", host) == 1) {
 		snprintf(rp->dns_name, sizeof(rp->dns_name), "%s", host);
 	}
 }
