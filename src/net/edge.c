@@ -149,6 +149,8 @@ static void on_down(void *arg, int err)
 	}
 	if (io->cur >= io->ntargets)
 		forget_targets(io);
+	if (err == REGENT_ETLSVERIFY)
+		regent_ua_note_detail(io->ua, io->tls_detail);
 	if (io->ua)
 		regent_ua_flow_down(io->ua, err);
 }
@@ -168,6 +170,8 @@ static void start_next(struct regent_edge *io)
 		regent_sa_format((const struct sockaddr *)&t->addr, host, sizeof(host), &port);
 		regent_log_emit(&io->log, REGENT_LOG_INFO, "connecting %s to %s port %u (%s)",
 				regent_transport_name(t->tp), host, port, t->host);
+		regent_ua_note_flow(io->ua, t->tp, host, port,
+				    io->dest.numeric ? "" : io->dest.host);
 		err = regent_conn_open(&io->conn, t, &io->co, &h, io->env.now_ms(io->env.arg));
 		if (!err)
 			return;
@@ -188,6 +192,7 @@ static void on_resolved(int err, const struct regent_target *t, size_t n, void *
 	if (err) {
 		regent_log_emit(&io->log, REGENT_LOG_ERROR, "cannot resolve %s: %s", io->dest.host,
 				regent_strerror(err));
+		regent_ua_note_flow(io->ua, io->dest.tp, "", 0, io->dest.host);
 		io->pending_down = err;
 		return;
 	}

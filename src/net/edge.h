@@ -40,6 +40,9 @@ struct regent_edge {
 	uint32_t out_cseq;
 	uint64_t out_since;
 
+	struct regent_local local; /* local_address */
+	char tls_detail[160];	   /* filled by the conn (co.tls_detail) */
+
 	struct regent_guard guard; /* src/base/guard.h */
 
 	/* random bytes drawn from getrandom(2) in bulk: a registration asks

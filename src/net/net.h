@@ -127,12 +127,24 @@ struct regent_conn_handlers {
 	void *arg;
 };
 
+/* local.c: the address flows bind to before connecting (local_address). */
+struct regent_local {
+	struct sockaddr_storage addr;
+	socklen_t len; /* 0: none, the system chooses */
+};
+int regent_local_parse(struct regent_local *l, const char *s, struct regent_error *err);
+/* Binds fd to l (nothing when unset): 0 or errno. */
+int regent_local_bind(const struct regent_local *l, int fd);
+
 struct regent_conn_options {
 	uint32_t connect_timeout_ms;   /* TCP connect + TLS + WS handshakes */
 	uint32_t keepalive_interval_s; /* CRLF ping on TCP/TLS (RFC 5626 §3.5.1) */
 	struct regent_tls *tls;	       /* required for TLS and WSS */
 	size_t max_msg;		       /* framing limit, default 65536 */
 	const struct regent_log *log;  /* the UA's log sink (src/base), NULL: none */
+	const struct regent_local *local; /* bind before connect; NULL: none */
+	char *tls_detail;		  /* why TLS refused the peer, if it did */
+	size_t tls_detail_size;
 };
 
 /* Starts connecting to `t` (non-blocking). Handlers are never called from

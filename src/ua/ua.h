@@ -42,6 +42,7 @@ struct regent_ua_identity {
 	const char *instance_id;    /* never NULL: lower-case UUID */
 	const char *user_agent;	    /* never NULL */
 	uint32_t t1_ms, t2_ms, t4_ms;
+	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
 };
 
 const struct regent_ua_identity *regent_ua_identity(const struct regent_ua *ua);
@@ -126,6 +127,22 @@ int regent_ua_send(struct regent_ua *ua, const char *buf, size_t len, uint32_t c
 
 /* Asks the edge to bring the flow up (sender.open) unless it is up or opening. */
 void regent_ua_want_flow(struct regent_ua *ua);
+
+/* ------------------------------------------------------------ trace.c */
+
+/* TRACE of one message with its direction and the flow's addresses. */
+void regent_ua_trace_msg(const struct regent_ua *ua, bool out, const char *buf, size_t len);
+/* A received message dropped unused: counted, logged (rate-limited),
+ * handed to drop_h (which may free the UA: the caller touches it no more). */
+void regent_ua_dropped(struct regent_ua *ua, bool malformed, const char *reason, const char *buf,
+		       size_t len);
+/* The edge tells the flow it tries (the DNS name asked, "" if none; peer
+ * "" and 0 before an address is known), and why TLS refused the peer. */
+void regent_ua_note_flow(struct regent_ua *ua, enum regent_transport tp, const char *peer_host,
+			 uint16_t peer_port, const char *dns_name);
+void regent_ua_note_detail(struct regent_ua *ua, const char *detail);
+/* Fills the flow fields of an event with a local error. */
+void regent_ua_event_flow(const struct regent_ua *ua, struct regent_event *ev);
 
 /* ------------------------------------------------------------ the I/O edge */
 

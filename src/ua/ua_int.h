@@ -14,6 +14,16 @@
 #include "ua/txmap.h"
 #include "ua/ua.h"
 
+/* The flow the I/O edge tried last (regent_ua_note_flow). */
+struct regent_ua_tried {
+	bool set;
+	enum regent_transport transport;
+	char peer_host[64];
+	uint16_t peer_port;
+	char dns_name[256];
+	char detail[160];
+};
+
 struct regent_ua {
 	/* what the UA was created with */
 	struct regent_env env;
@@ -42,6 +52,12 @@ struct regent_ua {
 	struct regent_ua_stats stats;
 
 	struct regent_guard guard; /* src/base/guard.h */
+
+	/* trace.c: the application's drop handler, and the flow the edge
+	 * tried last (for the events of a local failure) */
+	void (*drop_h)(const struct regent_drop *d, void *arg);
+	void *drop_arg;
+	struct regent_ua_tried tried;
 };
 
 /* ua.c: frees everything (the guard is not held). */
