@@ -344,13 +344,13 @@ struct regent_event {
 	 * Appended: older fields keep their place. */
 	int error;
 
-	/* Appended (issue 12). With `error` set (RESPONSE with `local`,
-	 * REGISTRATION_LOST, WILL_RETRY): the flow it concerns, as far as it
-	 * got: its transport, the peer tried ("" and 0 before any address was
-	 * known), the DNS name asked (the registrar's or the outbound proxy's
-	 * host; "" if none), and for REGENT_ETLSVERIFY what failed
-	 * (OpenSSL's verify error, or the host name mismatch; "" otherwise).
-	 * Strings valid during the callback; never NULL then. */
+	/* Appended (issue 12). Every event: the flow, as far as it got (for
+	 * a local failure, the one that failed): its transport, the peer
+	 * tried ("" and 0 before any address was known), the DNS name asked
+	 * (the registrar's or the outbound proxy's host; "" if numeric), and
+	 * with REGENT_ETLSVERIFY what failed (OpenSSL's verify error, e.g. the
+	 * host name mismatch, and the name checked; "" otherwise). Strings
+	 * valid during the callback, never NULL. */
 	enum regent_transport flow_transport;
 	const char *flow_peer_host; /* numeric, IPv6 without brackets */
 	uint16_t flow_peer_port;

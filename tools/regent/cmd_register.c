@@ -268,6 +268,8 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 	r->rep.refresh_pct = o->reg.refresh_frequency;
 	r->rep.t1_ms = o->ua.t1_ms;
 	o->ua.log_h = regent_report_log;
+	o->ua.drop_h = regent_report_drop;
+	o->ua.drop_arg = &r->rep;
 	o->ua.log_arg = &r->rep;
 	/* -v: the library's TRACE level carries every message sent and received,
 	 * retransmissions included, on stderr */
@@ -376,15 +378,15 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 		*why = buf;
 	}
 	if (code && r->ua) {
+		char dropped[420], tmp[256];
+
+		/* the UA's count is the truth; the reasons came through drop_h */
 		regent_ua_stats(r->ua, &st);
 		r->rep.dropped_malformed = st.malformed_dropped;
-		if (st.malformed_dropped) {
-			char tmp[256];
-
-			snprintf(tmp, sizeof(tmp), "%.160s; %llu message%s dropped as malformed",
-				 *why, (unsigned long long)st.malformed_dropped,
-				 st.malformed_dropped == 1 ? "" : "s");
-			snprintf(buf, n, "%s", tmp);
+		regent_report_dropped_words(&r->rep, dropped, sizeof(dropped));
+		if (dropped[0]) {
+			snprintf(tmp, sizeof(tmp), "%.160s", *why);
+			snprintf(buf, n, "%.160s; %s", tmp, dropped);
 			*why = buf;
 		}
 	}
@@ -393,7 +395,7 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 
 static int finish(struct run *r, int code, const char *why)
 {
-	char words[256];
+	char words[640];
 
 	code = final_words(r, code, &why, words, sizeof(words));
 	if (code)
