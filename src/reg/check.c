@@ -16,31 +16,29 @@
  * options do. Compact forms too (RFC 3261 §7.3.3). */
 static const char *own_header(const char *line)
 {
-	static const char *const own[] = {
-	    "Via",
-	    "v",
-	    "From",
-	    "f",
-	    "To",
-	    "t",
-	    "Call-ID",
-	    "i",
-	    "CSeq",
-	    "Contact",
-	    "m",
-	    "Expires",
-	    "Max-Forwards",
-	    "Content-Length",
-	    "l",
-	    "Authorization",
-	    "Proxy-Authorization",
-	    "User-Agent",
+	/* each name, then its compact form or NULL */
+	static const char *const own[][2] = {
+	    {"Via", "v"},
+	    {"From", "f"},
+	    {"To", "t"},
+	    {"Call-ID", "i"},
+	    {"CSeq", NULL},
+	    {"Contact", "m"},
+	    {"Expires", NULL},
+	    {"Max-Forwards", NULL},
+	    {"Content-Length", "l"},
+	    {"Authorization", NULL},
+	    {"Proxy-Authorization", NULL},
+	    {"User-Agent", NULL},
 	};
 	size_t n = strcspn(line, " \t:");
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		if (strlen(own[i]) == n && strncasecmp(line, own[i], n) == 0)
-			return own[i];
+		for (size_t k = 0; k < 2; k++) {
+			if (own[i][k] != NULL && strlen(own[i][k]) == n &&
+			    strncasecmp(line, own[i][k], n) == 0)
+				return own[i][0];
+		}
 	}
 	return NULL;
 }
@@ -63,10 +61,14 @@ int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct r
 		if (e)
 			return e;
 		if (own_header(h[i]) != NULL)
-			return regent_error_set(err, EINVAL,
-						"extra_headers: %.*s is written by the registerer "
-						"itself (%s)",
-						(int)strcspn(h[i], " \t:"), h[i], own_header(h[i]));
+			return regent_error_set(
+			    err, EINVAL,
+			    "extra_headers: regent writes %.*s itself%s%s%s; it "
+			    "cannot be an extra header",
+			    (int)strcspn(h[i], " \t:"), h[i],
+			    strcspn(h[i], " \t:") == 1 ? " (" : "",
+			    strcspn(h[i], " \t:") == 1 ? own_header(h[i]) : "",
+			    strcspn(h[i], " \t:") == 1 ? ")" : "");
 		total += strlen(h[i]) + 2;
 		if (has_allow != NULL && strncasecmp(h[i], "Allow", 5) == 0 &&
 		    (h[i][5] == ':' || h[i][5] == ' ' || h[i][5] == '\t'))

@@ -364,7 +364,12 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 
 	if ((code == REGENT_EXIT_NETWORK || code == REGENT_EXIT_TLS) && r->rep.cause &&
 	    *why == r->fail_text) {
-		snprintf(buf, n, "%s", r->rep.cause_text);
+		/* --timeout is the transaction's bound (transaction_timeout_ms) */
+		if (r->o->timeout_s && !strcmp(r->rep.cause, "timeout"))
+			snprintf(buf, n, "%.200s: no final response in %u s (--timeout)",
+				 r->rep.cause_text, (unsigned)r->o->timeout_s);
+		else
+			snprintf(buf, n, "%s", r->rep.cause_text);
 		*why = buf;
 	} else if (code == REGENT_EXIT_REJECTED && challenge && *why == r->fail_text) {
 		if (!r->o->ua.authorization_password && !r->o->ua.authorization_ha1) {
@@ -477,8 +482,10 @@ static int run_register(struct run *r)
 			return unregister_and_exit(r, "standard output closed");
 		if (now >= for_end)
 			return unregister_and_exit(r, "--for elapsed");
-		/* --once is one exchange: --timeout bounds it */
-		if (r->o->timeout_s && now - start >= (uint64_t)r->o->timeout_s * 1000u) {
+		/* --once is one exchange: --timeout bounds it (without --once,
+		 * the library bounds each transaction: transaction_timeout_ms) */
+		if (r->o->once && r->o->timeout_s &&
+		    now - start >= (uint64_t)r->o->timeout_s * 1000u) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "no final response in %u s (--timeout)",

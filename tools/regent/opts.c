@@ -63,6 +63,7 @@ enum {
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
 	OPT_TIMEOUT,
+	OPT_LOCAL_ADDRESS,
 };
 
 static const struct option long_opts[] = {
@@ -104,6 +105,7 @@ static const struct option long_opts[] = {
     {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"local-address", required_argument, NULL, OPT_LOCAL_ADDRESS},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
@@ -129,47 +131,12 @@ static bool opt_for(enum regent_cli_cmd cmd, int val)
 	case OPT_ONCE:
 		return cmd == REGENT_CLI_REGISTER;
 	case OPT_ALL:
-	case OPT_CONTACT:
 		return cmd == REGENT_CLI_UNREGISTER;
+	case OPT_CONTACT:
+		return cmd == REGENT_CLI_UNREGISTER || cmd == REGENT_CLI_REGISTER;
 	default:
 		return true;
 	}
-}
-
-/* Headers regent writes itself (RFC 3261 §8.1.1, §10.2, §22): a second copy
- * from --header would make a message the registrar must refuse (two
- * Content-Length) or that means something else than the flags say. Compact
- * forms too (RFC 3261 §7.3.3). The library check belongs in extra_headers
- * validation as well (see the report of issue 12 item 7). */
-static bool own_header(const char *line)
-{
-	static const char *const own[] = {
-	    "Via",
-	    "v",
-	    "From",
-	    "f",
-	    "To",
-	    "t",
-	    "Call-ID",
-	    "i",
-	    "CSeq",
-	    "Contact",
-	    "m",
-	    "Expires",
-	    "Max-Forwards",
-	    "Content-Length",
-	    "l",
-	    "Authorization",
-	    "Proxy-Authorization",
-	    "User-Agent",
-	};
-	size_t n = strcspn(line, " \t:");
-
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		if (strlen(own[i]) == n && !strncasecmp(line, own[i], n))
-			return true;
-	}
-	return false;
 }
 
 /* C field names of regent.h (as the library's validation names them) and the
@@ -205,6 +172,8 @@ static const struct {
     {"t1_ms", "--t1"},
     {"retry_base_s", "--retry-base"},
     {"retry_max_s", "--retry-max"},
+    {"local_address", "--local-address"},
+    {"contact_uri", "--contact"},
     {"uri", "the AOR"},
 };
 
@@ -267,7 +236,9 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	fprintf(f, "usage: regent %s AOR [options]   (see regent(1))\n", cmd_name(cmd));
 	if (cmd == REGENT_CLI_REGISTER)
 		fputs("  --for SECONDS            stay registered that long, then unregister\n"
-		      "  --once                   register, report, exit without unregistering\n",
+		      "  --once                   register, report, exit without unregistering\n"
+		      "  --contact URI            register this Contact, on behalf of another "
+		      "device\n",
 		      f);
 	if (cmd == REGENT_CLI_UNREGISTER)
 		fputs(
@@ -287,7 +258,7 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
-	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
+	    "  --timeout S (bounds each exchange)  --local-address HOST[:PORT]\n"
 	    "Output: --json (one JSON object per event)  -v (configuration, connection, SIP\n"
 	    "  trace on stderr)  -q (errors and the data asked for only)\n"
 	    "Exit: 0 ok, 1 rejected, 2 usage (and no password for a challenge),\n"
@@ -569,12 +540,8 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (!strchr(optarg, ':'))
 				return usage_error(cmd, "--header: '%s' is not 'Name: value'",
 						   optarg);
-			if (own_header(optarg))
-				return usage_error(
-				    cmd,
-				    "--header: regent writes %.*s itself; it cannot be "
-				    "given with --header",
-				    (int)strcspn(optarg, " \t:"), optarg);
+			/* headers regent writes itself are refused by the
+			 * library (extra_headers), named as --header */
 			o->headers[o->n_headers++] = optarg;
 			break;
 		case OPT_INSTANCE_ID:
@@ -713,6 +680,12 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			o->all = true;
 			break;
 		case OPT_CONTACT:
+			if (cmd == REGENT_CLI_REGISTER) {
+				if (o->reg.contact_uri)
+					return usage_error(cmd, "--contact: once for register");
+				o->reg.contact_uri = optarg; /* the library checks it */
+				break;
+			}
 			if (cmd != REGENT_CLI_UNREGISTER)
 				goto not_here;
 			err = add_contact(o, cmd, optarg);
@@ -729,6 +702,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			err = parse_u32(cmd, "timeout", optarg, 1, 3600, &o->timeout_s);
 			if (err)
 				return err;
+			/* every transaction, instead of timer F (64*T1) */
+			o->ua.transaction_timeout_ms = o->timeout_s * 1000u;
+			break;
+		case OPT_LOCAL_ADDRESS:
+			o->ua.local_address = optarg; /* the library checks it */
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -768,9 +746,6 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		return usage_error(cmd, "--all and --contact exclude each other");
 	if (o->once && o->for_s)
 		return usage_error(cmd, "--once and --for exclude each other");
-	if (o->timeout_s && cmd == REGENT_CLI_REGISTER && !o->once)
-		return usage_error(cmd, "--timeout bounds one exchange: use it with --once (or "
-					"with query/unregister)");
 	if (o->verbose && o->quiet)
 		return usage_error(cmd, "-v and -q exclude each other");
 	if (optind >= argc)

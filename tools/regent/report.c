@@ -300,8 +300,8 @@ void regent_report_drop(const struct regent_drop *d, void *arg)
 	else
 		rp->dropped_unmatched++;
 	snprintf(why, n, strchr(h, ':') ? "%.120s (%s [%s]:%u)" : "%.120s (%s %s:%u)",
-		 d->reason ? d->reason : "?", regent_transport_name(d->transport),
-		 h[0] ? h : "?", (unsigned)d->peer_port);
+		 d->reason ? d->reason : "?", regent_transport_name(d->transport), h[0] ? h : "?",
+		 (unsigned)d->peer_port);
 }
 
 void regent_report_dropped_words(const struct regent_report *rp, char *buf, size_t n)
@@ -468,8 +468,7 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		 * (the first transmission; retransmissions are not events) */
 		rp->rtt_us = rp->sent_at_us ? now_us() - rp->sent_at_us : 0;
 		if (ev->local)
-			rp->cause = regent_report_cause(ev, rp->cause_text,
-							sizeof(rp->cause_text));
+			rp->cause = regent_report_cause(ev, rp->cause_text, sizeof(rp->cause_text));
 		else if (ev->status >= 200 && ev->status < 300)
 			rp->reliable = regent_transport_reliable(ev->flow_transport);
 		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
