@@ -118,8 +118,8 @@ static void on_recv(void *arg, const char *buf, size_t len)
 		regent_ua_recv(io->ua, buf, len); /* traces it, tells edge_response */
 		return;
 	}
-	/* requests never reach the core: traced here */
-	regent_log_emit(&io->log, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
+	/* requests never reach the core: traced here, as the core traces */
+	regent_ua_trace_msg(io->ua, false, buf, len);
 	regent_edge_answer(io, buf, len);
 }
 
