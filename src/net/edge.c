@@ -119,7 +119,7 @@ static void on_recv(void *arg, const char *buf, size_t len)
 		return;
 	}
 	/* requests never reach the core: traced here, as the core traces */
-	regent_ua_trace_msg(io->ua, false, buf, len);
+	regent_ua_trace_msg(io->ua, regent_ua_flow_info(io->ua), false, buf, len);
 	regent_edge_answer(io, buf, len);
 }
 

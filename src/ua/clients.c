@@ -128,11 +128,11 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 		return;
 	ua->stats.msgs_recv++;
 	ua->stats.bytes_recv += len;
-	regent_ua_trace_msg(ua, false, buf, len); /* dropped ones too */
+	regent_ua_trace_msg(ua, &ua->fi, false, buf, len); /* dropped ones too */
 	memset(&perr, 0, sizeof(perr));
 	if (regent_msg_parse(&m, buf, len, NULL, &perr) != 0) {
-		regent_ua_dropped(ua, true, perr.reason[0] ? perr.reason : "not a SIP message", buf,
-				  len);
+		regent_ua_dropped(ua, &ua->fi, true,
+				  perr.reason[0] ? perr.reason : "not a SIP message", buf, len);
 		return;
 	}
 	memset(&it, 0, sizeof(it));
@@ -142,7 +142,7 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 		const char *why = regent_msg_is_request(m) ? "a request" : "no usable Via or CSeq";
 
 		regent_msg_free(m);
-		regent_ua_dropped(ua, false, why, buf, len);
+		regent_ua_dropped(ua, &ua->fi, false, why, buf, len);
 		return;
 	}
 	if (ua->edge_ops != NULL && ua->edge_ops->response != NULL)
@@ -157,8 +157,8 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 	}
 	regent_msg_free(m);
 	if (!taken && usable(ua))
-		regent_ua_dropped(ua, false, "no transaction of ours (Via branch, CSeq method)",
-				  buf, len);
+		regent_ua_dropped(ua, &ua->fi, false,
+				  "no transaction of ours (Via branch, CSeq method)", buf, len);
 	regent_ua_leave(ua);
 }
 

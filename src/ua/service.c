@@ -87,7 +87,7 @@ int regent_ua_send(struct regent_ua *ua, const char *buf, size_t len, uint32_t c
 		ua->stats.retransmissions++;
 	if (!ua->flow_up || ua->sender.send == NULL)
 		return ENOTCONN;
-	regent_ua_trace_msg(ua, true, buf, len);
+	regent_ua_trace_msg(ua, &ua->fi, true, buf, len);
 	err = ua->sender.send(ua->sender.arg, buf, len);
 	if (err)
 		return err < 0 ? EIO : err;

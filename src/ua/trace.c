@@ -26,13 +26,14 @@ static void direction(const struct regent_flow_info *fi, bool out, char *buf, si
 		 out ? p : l);
 }
 
-void regent_ua_trace_msg(const struct regent_ua *ua, bool out, const char *buf, size_t len)
+void regent_ua_trace_msg(const struct regent_ua *ua, const struct regent_flow_info *fi, bool out,
+			 const char *buf, size_t len)
 {
 	char d[200];
 
 	if (ua->log.h == NULL || ua->log.level < REGENT_LOG_TRACE)
 		return;
-	direction(&ua->fi, out, d, sizeof(d));
+	direction(fi, out, d, sizeof(d));
 	regent_ua_log(ua, REGENT_LOG_TRACE, "%s %s, %zu bytes:\n%.*s", out ? "send" : "recv", d,
 		      len, (int)len, buf);
 }
@@ -44,14 +45,14 @@ static bool worth_logging(uint64_t n)
 	return n <= 16 || (n & (n - 1)) == 0;
 }
 
-void regent_ua_dropped(struct regent_ua *ua, bool malformed, const char *reason, const char *buf,
-		       size_t len)
+void regent_ua_dropped(struct regent_ua *ua, const struct regent_flow_info *fi, bool malformed,
+		       const char *reason, const char *buf, size_t len)
 {
 	uint64_t n = malformed ? ++ua->stats.malformed_dropped : ++ua->stats.unmatched_dropped;
 	struct regent_drop d;
 	char dir[200];
 
-	direction(&ua->fi, false, dir, sizeof(dir));
+	direction(fi, false, dir, sizeof(dir));
 	if (worth_logging(n))
 		regent_ua_log(ua, REGENT_LOG_DEBUG, "dropped %s response #%llu (%s): %s",
 			      malformed ? "a malformed" : "an unmatched", (unsigned long long)n,
@@ -61,9 +62,9 @@ void regent_ua_dropped(struct regent_ua *ua, bool malformed, const char *reason,
 	memset(&d, 0, sizeof(d));
 	d.malformed = malformed;
 	d.reason = reason;
-	d.transport = ua->fi.transport;
-	d.peer_host = ua->fi.peer_host;
-	d.peer_port = ua->fi.peer_port;
+	d.transport = fi->transport;
+	d.peer_host = fi->peer_host;
+	d.peer_port = fi->peer_port;
 	d.msg = buf;
 	d.msg_len = len;
 	regent_ua_enter(ua);

@@ -130,12 +130,15 @@ void regent_ua_want_flow(struct regent_ua *ua);
 
 /* ------------------------------------------------------------ trace.c */
 
-/* TRACE of one message with its direction and the flow's addresses. */
-void regent_ua_trace_msg(const struct regent_ua *ua, bool out, const char *buf, size_t len);
-/* A received message dropped unused: counted, logged (rate-limited),
- * handed to drop_h (which may free the UA: the caller touches it no more). */
-void regent_ua_dropped(struct regent_ua *ua, bool malformed, const char *reason, const char *buf,
-		       size_t len);
+/* TRACE of one message sent (out) or received on the flow `fi`, with its
+ * direction and addresses. */
+void regent_ua_trace_msg(const struct regent_ua *ua, const struct regent_flow_info *fi, bool out,
+			 const char *buf, size_t len);
+/* A message received on the flow `fi` dropped unused: counted, logged
+ * (rate-limited), handed to drop_h (which may free the UA: the caller
+ * touches it no more). */
+void regent_ua_dropped(struct regent_ua *ua, const struct regent_flow_info *fi, bool malformed,
+		       const char *reason, const char *buf, size_t len);
 /* The edge tells the flow it tries (the DNS name asked, "" if none; peer
  * "" and 0 before an address is known), and why TLS refused the peer. */
 void regent_ua_note_flow(struct regent_ua *ua, enum regent_transport tp, const char *peer_host,
