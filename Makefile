@@ -44,7 +44,7 @@ demo: release
 
 fuzz:
 	@scripts/install-deps $(if $(filter test,$(DEPS)),test,fuzz)
-	@CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DREGENT_FUZZ=ON -DREGENT_SUBDIRS=fuzz >/dev/null
+	@CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DREGENT_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ) -j$(JOBS)
 	@scripts/run-fuzz $(FUZZ) $(FUZZ_SECONDS)
 
@@ -52,6 +52,7 @@ bench:
 	@$(MAKE) --no-print-directory release DEPS=bench
 	@bench/run $(REL)
 	@bench/client/run $(REL)
+	@bench/load/run $(REL)
 
 format:
 	@find include src registrar tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i

@@ -11,5 +11,7 @@ if(NOT CMOCKA_LIB)
 	endif()
 	message(WARNING "cmocka not found (libcmocka-dev): the unit and simulation tests "
 		"(tests/unit, tests/sim) are SKIPPED in this build; `make test` requires them")
-	list(REMOVE_ITEM REGENT_SUBDIRS tests/unit tests/sim)
+	set(REGENT_HAVE_CMOCKA OFF)
+else()
+	set(REGENT_HAVE_CMOCKA ON)
 endif()

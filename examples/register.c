@@ -12,6 +12,7 @@
 
 static void on_event(struct regent_registerer *r, const struct regent_event *ev, void *loop)
 {
+	(void)r;
 	if (ev->type == REGENT_EV_RESPONSE)
 		printf("%u %s\n", (unsigned)ev->status, ev->phrase);
 	if (ev->type == REGENT_EV_STATE_CHANGED) {

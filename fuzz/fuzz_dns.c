@@ -36,6 +36,7 @@ struct rnd {
 
 static uint64_t no_clock(void *arg)
 {
+	(void)arg;
 	return 0;
 }
 

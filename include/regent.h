@@ -164,8 +164,9 @@ struct regent_ua_options {
 	/* Used by the I/O edge only (regent_ua_alloc), ignored by regent_ua_alloc_core. */
 	const char *server;              /* outbound proxy: sip:/sips: URI with optional
 	                                  * ;transport=, or a ws:// / wss:// URL (SIP.js
-	                                  * transportOptions.server). NULL: RFC 3263 on
-	                                  * the registrar. */
+	                                  * transportOptions.server): every request goes
+	                                  * there. NULL: to each Registerer's registrar
+	                                  * (RFC 3263; default: the AOR's domain). */
 	enum regent_transport transport; /* force a transport; NONE: from URI/DNS */
 	const char *tls_ca_file;         /* NULL: system store */
 	const char *tls_ca_dir;
@@ -174,6 +175,22 @@ struct regent_ua_options {
 	uint32_t connect_timeout_ms;   /* default 5000 */
 	uint32_t keepalive_interval_s; /* CRLF keep-alive on reliable flows; 0 off (default) */
 
+	/* Appended (issue 11 §3, SIP.js parity). */
+	/* SIP.js preloadedRouteSet: a Route header per URI on every REGISTER
+	 * (RFC 3261 §8.1.2). sip:/sips: URIs without <>; the first must be a
+	 * loose router (;lr, RFC 3261 §16.12): strict routing is refused.
+	 * The request goes to `server`: set it to the first route (the CLI
+	 * does) unless an outbound proxy sits before it. At most 16. */
+	const char *const *preloaded_route_set;
+	size_t preloaded_route_set_count;
+	/* SIP.js sipExtensionExtraSupported: option tags added to Supported
+	 * (RFC 3261 §20.37), each an RFC 3261 token; path, outbound and gruu
+	 * are regent's own (sent when they apply) and refused here. SIP.js's
+	 * sipExtension100rel / sipExtensionReplaces have no flag of their
+	 * own: they concern INVITE dialogs, which regent does not make; list
+	 * "100rel" or "replaces" here to advertise them as SIP.js does. */
+	const char *const *extra_supported;
+	size_t extra_supported_count;
 	/* Appended (issue 12). */
 	/* Bound of one client transaction in ms, used instead of timer F
 	 * (64*T1, RFC 3261 §17.1.2.2) when not 0 (default 0: timer F). It
@@ -206,7 +223,9 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
  * regent_registerer_dispose() first for a graceful un-REGISTER. */
 void regent_ua_free(struct regent_ua *ua);
 
-/* Core entry points, for a custom transport (regent_ua_alloc_core). */
+/* Core entry points, for a custom transport (regent_ua_alloc_core). Such a
+ * UA has one flow, the sender's, for every Registerer: the sender decides
+ * where a request goes (the Request-URI is in the message). */
 void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len); /* one message */
 void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi);
 void regent_ua_flow_down(struct regent_ua *ua, int err);
@@ -217,10 +236,26 @@ uint64_t regent_ua_next_deadline(struct regent_ua *ua); /* absolute ms; UINT64_M
  * re-register every registerer that should be registered. */
 void regent_ua_network_changed(struct regent_ua *ua);
 
+/* SIP.js UserAgent.stop() with gracefulShutdown: disposes every Registerer
+ * of the UA (an un-REGISTER where registered), each bounded by
+ * `deadline_ms` (0: 5000), then calls done(ua, arg) once, when the last is
+ * TERMINATED (at once, from this call, if none is to wait for). Registerers
+ * made afterwards are not included; one freed meanwhile counts as done.
+ * done may free the UA. EBUSY while a stop is in progress, EINVAL, ENOMEM.
+ * The UA itself stays until regent_ua_free(). */
+typedef void(regent_ua_stopped_h)(struct regent_ua *ua, void *arg);
+int regent_ua_stop(struct regent_ua *ua, uint32_t deadline_ms, regent_ua_stopped_h *done,
+		   void *arg);
+
 /* Counters, for monitoring and tests. */
 struct regent_ua_stats {
 	uint64_t msgs_sent, msgs_recv, bytes_sent, bytes_recv;
 	uint64_t retransmissions, malformed_dropped, unmatched_dropped;
+	/* Appended (issue 11 §2): responses used although values in headers
+	 * not matched on were clamped or ignored (regent_msg_odd), and
+	 * responses dropped because their branch is ours but their Call-ID or
+	 * From tag is not (a confused proxy's answer). */
+	uint64_t odd_responses, mismatched_dropped;
 };
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st);
 
@@ -292,6 +327,8 @@ enum regent_event_type {
 	REGENT_EV_WILL_RETRY,   /* a retry is scheduled in retry_in_ms */
 	REGENT_EV_REFRESHED,    /* a refresh succeeded (state stays REGISTERED) */
 	REGENT_EV_REGISTRATION_LOST, /* binding expired, removed, or the flow died */
+	REGENT_EV_PROVISIONAL,       /* every 1xx to a REGISTER (status, phrase, msg);
+				      * appended (issue 11 §3) */
 };
 
 enum regent_send_reason {
@@ -381,7 +418,11 @@ struct regent_registerer_options {
 	bool log_configuration;  /* default true; secrets masked */
 	struct regent_registerer_params params;
 	uint32_t reg_id;         /* 0 = none */
-	const char *registrar;   /* Request-URI; default: AOR without user part */
+	const char *registrar;   /* Request-URI; default: AOR without user part.
+	                          * Also where the REGISTER goes when the UA has
+	                          * no `server` (RFC 3261 §8.1.2): a UA from
+	                          * regent_ua_alloc gives each registrar a flow,
+	                          * shared by the Registerers naming it. */
 	uint32_t refresh_frequency; /* percent, default 99, allowed 50..99 */
 
 	/* regent additions */
@@ -399,6 +440,13 @@ struct regent_registerer_options {
 	const char *authorization_username;
 	const char *authorization_password;
 	const char *authorization_ha1;
+	/* Appended (issue 11 §3). Retry a REGISTER refused for good — 403,
+	 * 404, 603, or authentication that definitely failed (WILL_RETRY
+	 * would say REGENT_EAUTH) — with the back-off like any failure.
+	 * Default true (as 0.1); false ends there, Unregistered, without
+	 * WILL_RETRY: a device fleet with a wrong password does not lock its
+	 * accounts by retrying. auto_retry false turns off every retry. */
+	bool retry_on_reject;
 	/* Appended (issue 12): the Contact URI to register, exactly, on behalf
 	 * of another device (NULL: ours, built from the flow). Recognised as
 	 * ours in a 2xx by RFC 3261 §19.1.4 equality. */
@@ -410,11 +458,31 @@ void regent_registerer_options_init(struct regent_registerer_options *o);
 int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 			    const struct regent_registerer_options *o, struct regent_error *err);
 
+/* SIP.js requestDelegate: callbacks for one request (the exchange a
+ * register(), unregister() or query() starts), after the Registerer's own
+ * handling and its events, before WAITING_CHANGED(false). Each may be NULL;
+ * each gets the event the Registerer also emitted:
+ *  - on_trying (100) and on_progress (101..199): REGENT_EV_PROVISIONAL;
+ *  - on_accept (2xx), on_redirect (a 3xx not followed), on_reject (4xx-6xx,
+ *    a local 408/503 included): the RESPONSE that ends the exchange.
+ * A challenge that is answered, a 423 retried with Min-Expires and a 3xx
+ * followed do not end it: the delegate hears the outcome (SIP.js orphaned
+ * it after a 423: defect 5). Refreshes and retries have no delegate. */
+struct regent_request_delegate {
+	regent_registerer_event_h *on_accept;
+	regent_registerer_event_h *on_reject;
+	regent_registerer_event_h *on_redirect;
+	regent_registerer_event_h *on_progress;
+	regent_registerer_event_h *on_trying;
+	void *arg;
+};
+
 /* Per-request options: extra headers added to the configured ones for this
  * request only (SIP.js replaced them for good: defect 8). */
 struct regent_request_options {
 	const char *const *extra_headers;
 	size_t extra_headers_count;
+	struct regent_request_delegate delegate; /* appended; zeroed: none */
 };
 
 /* REGISTER. Returns EBUSY if a request is waiting for its final response
@@ -427,6 +495,16 @@ int regent_registerer_register(struct regent_registerer *r,
  * all=true (Contact: * and Expires: 0). Configured extra headers are kept. */
 int regent_registerer_unregister(struct regent_registerer *r, bool all,
 				 const struct regent_request_options *ro);
+
+/* SIP.js unregister({all, requestDelegate, requestOptions}) as an options
+ * struct; NULL is all=false and no request options. The positional call
+ * above stays (0.1 callers) and is this with {all, *ro}. */
+struct regent_unregister_options {
+	bool all;
+	struct regent_request_options request;
+};
+int regent_registerer_unregister_with(struct regent_registerer *r,
+				      const struct regent_unregister_options *o);
 
 /* REGISTER without Contact: fetch the bindings (RFC 3261 §10.2.3). */
 int regent_registerer_query(struct regent_registerer *r);
@@ -457,7 +535,9 @@ enum regent_registerer_state regent_registerer_state(const struct regent_registe
 bool regent_registerer_waiting(const struct regent_registerer *r);
 
 /* Retry-After of the last failure in seconds, or -1. Stays readable until the
- * next final response (SIP.js cleared it at once: defect 6). */
+ * next final response (SIP.js cleared it at once: defect 6). It is the value
+ * applied: one beyond retry_max_s is capped there (logged, and said in
+ * WILL_RETRY's `why`). */
 int64_t regent_registerer_retry_after(const struct regent_registerer *r);
 
 /* One binding of the last 2xx (strings valid until the next response). */

@@ -19,6 +19,7 @@
 
 #include <openssl/err.h>
 
+#include "base/base.h"
 #include "serve_int.h"
 
 uint64_t regent_serve_now_ms(void)
@@ -31,19 +32,7 @@ uint64_t regent_serve_now_ms(void)
 
 const char *regent_serve_proto_name(enum regent_serve_proto p)
 {
-	switch (p) {
-	case REGENT_SERVE_UDP:
-		return "udp";
-	case REGENT_SERVE_TCP:
-		return "tcp";
-	case REGENT_SERVE_TLS:
-		return "tls";
-	case REGENT_SERVE_WS:
-		return "ws";
-	case REGENT_SERVE_WSS:
-		return "wss";
-	}
-	return "?";
+	return regent_transport_param((enum regent_transport)p);
 }
 
 void regent_serve_logf(struct regent_serve *s, const char *fmt, ...)
@@ -186,23 +175,13 @@ void regent_serve_addr(const struct sockaddr *sa, char *host, size_t host_size, 
 static int parse_spec(const char *spec, enum regent_serve_proto *proto, char *host,
 		      size_t host_size, char *port, size_t port_size)
 {
-	static const struct {
-		const char *name;
-		enum regent_serve_proto p;
-	} map[] = {{"udp:", REGENT_SERVE_UDP},
-		   {"tcp:", REGENT_SERVE_TCP},
-		   {"tls:", REGENT_SERVE_TLS},
-		   {"ws:", REGENT_SERVE_WS},
-		   {"wss:", REGENT_SERVE_WSS}};
-	const char *rest = NULL, *colon;
-	size_t i, hl;
+	const char *rest = NULL, *colon = strchr(spec, ':');
+	enum regent_transport tp;
+	size_t hl;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!strncmp(spec, map[i].name, strlen(map[i].name))) {
-			*proto = map[i].p;
-			rest = spec + strlen(map[i].name);
-			break;
-		}
+	if (colon && regent_transport_parse(&tp, spec, (size_t)(colon - spec)) == 0) {
+		*proto = (enum regent_serve_proto)tp;
+		rest = colon + 1;
 	}
 	if (!rest)
 		return EINVAL;

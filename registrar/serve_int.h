@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include "msg/msg.h"
+#include "regent.h"
 #include "registrar/registrar.h"
 #include "registrar/serve.h"
 
@@ -29,12 +30,14 @@ struct regent_serve_fd {
 	void (*h)(struct regent_serve_fd *sfd, uint32_t events);
 };
 
+/* The transports as the library numbers them (regent.h), so their names
+ * come from its one table (src/base/transport.c). */
 enum regent_serve_proto {
-	REGENT_SERVE_UDP = 0,
-	REGENT_SERVE_TCP,
-	REGENT_SERVE_TLS,
-	REGENT_SERVE_WS,
-	REGENT_SERVE_WSS,
+	REGENT_SERVE_UDP = REGENT_TP_UDP,
+	REGENT_SERVE_TCP = REGENT_TP_TCP,
+	REGENT_SERVE_TLS = REGENT_TP_TLS,
+	REGENT_SERVE_WS = REGENT_TP_WS,
+	REGENT_SERVE_WSS = REGENT_TP_WSS,
 };
 
 struct regent_serve {

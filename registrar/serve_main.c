@@ -150,11 +150,12 @@ static void log_stop(struct regent_serve *s, int sig)
 	regent_registrar_stats(s->reg, &st);
 	regent_serve_logf(s,
 			  "stopping (%s): %llu requests, %llu REGISTER, %llu challenged, %llu ok, "
-			  "%llu rejected, %llu dropped, %llu malformed",
+			  "%llu rejected, %llu dropped, %llu malformed; %zu bindings live",
 			  strsignal(sig), (unsigned long long)st.requests,
 			  (unsigned long long)st.registers, (unsigned long long)st.challenges,
 			  (unsigned long long)st.ok, (unsigned long long)st.rejected,
-			  (unsigned long long)st.dropped, (unsigned long long)st.malformed);
+			  (unsigned long long)st.dropped, (unsigned long long)st.malformed,
+			  regent_registrar_count(s->reg, NULL, regent_serve_now_ms()));
 }
 
 int regent_serve_main(struct regent_registrar *reg, const struct regent_serve_config *c,

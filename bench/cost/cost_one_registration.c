@@ -183,6 +183,7 @@ static long long inuse(void)
 
 static void ev_h(struct regent_registerer *r, const struct regent_event *ev, void *arg)
 {
+	(void)r;
 	struct reg_state *st = arg;
 
 	if (ev->type == REGENT_EV_RESPONSE && ev->status == 200)

@@ -45,6 +45,7 @@ int bench_stack_init(struct bench_msg *msgs, size_t n)
 
 static bool contact_handler(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
 {
+	(void)msg;
 	struct bench_fields *f = arg;
 	struct sip_addr addr;
 	struct pl val;

@@ -11,6 +11,8 @@ const char bench_stack_name[] = "memchr";
 
 int bench_stack_init(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 	return 0;
 }
 
@@ -32,4 +34,6 @@ int bench_stack_run(struct bench_msg *m, struct bench_fields *f)
 
 void bench_stack_close(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 }

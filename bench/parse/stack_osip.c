@@ -14,6 +14,8 @@ const char bench_stack_name[] = "osip2";
 
 int bench_stack_init(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 	return parser_init() == 0 ? 0 : ENOSYS;
 }
 
@@ -75,4 +77,6 @@ out:
 
 void bench_stack_close(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 }

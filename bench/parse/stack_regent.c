@@ -18,6 +18,8 @@ static struct bench_slice sl(struct regent_pl pl)
 
 int bench_stack_init(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 	return 0;
 }
 
@@ -84,4 +86,6 @@ out:
 
 void bench_stack_close(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 }

@@ -16,6 +16,8 @@ const char bench_stack_name[] = "sofia-sip";
 
 int bench_stack_init(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 	return sip_default_mclass() ? 0 : ENOSYS;
 }
 
@@ -62,4 +64,6 @@ out:
 
 void bench_stack_close(struct bench_msg *msgs, size_t n)
 {
+	(void)msgs;
+	(void)n;
 }

@@ -377,15 +377,39 @@ static size_t pick_slot(struct regent_auth_client *ac, const struct pick *pk, bo
 	return slot;
 }
 
+/* Stores the chosen challenges of one header kind; false with `why` set
+ * on failure. *n is how many there were. */
+static bool take_kind(struct regent_auth_client *ac, const struct regent_msg *resp, bool proxy,
+		      size_t *n, char *why, size_t why_len)
+{
+	struct pick picks[AUTH_MAX_ENTRIES];
+	enum regent_hdr_id id = proxy ? REGENT_HDR_PROXY_AUTHENTICATE : REGENT_HDR_WWW_AUTHENTICATE;
+	size_t slot;
+
+	*n = choose(ac, resp, id, picks, AUTH_MAX_ENTRIES);
+	for (size_t k = 0; k < *n; k++) {
+		slot = pick_slot(ac, &picks[k], proxy, why, why_len);
+		if (slot == AUTH_MAX_ENTRIES)
+			return false;
+		if (entry_store(ac, slot, &picks[k], proxy)) {
+			set_why(why, why_len, "%s", "out of memory");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A 401 or 407 may carry both kinds of challenge: a forking proxy merges
+ * the WWW-Authenticate and Proxy-Authenticate values of its branches into
+ * one response (RFC 3261 §16.7 step 6, §22.3). Both are answered in the
+ * one retry; the status's own kind must be there. */
 enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client *ac,
 						      const struct regent_msg *resp, char *why,
 						      size_t why_len)
 {
-	struct pick picks[AUTH_MAX_ENTRIES];
-	enum regent_hdr_id id;
 	uint16_t status;
+	size_t own = 0, other = 0;
 	bool proxy;
-	size_t n, slot;
 
 	if (!ac || !resp || regent_msg_is_request(resp)) {
 		set_why(why, why_len, "%s", "not a response");
@@ -397,25 +421,18 @@ enum regent_auth_verdict regent_auth_client_challenge(struct regent_auth_client 
 		return REGENT_AUTH_FAIL;
 	}
 	proxy = status == 407;
-	id = proxy ? REGENT_HDR_PROXY_AUTHENTICATE : REGENT_HDR_WWW_AUTHENTICATE;
 	if (++ac->rounds > AUTH_MAX_ROUNDS) {
 		set_why(why, why_len, "%s", "too many challenges in one exchange");
 		goto fail;
 	}
-	n = choose(ac, resp, id, picks, AUTH_MAX_ENTRIES);
-	if (n == 0) {
+	if (!take_kind(ac, resp, proxy, &own, why, why_len))
+		goto fail;
+	if (own == 0) {
 		set_why(why, why_len, "%s", "no supported digest challenge");
 		goto fail;
 	}
-	for (size_t k = 0; k < n; k++) {
-		slot = pick_slot(ac, &picks[k], proxy, why, why_len);
-		if (slot == AUTH_MAX_ENTRIES)
-			goto fail;
-		if (entry_store(ac, slot, &picks[k], proxy)) {
-			set_why(why, why_len, "%s", "out of memory");
-			goto fail;
-		}
-	}
+	if (!take_kind(ac, resp, !proxy, &other, why, why_len))
+		goto fail;
 	return REGENT_AUTH_RETRY;
 fail:
 	exchange_end(ac);

@@ -18,6 +18,12 @@ int regent_check_header_line(struct regent_error *err, const char *field, const 
 int regent_check_contact_param(struct regent_error *err, const char *field, const char *p);
 /* *dst = a copy of src (NULL stays NULL) after regent_check_string; ENOMEM
  * names the field too. */
+/* join.c: "Route: <uri>\r\n" per route (the first must have ;lr), NULL
+ * for none; ", a, b" of option tags checked as tokens and none of
+ * `builtin` (NULL-terminated), NULL for none. */
+int regent_join_routes(char **out, const char *const *routes, size_t n, struct regent_error *err);
+int regent_join_tokens(char **out, const char *const *toks, size_t n, const char *field,
+		       const char *const *builtin, struct regent_error *err);
 int regent_dup_string(char **dst, const char *src, const char *field, struct regent_error *err);
 
 #endif /* REGENT_MSG_CHECK_H */

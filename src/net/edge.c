@@ -1,16 +1,18 @@
 /*
  * edge — the flows of a UA from regent_ua_alloc() (see net/edge.h): the
- * sender the core sends through, RFC 3263 targets tried in order, failover
- * (§4.3) on a transport error, a timeout or a 503.
+ * sender the core sends through, one flow per destination, RFC 3263 targets
+ * tried in order, failover (§4.3) on a transport error, a timeout or a 503.
  *
  * Re-entrancy: every call into the core may run the user's callbacks, which
  * may free the UA (and with it this edge). The edge's guard
  * (src/base/guard.h) defers that free while the edge is busy, and nothing
  * touches the UA after it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net/edge.h"
 #include "ua/ua.h"
@@ -42,13 +44,89 @@ void regent_edge_random(void *arg, void *buf, size_t len)
 	}
 }
 
+static void flow_free(struct regent_edge_flow *f)
+{
+	regent_conn_free(f->conn);
+	free(f->targets);
+	free(f);
+}
+
 void regent_edge_destroy(struct regent_edge *io)
 {
-	regent_conn_free(io->conn);
+	for (uint32_t i = 0; i < io->nflows; i++)
+		flow_free(io->flows[i]);
+	free(io->flows);
 	regent_dns_free(io->dns);
 	regent_tls_free(io->tls);
-	free(io->targets);
 	free(io);
+}
+
+int regent_edge_flow_add(struct regent_edge *io, const struct regent_dest *d, uint32_t *id)
+{
+	struct regent_edge_flow **v, *f;
+
+	if (io->nflows == UINT32_MAX)
+		return ENOMEM;
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return ENOMEM;
+	/* an array of pointers: a conn's handlers hold their flow's address,
+	 * which must not move when the table grows */
+	v = realloc(io->flows, ((size_t)io->nflows + 1) * sizeof(*v));
+	if (v == NULL) {
+		free(f);
+		return ENOMEM;
+	}
+	f->io = io;
+	f->id = io->nflows;
+	f->dest = *d;
+	v[io->nflows++] = f;
+	io->flows = v;
+	*id = f->id;
+	return 0;
+}
+
+/* What RFC 3263 §4.1/§4.2 make of a numeric host: no DNS, so the transport
+ * is the one given, else UDP (TLS for sips:), and the port the one given,
+ * else the transport's default. */
+static void numeric_effective(const struct regent_dest *d, enum regent_transport *tp,
+			      uint16_t *port)
+{
+	*tp = d->tp != REGENT_TP_NONE ? d->tp : d->secure ? REGENT_TP_TLS : REGENT_TP_UDP;
+	*port = d->port;
+	if (*port == 0)
+		*port = *tp == REGENT_TP_TLS   ? 5061
+			: *tp == REGENT_TP_WS  ? 80
+			: *tp == REGENT_TP_WSS ? 443
+					       : 5060;
+}
+
+/* Do a and b name one destination? A numeric host: the same address,
+ * transport and port as RFC 3263 will use them (so sip:127.0.0.1:5060 and
+ * sip:127.0.0.1;transport=udp share a flow). A name: the same name (any
+ * case), and the port and transport as given, since giving them changes
+ * the lookups (§4.1, §4.2). And the same security and WebSocket resource. */
+static bool same_dest(const struct regent_dest *a, const struct regent_dest *b)
+{
+	unsigned char aa[16], ab[16];
+	enum regent_transport ta, tb;
+	uint16_t pa, pb;
+	int fam;
+
+	if (a->secure != b->secure || a->numeric != b->numeric ||
+	    strcmp(a->ws_path, b->ws_path) != 0)
+		return false;
+	if (!a->numeric)
+		return a->port == b->port && a->tp == b->tp && strcasecmp(a->host, b->host) == 0;
+	numeric_effective(a, &ta, &pa);
+	numeric_effective(b, &tb, &pb);
+	fam = strchr(a->host, ':') != NULL ? AF_INET6 : AF_INET;
+	if (ta != tb || pa != pb || fam != (strchr(b->host, ':') != NULL ? AF_INET6 : AF_INET))
+		return false;
+	memset(aa, 0, sizeof(aa));
+	memset(ab, 0, sizeof(ab));
+	return inet_pton(fam, a->host, aa) == 1 && inet_pton(fam, b->host, ab) == 1 &&
+	       memcmp(aa, ab, sizeof(aa)) == 0;
 }
 
 /* ------------------------------------------------------------ what the core tells */
@@ -64,206 +142,298 @@ static void edge_free(void *arg)
 		regent_edge_destroy(io);
 		return;
 	}
-	regent_conn_free(io->conn); /* deferred by the conn if it is busy */
-	io->conn = NULL;
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		regent_conn_free(io->flows[i]->conn); /* deferred by the conn if it is busy */
+		io->flows[i]->conn = NULL;
+	}
 	regent_dns_cancel(io->dns);
 }
 
-static void edge_sent(void *arg, uint32_t cseq, bool again)
+static void edge_sent(void *arg, uint32_t id, uint32_t cseq, bool again)
 {
 	struct regent_edge *io = arg;
+	struct regent_edge_flow *f;
 
-	if (again || (io->out_pending && cseq == io->out_cseq))
+	if (id >= io->nflows)
+		return;
+	f = io->flows[id];
+	if (again || (f->out_pending && cseq == f->out_cseq))
 		return; /* a retransmission: timer F keeps running */
-	io->out_pending = true;
-	io->out_cseq = cseq;
-	io->out_since = io->env.now_ms(io->env.arg);
+	f->out_pending = true;
+	f->out_cseq = cseq;
+	f->out_since = io->env.now_ms(io->env.arg);
 }
 
-static void edge_response(void *arg, uint32_t cseq, uint16_t status)
+static void edge_response(void *arg, uint32_t id, uint32_t cseq, uint16_t status)
 {
 	struct regent_edge *io = arg;
+	struct regent_edge_flow *f;
 
-	if (io->out_pending && status >= 200 && cseq == io->out_cseq)
-		io->out_pending = false;
+	if (id >= io->nflows)
+		return;
+	f = io->flows[id];
+	if (f->out_pending && status >= 200 && cseq == f->out_cseq)
+		f->out_pending = false;
 	/* RFC 3263 §4.3: a 503 moves on to the next target, after the core
 	 * has seen it (it decides when to retry) */
-	if (status == 503 && io->ntargets > 1)
-		io->failover = ECONNREFUSED;
+	if (status == 503 && f->ntargets > 1)
+		f->failover = ECONNREFUSED;
 }
 
-const struct regent_ua_edge_ops regent_edge_ops = {edge_sent, edge_response, edge_free};
+/* RFC 3261 §8.1.2: the outbound proxy takes every request; otherwise a
+ * request goes to its Request-URI, so each registrar gets a flow, shared
+ * by every Registerer naming the same destination. A linear look-up, at
+ * Registerer creation only: a message finds its flow by id. */
+static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
+			 struct regent_error *err)
+{
+	struct regent_edge *io = arg;
+	struct regent_dest d;
+	int e;
+
+	*id = 0;
+	if (io->proxy)
+		return 0;
+	e = regent_dest_parse_field(&d, uri, io->force, field, err);
+	if (e)
+		return e;
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		if (same_dest(&io->flows[i]->dest, &d)) {
+			*id = i;
+			return 0;
+		}
+	}
+	e = regent_edge_flow_add(io, &d, id);
+	if (e)
+		return regent_error_set(err, e, "%s: out of memory", field);
+	regent_log_emit(&io->log, REGENT_LOG_DEBUG, "flow %u: to %s (%s)", *id, d.host, uri);
+	return 0;
+}
 
 /* ------------------------------------------------------------ flows */
 
-static void start_next(struct regent_edge *io);
+static void start_next(struct regent_edge_flow *f);
 
 static void on_up(void *arg, const struct regent_flow_info *fi)
 {
-	struct regent_edge *io = arg;
+	struct regent_edge_flow *f = arg;
 
-	io->up = true;
-	if (io->ua)
-		regent_ua_flow_up(io->ua, fi);
+	f->up = true;
+	if (f->io->ua)
+		regent_ua_edge_flow_up(f->io->ua, f->id, fi);
 }
 
 static void on_recv(void *arg, const char *buf, size_t len)
 {
-	struct regent_edge *io = arg;
+	struct regent_edge_flow *f = arg;
 
-	if (!io->ua)
+	if (!f->io->ua)
 		return;
 	/* a response starts with the SIP version (RFC 3261 §7.2) */
 	if (len >= 12 && memcmp(buf, "SIP/2.0 ", 8) == 0) {
-		regent_ua_recv(io->ua, buf, len); /* traces it, tells edge_response */
+		/* traces it, tells edge_response */
+		regent_ua_edge_recv(f->io->ua, f->id, buf, len);
 		return;
 	}
 	/* requests never reach the core: traced here, as the core traces */
-	regent_ua_trace_msg(io->ua, regent_ua_flow_info(io->ua), false, buf, len);
-	regent_edge_answer(io, buf, len);
+	regent_ua_trace_msg(f->io->ua, regent_ua_edge_flow_info(f->io->ua, f->id), false, buf, len);
+	regent_edge_answer(f, buf, len);
 }
 
-static void forget_targets(struct regent_edge *io)
+static void forget_targets(struct regent_edge_flow *f)
 {
-	free(io->targets);
-	io->targets = NULL;
-	io->ntargets = io->cur = 0;
+	free(f->targets);
+	f->targets = NULL;
+	f->ntargets = f->cur = 0;
 }
 
 static void on_down(void *arg, int err)
 {
-	struct regent_edge *io = arg;
-	bool was_up = io->up;
+	struct regent_edge_flow *f = arg;
+	bool was_up = f->up;
 
-	regent_conn_free(io->conn); /* deferred: we are inside its process */
-	io->conn = NULL;
-	io->up = false;
+	regent_conn_free(f->conn); /* deferred: we are inside its process */
+	f->conn = NULL;
+	f->up = false;
 	/* RFC 3263 §4.3: a transport error moves on to the next target */
-	io->cur++;
-	if (!was_up && io->cur < io->ntargets) {
+	f->cur++;
+	if (!was_up && f->cur < f->ntargets) {
 		/* never got up: try the next target without bothering the core */
-		regent_log_emit(&io->log, REGENT_LOG_INFO, "trying the next target (%zu of %zu)",
-				io->cur + 1, io->ntargets);
-		start_next(io);
+		regent_log_emit(&f->io->log, REGENT_LOG_INFO, "trying the next target (%zu of %zu)",
+				f->cur + 1, f->ntargets);
+		start_next(f);
 		return;
 	}
-	if (io->cur >= io->ntargets)
-		forget_targets(io);
+	if (f->cur >= f->ntargets)
+		forget_targets(f);
 	if (err == REGENT_ETLSVERIFY)
-		regent_ua_note_detail(io->ua, io->tls_detail);
-	if (io->ua)
-		regent_ua_flow_down(io->ua, err);
+		regent_ua_note_detail(f->io->ua, f->id, f->io->tls_detail);
+	if (f->io->ua)
+		regent_ua_edge_flow_down(f->io->ua, f->id, err);
 }
 
-static void start_next(struct regent_edge *io)
+static void start_next(struct regent_edge_flow *f)
 {
 	static const struct regent_conn_handlers h0 = {on_up, on_recv, on_down, NULL};
+	struct regent_edge *io = f->io;
 	int err = REGENT_EDNS;
 
-	while (io->cur < io->ntargets) {
+	while (f->cur < f->ntargets) {
 		struct regent_conn_handlers h = h0;
-		const struct regent_target *t = &io->targets[io->cur];
+		const struct regent_target *t = &f->targets[f->cur];
 		char host[64];
 		uint16_t port = 0;
 
-		h.arg = io;
+		h.arg = f;
 		regent_sa_format((const struct sockaddr *)&t->addr, host, sizeof(host), &port);
 		regent_log_emit(&io->log, REGENT_LOG_INFO, "connecting %s to %s port %u (%s)",
 				regent_transport_name(t->tp), host, port, t->host);
-		regent_ua_note_flow(io->ua, t->tp, host, port,
-				    io->dest.numeric ? "" : io->dest.host);
-		err = regent_conn_open(&io->conn, t, &io->co, &h, io->env.now_ms(io->env.arg));
+		regent_ua_note_flow(io->ua, f->id, t->tp, host, port,
+				    f->dest.numeric ? "" : f->dest.host);
+		err = regent_conn_open(&f->conn, t, &io->co, &h, io->env.now_ms(io->env.arg));
 		if (!err)
 			return;
 		regent_log_emit(&io->log, REGENT_LOG_WARN, "cannot open %s flow to %s: %s",
 				regent_transport_name(t->tp), host, regent_strerror(err));
-		io->cur++;
+		f->cur++;
 	}
 	/* every target failed: start over with fresh DNS on the next open */
-	forget_targets(io);
-	io->pending_down = err;
+	forget_targets(f);
+	f->pending_down = err;
 }
 
 static void on_resolved(int err, const struct regent_target *t, size_t n, void *arg)
 {
-	struct regent_edge *io = arg;
+	struct regent_edge_flow *f = arg;
+	struct regent_log *log = &f->io->log;
 
-	io->resolving = false;
+	f->resolving = false;
 	if (err) {
-		regent_log_emit(&io->log, REGENT_LOG_ERROR, "cannot resolve %s: %s", io->dest.host,
+		regent_log_emit(log, REGENT_LOG_ERROR, "cannot resolve %s: %s", f->dest.host,
 				regent_strerror(err));
-		regent_ua_note_flow(io->ua, io->dest.tp, "", 0, io->dest.host);
-		io->pending_down = err;
+		regent_ua_note_flow(f->io->ua, f->id, f->dest.tp, "", 0, f->dest.host);
+		if (f->wanted)
+			f->pending_down = err;
 		return;
 	}
-	io->targets = malloc(n * sizeof(*t));
-	if (!io->targets) {
-		io->pending_down = ENOMEM;
+	forget_targets(f);
+	f->targets = malloc(n * sizeof(*t));
+	if (!f->targets) {
+		if (f->wanted)
+			f->pending_down = ENOMEM;
 		return;
 	}
-	memcpy(io->targets, t, n * sizeof(*t));
-	io->ntargets = n;
-	io->cur = 0;
-	regent_log_emit(&io->log, REGENT_LOG_DEBUG, "%s resolved to %zu target(s)", io->dest.host,
-			n);
-	start_next(io);
+	memcpy(f->targets, t, n * sizeof(*t));
+	f->ntargets = n;
+	f->cur = 0;
+	regent_log_emit(log, REGENT_LOG_DEBUG, "%s resolved to %zu target(s)", f->dest.host, n);
+	/* closed meanwhile: the targets wait for the next open */
+	if (f->wanted)
+		start_next(f);
 }
 
-void regent_edge_failover_now(struct regent_edge *io)
+void regent_edge_failover_now(struct regent_edge_flow *f)
 {
 	/* RFC 3263 §4.3: timeout or 503 from this target: drop the flow and
 	 * let the next open() use the next target */
-	regent_log_emit(&io->log, REGENT_LOG_INFO, "failing over from target %zu of %zu",
-			io->cur + 1, io->ntargets);
-	regent_conn_free(io->conn);
-	io->conn = NULL;
-	io->up = false;
-	io->out_pending = false;
-	io->cur++;
-	if (io->cur >= io->ntargets)
-		forget_targets(io);
+	regent_log_emit(&f->io->log, REGENT_LOG_INFO, "failing over from target %zu of %zu",
+			f->cur + 1, f->ntargets);
+	regent_conn_free(f->conn);
+	f->conn = NULL;
+	f->up = false;
+	f->out_pending = false;
+	f->cur++;
+	if (f->cur >= f->ntargets)
+		forget_targets(f);
 }
 
 /* ------------------------------------------------------------ the sender */
 
-static int edge_open(void *arg)
+static int flow_open(struct regent_edge_flow *f)
 {
-	struct regent_edge *io = arg;
 	int e;
 
-	if (io->conn || io->resolving)
+	f->wanted = true;
+	if (f->conn || f->resolving)
 		return 0; /* on its way (or up: the core knows) */
-	if (io->cur < io->ntargets) {
-		start_next(io);
+	if (f->cur < f->ntargets) {
+		start_next(f);
 		return 0;
 	}
-	io->resolving = true;
-	e = regent_dns_resolve(io->dns, &io->dest, &io->env, on_resolved, io);
+	f->resolving = true;
+	e = regent_dns_resolve(f->io->dns, &f->dest, &f->io->env, on_resolved, f);
 	if (e)
-		io->resolving = false;
+		f->resolving = false;
 	return e;
+}
+
+static int flow_send(struct regent_edge_flow *f, const char *buf, size_t len)
+{
+	if (!f->conn || !f->up)
+		return ENOTCONN;
+	/* no TRACE here: the core logs each message it sends, retransmissions
+	 * included (regent_ua_send) */
+	return regent_conn_send(f->conn, buf, len);
+}
+
+/* A resolution under way is left to finish: its answer is kept for the
+ * next open (the DNS object cancels only all at once, and other flows may
+ * be resolving). */
+static void flow_close(struct regent_edge_flow *f)
+{
+	regent_conn_free(f->conn);
+	f->conn = NULL;
+	f->up = false;
+	f->wanted = false;
+}
+
+static struct regent_edge_flow *flow_of(void *arg, uint32_t id)
+{
+	struct regent_edge *io = arg;
+
+	return id < io->nflows ? io->flows[id] : NULL;
+}
+
+static int edge_open_f(void *arg, uint32_t id)
+{
+	struct regent_edge_flow *f = flow_of(arg, id);
+
+	return f != NULL ? flow_open(f) : EINVAL;
+}
+
+static int edge_send_f(void *arg, uint32_t id, const char *buf, size_t len)
+{
+	struct regent_edge_flow *f = flow_of(arg, id);
+
+	return f != NULL ? flow_send(f, buf, len) : ENOTCONN;
+}
+
+static void edge_close_f(void *arg, uint32_t id)
+{
+	struct regent_edge_flow *f = flow_of(arg, id);
+
+	if (f != NULL)
+		flow_close(f);
+}
+
+const struct regent_ua_edge_ops regent_edge_ops = {
+    edge_sent, edge_response, edge_free, edge_flow_for, edge_open_f, edge_send_f, edge_close_f,
+};
+
+/* Flow 0 through the public struct regent_sender, as for any transport. */
+static int edge_open(void *arg)
+{
+	return edge_open_f(arg, 0);
 }
 
 static int edge_send(void *arg, const char *buf, size_t len)
 {
-	struct regent_edge *io = arg;
-
-	if (!io->conn || !io->up)
-		return ENOTCONN;
-	/* no TRACE here: the core logs each message it sends, retransmissions
-	 * included (regent_ua_send) */
-	return regent_conn_send(io->conn, buf, len);
+	return edge_send_f(arg, 0, buf, len);
 }
 
 static void edge_close(void *arg)
 {
-	struct regent_edge *io = arg;
-
-	regent_conn_free(io->conn);
-	io->conn = NULL;
-	io->up = false;
-	regent_dns_cancel(io->dns);
-	io->resolving = false;
+	edge_close_f(arg, 0);
 }
 
 const struct regent_sender regent_edge_sender = {edge_open, edge_send, edge_close, NULL};

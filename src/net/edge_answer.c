@@ -1,5 +1,5 @@
 /*
- * edge_answer — requests that arrive on the flow (an OPTIONS keep-alive, a
+ * edge_answer — requests that arrive on a flow (an OPTIONS keep-alive, a
  * stray INVITE): a registration agent answers them itself and never hands
  * them to the core.
  */
@@ -32,8 +32,9 @@ static uint16_t status_for(struct regent_pl method, const char **reason)
 	return 501;
 }
 
-void regent_edge_answer(struct regent_edge *io, const char *buf, size_t len)
+void regent_edge_answer(struct regent_edge_flow *f, const char *buf, size_t len)
 {
+	struct regent_edge *io = f->io;
 	struct regent_msg *m = NULL;
 	struct regent_msg_error me;
 	struct regent_wbuf wb;
@@ -66,10 +67,10 @@ void regent_edge_answer(struct regent_edge *io, const char *buf, size_t len)
 	if (regent_build_response(&wb, m, code, reason, &ro) != 0)
 		goto done;
 	regent_wbuf_puts(&wb, "Allow: OPTIONS\r\n");
-	if (regent_build_finish(&wb, NULL, 0) == 0 && io->conn) {
+	if (regent_build_finish(&wb, NULL, 0) == 0 && f->conn) {
 		regent_log_emit(&io->log, REGENT_LOG_DEBUG, "answered %.*s with %u", (int)method.l,
 				method.p, code);
-		regent_conn_send(io->conn, wb.buf, wb.len);
+		regent_conn_send(f->conn, wb.buf, wb.len);
 	}
 done:
 	regent_wbuf_release(&wb);

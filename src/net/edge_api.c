@@ -14,15 +14,23 @@
 static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 		  struct regent_error *err)
 {
-	/* where to: the outbound server, else RFC 3263 on the AOR's domain */
+	/* RFC 3261 §8.1.2: the outbound proxy takes every request; without
+	 * one, flow 0 goes to the default registrar, the AOR's domain (RFC
+	 * 3263); each Registerer naming another registrar gets its own flow
+	 * (edge.c, edge_flow_for) */
 	const char *where = o->server ? o->server : o->uri;
 	struct regent_tls_options to = {o->tls_ca_file, o->tls_ca_dir, o->tls_insecure};
+	struct regent_dest d;
+	uint32_t id;
 	int e;
 
 	if (!where)
 		return regent_error_set(err, EINVAL, "uri: required");
-	e = regent_dest_parse_field(&io->dest, where, o->transport, o->server ? "server" : "uri",
-				    err);
+	io->force = o->transport;
+	io->proxy = o->server != NULL;
+	e = regent_dest_parse_field(&d, where, o->transport, o->server ? "server" : "uri", err);
+	if (!e && regent_edge_flow_add(io, &d, &id) != 0)
+		e = regent_error_set(err, ENOMEM, "ua: out of memory");
 	if (!e)
 		e = regent_local_parse(&io->local, o->local_address, err);
 	if (!e)
@@ -95,15 +103,17 @@ size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t 
 	struct regent_edge *io = edge_of(ua);
 	struct regent_pollfd tmp[16];
 	size_t n = 0, k;
-	int ev = 0, fd;
 
 	if (!io)
 		return 0;
-	fd = regent_conn_fd(io->conn, &ev);
-	if (fd >= 0 && ev) {
-		if (n < max && fds)
-			fds[n] = (struct regent_pollfd){fd, ev, 0};
-		n++;
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		int ev = 0, fd = regent_conn_fd(io->flows[i]->conn, &ev);
+
+		if (fd >= 0 && ev) {
+			if (n < max && fds)
+				fds[n] = (struct regent_pollfd){fd, ev, 0};
+			n++;
+		}
 	}
 	k = regent_dns_fds(io->dns, tmp, 16);
 	for (size_t i = 0; i < k && i < 16; i++) {
@@ -116,28 +126,43 @@ size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t 
 
 /* Timer F of the request on the wire, plus a margin: past it, the core has
  * failed the request by now. */
-static uint64_t out_deadline(const struct regent_edge *io)
+static uint64_t out_deadline(const struct regent_edge *io, const struct regent_edge_flow *f)
 {
-	return io->out_pending ? io->out_since + 64u * io->t1_ms + 201u : UINT64_MAX;
+	return f->out_pending ? f->out_since + 64u * io->t1_ms + 201u : UINT64_MAX;
+}
+
+/* The earliest deadline of the flows; 0 when one has something to report. */
+static uint64_t flows_deadline(const struct regent_edge *io)
+{
+	uint64_t dl = UINT64_MAX;
+
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		const struct regent_edge_flow *f = io->flows[i];
+		uint64_t cd = regent_conn_deadline(f->conn);
+
+		if (f->pending_down || f->failover)
+			return 0;
+		dl = cd < dl ? cd : dl;
+		dl = out_deadline(io, f) < dl ? out_deadline(io, f) : dl;
+	}
+	return dl;
 }
 
 int regent_ua_io_timeout(struct regent_ua *ua)
 {
 	struct regent_edge *io = edge_of(ua);
-	uint64_t now, dl, cd;
+	uint64_t now, dl, fd;
 	int t = -1, dt;
 
 	if (!io)
 		return -1;
-	if (io->pending_down || io->failover)
+	fd = flows_deadline(io);
+	if (fd == 0)
 		return 0;
 	now = io->env.now_ms(io->env.arg);
 	dl = regent_ua_next_deadline(ua);
-	cd = regent_conn_deadline(io->conn);
-	if (cd < dl)
-		dl = cd;
-	if (out_deadline(io) < dl)
-		dl = out_deadline(io);
+	if (fd < dl)
+		dl = fd;
 	if (dl != UINT64_MAX)
 		t = dl <= now ? 0 : (dl - now > 86400000u ? 86400000 : (int)(dl - now));
 	dt = regent_dns_timeout(io->dns);
@@ -147,54 +172,84 @@ int regent_ua_io_timeout(struct regent_ua *ua)
 }
 
 /* The conn's readiness from fds. */
-static void process_conn(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
+static void process_conn(struct regent_edge *io, struct regent_edge_flow *f,
+			 const struct regent_pollfd *fds, size_t n)
 {
-	int ev = 0, rev = 0, fd = regent_conn_fd(io->conn, &ev);
+	int ev = 0, rev = 0, fd = regent_conn_fd(f->conn, &ev);
 
 	for (size_t i = 0; i < n && fds; i++) {
 		if (fds[i].fd == fd && fd >= 0)
 			rev |= fds[i].revents;
 	}
-	regent_conn_process(io->conn, rev, io->env.now_ms(io->env.arg));
+	regent_conn_process(f->conn, rev, io->env.now_ms(io->env.arg));
+}
+
+/* Flow i's connection and what it has to tell the core. io->flows is read
+ * again after each call out: a callback that makes a Registerer on a new
+ * destination may grow it (the flows themselves never move). False when
+ * the UA went. */
+static bool process_flow(struct regent_edge *io, uint32_t i, const struct regent_pollfd *fds,
+			 size_t n)
+{
+	int e;
+
+	if (io->flows[i]->conn) {
+		process_conn(io, io->flows[i], fds, n);
+		if (regent_guard_doomed(&io->guard))
+			return false;
+	}
+	if (io->flows[i]->pending_down) {
+		e = io->flows[i]->pending_down;
+		io->flows[i]->pending_down = 0;
+		if (io->ua)
+			regent_ua_edge_flow_down(io->ua, i, e);
+		if (regent_guard_doomed(&io->guard))
+			return false;
+	}
+	return true;
+}
+
+/* A request unanswered past timer F (64*T1, RFC 3261 §17.1.2.2): the core
+ * has failed it by now; the next try goes to the next target. False when
+ * the UA went. */
+static bool failover_flow(struct regent_edge *io, uint32_t i)
+{
+	struct regent_edge_flow *f = io->flows[i];
+	int e;
+
+	if (f->out_pending && io->env.now_ms(io->env.arg) >= out_deadline(io, f)) {
+		f->out_pending = false;
+		if (f->ntargets > 1)
+			f->failover = ETIMEDOUT;
+	}
+	if (f->failover && io->ua) {
+		e = f->failover;
+		f->failover = 0;
+		regent_edge_failover_now(f);
+		regent_ua_edge_flow_down(io->ua, i, e);
+		if (regent_guard_doomed(&io->guard))
+			return false;
+	}
+	return true;
 }
 
 /* The steps of one process call; each may free the UA (and doom io). */
 static void process_steps(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
 {
-	int e;
-
 	regent_dns_process(io->dns, fds, n);
 	if (regent_guard_doomed(&io->guard))
 		return;
-	if (io->conn) {
-		process_conn(io, fds, n);
-		if (regent_guard_doomed(&io->guard))
-			return;
-	}
-	if (io->pending_down) {
-		e = io->pending_down;
-		io->pending_down = 0;
-		if (io->ua)
-			regent_ua_flow_down(io->ua, e);
-		if (regent_guard_doomed(&io->guard))
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		if (!process_flow(io, i, fds, n))
 			return;
 	}
 	if (io->ua)
 		regent_ua_process(io->ua);
 	if (regent_guard_doomed(&io->guard))
 		return;
-	/* a request unanswered past timer F (64*T1, RFC 3261 §17.1.2.2): the
-	 * core has failed it by now; the next try goes to the next target */
-	if (io->out_pending && io->env.now_ms(io->env.arg) >= out_deadline(io)) {
-		io->out_pending = false;
-		if (io->ntargets > 1)
-			io->failover = ETIMEDOUT;
-	}
-	if (io->failover && io->ua) {
-		e = io->failover;
-		io->failover = 0;
-		regent_edge_failover_now(io);
-		regent_ua_flow_down(io->ua, e);
+	for (uint32_t i = 0; i < io->nflows; i++) {
+		if (!failover_flow(io, i))
+			return;
 	}
 }
 

@@ -21,8 +21,9 @@ void regent_registerer_options_init(struct regent_registerer_options *o)
 	o->refresh_frequency = 99;
 	o->auto_retry = true;
 	o->auto_refresh = true;
-	o->retry_base_s = 30;  /* RFC 5626 §4.5 */
-	o->retry_max_s = 1800; /* RFC 5626 §4.5 */
+	o->retry_on_reject = true; /* as 0.1; see regent.h */
+	o->retry_base_s = 30;	   /* RFC 5626 §4.5 */
+	o->retry_max_s = 1800;	   /* RFC 5626 §4.5 */
 }
 
 const char *regent_registerer_state_name(enum regent_registerer_state s)
@@ -196,6 +197,7 @@ static void log_configuration(struct regent_registerer *r,
 	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
 	  o->auto_refresh ? "true" : "false");
 	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
+	L("  retry_on_reject: %s", o->retry_on_reject ? "true" : "false");
 #undef L
 }
 
@@ -275,8 +277,10 @@ static int copy_strings(struct regent_registerer *r, const struct regent_registe
 	return 0;
 }
 
-/* SIP.js: either of instance_id / reg_id implies the other; the UA's
- * instance id fills in. One +sip.instance only (defect 9). */
+/* reg_id without instance_id takes the UA's instance id (SIP.js). An
+ * instance_id without reg_id stays without: +sip.instance alone asks for a
+ * GRUU without outbound (RFC 5627 §4.1; SIP.js forced regId 1). One
+ * +sip.instance only (defect 9). */
 static int set_up_instance(struct regent_registerer *r, const struct regent_registerer_options *o,
 			   struct regent_error *err)
 {
@@ -289,8 +293,6 @@ static int set_up_instance(struct regent_registerer *r, const struct regent_regi
 		inst = regent_ua_identity(r->ua)->instance_id;
 	if (inst == NULL)
 		return 0;
-	if (r->reg_id == 0)
-		r->reg_id = 1;
 	snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
 	for (size_t i = 0; buf[i] != '\0'; i++)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
@@ -328,6 +330,7 @@ static void set_up_state(struct regent_registerer *r, struct regent_ua *ua,
 	r->reg_id = o->reg_id;
 	r->auto_retry = o->auto_retry;
 	r->auto_refresh = o->auto_refresh;
+	r->retry_on_reject = o->retry_on_reject;
 	r->retry_base_s = o->retry_base_s ? o->retry_base_s : 30;
 	r->retry_max_s = o->retry_max_s ? o->retry_max_s : 1800;
 	r->event_h = o->event_h;
@@ -341,6 +344,7 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 {
 	struct regent_registerer *r;
 	char auth_user[128];
+	uint32_t flow;
 	int e;
 
 	regent_error_clear(err);
@@ -367,9 +371,17 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 	}
 	if (o->log_configuration)
 		log_configuration(r, o, auth_user);
+	/* RFC 3261 §8.1.2: with no outbound proxy the REGISTER goes where its
+	 * Request-URI says, so the registrar chooses the flow (one per
+	 * destination, shared by every Registerer naming it: src/ua/flows.c) */
+	e = regent_ua_flow_for(ua, r->ruri, "registrar", &flow, err);
+	if (e) {
+		regent_reg_destroy(r);
+		return e;
+	}
 	/* room in the UA's timer heap and transaction map now, so no timer or
 	 * transaction can be lost to ENOMEM later */
-	e = regent_ua_client_attach(ua, &r->cl, &regent_reg_client_ops);
+	e = regent_ua_client_attach(ua, &r->cl, &regent_reg_client_ops, flow);
 	if (e) {
 		regent_reg_destroy(r);
 		return regent_error_set(
@@ -384,6 +396,7 @@ void regent_reg_destroy(struct regent_registerer *r)
 {
 	if (r == NULL)
 		return;
+	regent_reg_stop_detach(r, false); /* the UA is going, or r was freed */
 	regent_reg_drop_txn(r, &r->txn);
 	regent_reg_drop_txn(r, &r->old);
 	regent_auth_client_free(r->auth);

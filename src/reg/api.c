@@ -23,11 +23,13 @@ static int begin(struct regent_registerer *r, const struct regent_request_option
 		return EBUSY; /* SIP.js RequestPendingError */
 	free(r->xheaders);
 	r->xheaders = NULL;
+	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
 	if (ro != NULL) {
 		e = regent_reg_join_headers(&r->xheaders, ro->extra_headers,
 					    ro->extra_headers_count, NULL, NULL);
 		if (e)
 			return e;
+		r->xdelegate = ro->delegate; /* SIP.js requestDelegate */
 	}
 	return 0;
 }
@@ -59,10 +61,11 @@ int regent_registerer_register(struct regent_registerer *r, const struct regent_
 	return 0;
 }
 
-int regent_registerer_unregister(struct regent_registerer *r, bool all,
-				 const struct regent_request_options *ro)
+int regent_registerer_unregister_with(struct regent_registerer *r,
+				      const struct regent_unregister_options *o)
 {
-	int e = begin(r, ro);
+	bool all = o != NULL && o->all;
+	int e = begin(r, o != NULL ? &o->request : NULL);
 
 	if (e)
 		return e;
@@ -73,6 +76,18 @@ int regent_registerer_unregister(struct regent_registerer *r, bool all,
 			      "registerer %s: un-REGISTER while not registered", r->call_id);
 	start(r, all ? REGENT_X_UNREGISTER_ALL : REGENT_X_UNREGISTER, REGENT_SEND_UNREGISTER);
 	return 0;
+}
+
+int regent_registerer_unregister(struct regent_registerer *r, bool all,
+				 const struct regent_request_options *ro)
+{
+	struct regent_unregister_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.all = all;
+	if (ro != NULL)
+		o.request = *ro;
+	return regent_registerer_unregister_with(r, &o);
 }
 
 int regent_registerer_query(struct regent_registerer *r)
@@ -154,10 +169,17 @@ int regent_registerer_dispose(struct regent_registerer *r, uint32_t deadline_ms)
 
 void regent_registerer_free(struct regent_registerer *r)
 {
+	struct regent_ua *ua;
+
 	if (r == NULL || r->cl.dead)
 		return;
+	ua = r->ua;
 	r->event_h = NULL;
-	regent_ua_client_free(r->ua, &r->cl);
+	regent_ua_enter(ua);		 /* the stop's done may free the UA */
+	regent_reg_stop_detach(r, true); /* freed during regent_ua_stop(): done */
+	if (regent_ua_client_alive(ua, &r->cl))
+		regent_ua_client_free(ua, &r->cl);
+	regent_ua_leave(ua);
 }
 
 enum regent_registerer_state regent_registerer_state(const struct regent_registerer *r)

@@ -185,7 +185,7 @@ bool regent_reg_is_ours(struct regent_registerer *r, const char *uri)
 			return true;
 	}
 	/* ... and what the flow makes it now */
-	if (!regent_ua_flow_is_up(r->ua))
+	if (!regent_ua_flow_is_up(r->ua, &r->cl))
 		return false;
 	regent_reg_build_me(r, &me, &cu, cbuf, sizeof(cbuf));
 	return me.contact != NULL && regent_uri_equal(me.contact, &u);

@@ -34,7 +34,7 @@ static size_t put(char *buf, size_t size, size_t at, const char *s)
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port)
 {
 	const char *via_host = regent_ua_identity(r->ua)->via_host;
-	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua);
+	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua, &r->cl);
 	const char *h;
 
 	if (via_host != NULL) {
@@ -75,11 +75,11 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 		if (id->contact_params[0] != '\0')
 			regent_wbuf_puts(&wb, ";");
 		regent_wbuf_puts(&wb, id->contact_params);
-	} else if (!sips || regent_ua_flow_info(r->ua)->transport != REGENT_TP_TLS) {
+	} else if (!sips || regent_ua_flow_info(r->ua, &r->cl)->transport != REGENT_TP_TLS) {
 		/* sips: means TLS already (RFC 5630 §3: no transport=tls) */
 		regent_wbuf_puts(&wb, ";transport=");
-		regent_wbuf_puts(&wb,
-				 regent_transport_param(regent_ua_flow_info(r->ua)->transport));
+		regent_wbuf_puts(
+		    &wb, regent_transport_param(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	}
 	return wb.err ? ENOSPC : 0;
 }
@@ -104,7 +104,7 @@ static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, cons
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 	regent_build_request_line(wb, "REGISTER", ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
-	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua)->transport));
+	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	regent_wbuf_puts(wb, " ");
 	regent_wbuf_puts(wb, host);
 	if (port != 0) {
@@ -193,6 +193,10 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	int err;
 
 	put_dialog(r, wb, ruri, branch);
+	/* the preloaded route set (SIP.js preloadedRouteSet), on every
+	 * REGISTER: RFC 3261 §8.1.2 */
+	if (regent_ua_identity(r->ua)->route_set != NULL)
+		regent_wbuf_puts(wb, regent_ua_identity(r->ua)->route_set);
 	if (r->auth != NULL) {
 		regent_ua_random_hex(r->ua, cnonce, 16);
 		err = regent_auth_client_headers(r->auth, wb, "REGISTER", ruri, NULL, 0, cnonce);
@@ -211,12 +215,14 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 				     "REFER, INFO, UPDATE\r\n");
 	/* RFC 3327 path always; outbound (RFC 5626) needs instance + reg-id,
 	 * gruu (RFC 5627) needs the instance. */
+	regent_wbuf_puts(wb, "Supported: path");
 	if (r->instance != NULL && r->reg_id != 0)
-		regent_wbuf_puts(wb, "Supported: path, outbound, gruu\r\n");
-	else if (r->instance != NULL)
-		regent_wbuf_puts(wb, "Supported: path, gruu\r\n");
-	else
-		regent_wbuf_puts(wb, "Supported: path\r\n");
+		regent_wbuf_puts(wb, ", outbound");
+	if (r->instance != NULL)
+		regent_wbuf_puts(wb, ", gruu");
+	if (regent_ua_identity(r->ua)->extra_supported != NULL) /* sipExtensionExtraSupported */
+		regent_wbuf_puts(wb, regent_ua_identity(r->ua)->extra_supported);
+	regent_wbuf_puts(wb, "\r\n");
 	regent_build_header(wb, "User-Agent", regent_ua_identity(r->ua)->user_agent);
 	return regent_build_finish(wb, NULL, 0);
 }

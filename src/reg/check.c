@@ -89,6 +89,21 @@ int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct r
 	return 0;
 }
 
+/* The Contact parameters the Registerer writes itself. A parameter's name is
+ * the whole token before '=' (RFC 3261 §25.1 generic-param), so "expiresx"
+ * is another parameter, not ours. */
+static bool reserved_param(const char *param)
+{
+	static const char *const ours[] = {"expires", "reg-id", "+sip.instance"};
+	size_t nl = strcspn(param, "=");
+
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+		if (strlen(ours[i]) == nl && strncasecmp(param, ours[i], nl) == 0)
+			return true;
+	}
+	return false;
+}
+
 int regent_reg_join_params(char **out, const char *const *p, size_t n, struct regent_error *err)
 {
 	size_t total = 1, i;
@@ -105,8 +120,7 @@ int regent_reg_join_params(char **out, const char *const *p, size_t n, struct re
 		if (e)
 			return e;
 		/* our own params are ours alone (one +sip.instance: defect 9) */
-		if (strncasecmp(p[i], "expires", 7) == 0 || strncasecmp(p[i], "reg-id", 6) == 0 ||
-		    strncasecmp(p[i], "+sip.instance", 13) == 0)
+		if (reserved_param(p[i]))
 			return regent_error_set(err, EINVAL,
 						"extra_contact_header_params: \"%.40s\" is set by "
 						"the registerer",

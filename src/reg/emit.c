@@ -28,9 +28,33 @@ bool regent_reg_emit(struct regent_registerer *r, struct regent_event *ev)
 		return false;
 	ev->state = r->state;
 	ev->waiting = r->waiting;
-	regent_ua_event_flow(r->ua, ev); /* the flow (names a local failure) */
+	regent_ua_event_flow(r->ua, &r->cl, ev); /* the flow (names a local failure) */
 	if (r->event_h != NULL)
 		r->event_h(r, ev, r->event_arg);
+	return regent_reg_alive(r) && r->exchange_no == no;
+}
+
+bool regent_reg_delegate(struct regent_registerer *r, const struct regent_request_delegate *d,
+			 struct regent_event *ev)
+{
+	regent_registerer_event_h *h = NULL;
+	uint32_t no = r->exchange_no;
+
+	if (!regent_reg_alive(r))
+		return false;
+	if (ev->type == REGENT_EV_PROVISIONAL)
+		h = ev->status == 100 ? d->on_trying : d->on_progress;
+	else if (ev->status >= 200 && ev->status < 300)
+		h = d->on_accept;
+	else if (ev->status >= 300 && ev->status < 400)
+		h = d->on_redirect;
+	else
+		h = d->on_reject;
+	if (h == NULL)
+		return true;
+	ev->state = r->state;
+	ev->waiting = r->waiting;
+	h(r, ev, d->arg);
 	return regent_reg_alive(r) && r->exchange_no == no;
 }
 

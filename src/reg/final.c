@@ -25,6 +25,8 @@ struct final {
 	bool local;
 	int lerr; /* local cause (errno or REGENT_E*) */
 	bool has_ra;
+	bool ra_capped; /* Retry-After cut to retry_max_s; ra_sent as received */
+	uint32_t ra_sent;
 	struct regent_retry_after ra;
 	enum regent_reg_grant g; /* 2xx to a REGISTER */
 	uint32_t granted;
@@ -83,7 +85,9 @@ void regent_reg_terminate(struct regent_registerer *r)
 	r->disposing = false;
 	if (!regent_reg_set_state(r, REGENT_REG_TERMINATED))
 		return;
-	regent_reg_set_waiting(r, false);
+	if (!regent_reg_set_waiting(r, false) && !regent_reg_alive(r))
+		return;
+	regent_reg_stop_detach(r, true); /* regent_ua_stop(): one fewer */
 }
 
 void regent_reg_dispose_continue(struct regent_registerer *r)
@@ -120,10 +124,19 @@ static void failure(struct regent_registerer *r, const struct final *f, const ch
 				return;
 			}
 		}
-		/* Every failure is retried with the back-off (RFC 5626 §4.5):
-		 * even a 403 or a refused credential may be a registrar's
-		 * passing trouble, and the back-off (30 s .. 30 min) keeps it
-		 * far from a storm. */
+		/* Every failure is retried with the back-off (RFC 5626 §4.5),
+		 * by default even a 403/404/603 or a refused credential: a
+		 * registrar's passing trouble, and the back-off (30 s .. 30
+		 * min) keeps it far from a storm. retry_on_reject off stops
+		 * there instead: no account lockout by a wrong password
+		 * retried for days (docs/design.md, "Policies"). */
+		if (!r->retry_on_reject && regent_reg_definitive(f->local, f->status, cause)) {
+			r->want_reg = false;
+			regent_ua_log(r->ua, REGENT_LOG_WARN,
+				      "registerer %s: %s: not retried (retry_on_reject off)",
+				      r->call_id, why);
+			return;
+		}
 		regent_reg_schedule_retry(r, f->has_ra, f->has_ra ? f->ra.seconds : 0, why, cause);
 	} else if (f->xk == REGENT_X_UNREGISTER || f->xk == REGENT_X_UNREGISTER_ALL) {
 		/* The binding may still be there (defect 11): keep REGISTERED
@@ -164,7 +177,7 @@ static void success(struct regent_registerer *r, const struct final *f)
 	r->t_refresh = REGENT_REG_NEVER;
 	if (r->auto_refresh && r->want_reg) {
 		margin = regent_reg_refresh_margin_ms(
-		    regent_transport_reliable(regent_ua_flow_info(r->ua)->transport),
+		    regent_transport_reliable(regent_ua_flow_info(r->ua, &r->cl)->transport),
 		    regent_ua_identity(r->ua)->t1_ms);
 		r->t_refresh = now + regent_reg_refresh_ms(f->granted, r->refresh_pct,
 							   (uint32_t)margin, regent_reg_rnd16(r));
@@ -180,8 +193,16 @@ static void success(struct regent_registerer *r, const struct final *f)
 /* Reads what every step needs: Retry-After, and for a 2xx the bindings. */
 static void read_final(struct regent_registerer *r, struct final *f)
 {
-	if (f->m != NULL && regent_msg_retry_after(f->m, &f->ra) == 0)
+	if (f->m != NULL && regent_msg_retry_after(f->m, &f->ra) == 0) {
 		f->has_ra = true;
+		f->ra_sent = f->ra.seconds;
+		f->ra.seconds =
+		    regent_reg_retry_after_cap(f->ra.seconds, r->retry_max_s, &f->ra_capped);
+		if (f->ra_capped)
+			regent_ua_log(r->ua, REGENT_LOG_WARN,
+				      "registerer %s: Retry-After %u s capped at retry_max_s %u s",
+				      r->call_id, f->ra_sent, f->ra.seconds);
+	}
 	/* readable until the next final response (defect 6) */
 	r->retry_after = f->has_ra ? (int64_t)f->ra.seconds : -1;
 	f->g = REGENT_REG_NO_CONTACT;
@@ -204,13 +225,11 @@ static void read_final(struct regent_registerer *r, struct final *f)
 	}
 }
 
-/* The RESPONSE event. False: stop (freed, or a callback moved on). */
-static bool report_response(struct regent_registerer *r, const struct final *f)
+static void response_event(struct regent_registerer *r, const struct final *f,
+			   struct regent_event *ev_out)
 {
 	struct regent_event ev;
 
-	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: %u %s%s", r->call_id, f->status,
-		      f->phrase, f->local ? " (local)" : "");
 	memset(&ev, 0, sizeof(ev));
 	ev.type = REGENT_EV_RESPONSE;
 	ev.status = f->status;
@@ -224,6 +243,17 @@ static bool report_response(struct regent_registerer *r, const struct final *f)
 		ev.msg = raw.p;
 		ev.msg_len = raw.l;
 	}
+	*ev_out = ev;
+}
+
+/* The RESPONSE event. False: stop (freed, or a callback moved on). */
+static bool report_response(struct regent_registerer *r, const struct final *f)
+{
+	struct regent_event ev;
+
+	regent_ua_log(r->ua, REGENT_LOG_INFO, "registerer %s: %u %s%s", r->call_id, f->status,
+		      f->phrase, f->local ? " (local)" : "");
+	response_event(r, f, &ev);
 	return regent_reg_emit(r, &ev);
 }
 
@@ -298,8 +328,10 @@ static bool follow_redirect(struct regent_registerer *r, const struct final *f)
  * `auth_why` is set when a challenge could not be answered. */
 static void conclude(struct regent_registerer *r, const struct final *f, const char *auth_why)
 {
-	char why[96];
+	char why[128];
 	uint32_t no;
+	struct regent_request_delegate d = r->xdelegate;
+	struct regent_event dev;
 
 	regent_reg_end_exchange(r);
 	r->waiting = false;
@@ -314,11 +346,19 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 	} else {
 		if (f->local)
 			snprintf(why, sizeof(why), "%u %s", f->status, f->phrase);
+		else if (f->ra_capped)
+			snprintf(why, sizeof(why), "%u %.40s (Retry-After %u s capped at %u s)",
+				 f->status, f->phrase, f->ra_sent, f->ra.seconds);
 		else
 			snprintf(why, sizeof(why), "%u %.80s", f->status, f->phrase);
 		failure(r, f, why, false, f->local ? f->lerr : REGENT_EREJECTED);
 	}
 	if (!regent_reg_alive(r))
+		return;
+	/* the request's delegate hears the outcome, after the Registerer's
+	 * own handling (SIP.js order) and before WAITING_CHANGED(false) */
+	response_event(r, f, &dev);
+	if (r->exchange_no == no && !regent_reg_delegate(r, &d, &dev))
 		return;
 	/* `waiting` was cleared before the events above; report it now unless
 	 * a callback already started a new exchange. */

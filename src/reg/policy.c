@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reg/policy.h"
+#include "regent.h"
 
 static bool plain_user_may_match(struct regent_pl a, struct regent_pl b)
 {
@@ -190,6 +191,22 @@ uint64_t regent_reg_retry_ms(uint32_t failures, uint32_t base_s, uint32_t max_s,
 	if (d < REGENT_REG_RETRY_FLOOR_MS)
 		d = REGENT_REG_RETRY_FLOOR_MS;
 	return d;
+}
+
+uint32_t regent_reg_retry_after_cap(uint32_t ra_s, uint32_t max_s, bool *capped)
+{
+	bool cut = max_s > 0 && ra_s > max_s;
+
+	if (capped != NULL)
+		*capped = cut;
+	return cut ? max_s : ra_s;
+}
+
+bool regent_reg_definitive(bool local, uint16_t status, int cause)
+{
+	if (local)
+		return false;
+	return cause == REGENT_EAUTH || status == 403 || status == 404 || status == 603;
 }
 
 bool regent_reg_423_retry(uint32_t asked, bool has_min, uint32_t min_expires, bool retried,

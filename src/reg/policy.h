@@ -89,6 +89,17 @@ uint64_t regent_reg_refresh_ms(uint32_t expires_s, uint32_t pct, uint32_t margin
 uint64_t regent_reg_retry_ms(uint32_t failures, uint32_t base_s, uint32_t max_s,
 			     bool has_retry_after, uint32_t retry_after_s, uint16_t rnd);
 
+/* A Retry-After of `ra_s` seconds as the Registerer applies it: at most
+ * `max_s` (retry_max_s; 0 = no cap), so a clamped 2^32-1 does not put the
+ * next try 136 years away (RFC 3261 §20.33 leaves the bound to the
+ * client). *capped says whether it was cut. */
+uint32_t regent_reg_retry_after_cap(uint32_t ra_s, uint32_t max_s, bool *capped);
+
+/* A failure that waiting will not cure: a 403, 404 or 603 from the
+ * registrar (RFC 3261 §21.4.4, §21.4.5, §21.6.2), or authentication that
+ * definitely failed (`cause` REGENT_EAUTH). Local failures never are. */
+bool regent_reg_definitive(bool local, uint16_t status, int cause);
+
 /* ---------------------------------------------------- 423 and 3xx */
 
 /* RFC 3261 §10.2.8: retry with Min-Expires only if it is larger than what we

@@ -61,6 +61,7 @@ struct regent_registerer {
 	uint32_t reg_id;
 	uint8_t refresh_pct;
 	bool auto_retry, auto_refresh, user_allow;
+	bool retry_on_reject; /* retry 403/404/603 and refused credentials too */
 	uint32_t retry_base_s, retry_max_s;
 	regent_registerer_event_h *event_h;
 	void *event_arg;
@@ -74,10 +75,13 @@ struct regent_registerer {
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	uint32_t cseq;
-	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
-	uint32_t asked_expires; /* for this registration (423 may raise it) */
-	uint32_t failures;	/* consecutive, for the back-off */
-	int64_t retry_after;	/* seconds of the last failure, -1 */
+	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
+	uint32_t asked_expires;	  /* for this registration (423 may raise it) */
+	uint32_t failures;	  /* consecutive, for the back-off */
+	int64_t retry_after;	  /* seconds of the last failure, -1 */
+	bool odd_logged;	  /* an odd response was logged (once per Registerer) */
+	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
+	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;
@@ -89,13 +93,16 @@ struct regent_registerer {
 	bool queued;		 /* waiting for the flow before the first send */
 	char *xruri;		 /* redirect target, or NULL */
 	char *xheaders;		 /* per-request extra headers, joined, or NULL */
-	char **xcontacts;	 /* REGENT_X_REMOVE: the Contact URIs, or NULL */
+	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
+	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
 	size_t nxcontacts;
 	struct regent_txn *txn; /* in progress */
 	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
 
 	/* timers (absolute ms, REGENT_REG_NEVER off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;
+
+	struct regent_reg_stop *stop; /* the regent_ua_stop() waiting for r, or NULL */
 
 	/* the last 2xx */
 	struct regent_binding *bindings; /* one block: array + strings */
@@ -112,6 +119,10 @@ bool regent_reg_alive(const struct regent_registerer *r);
 bool regent_reg_emit(struct regent_registerer *r, struct regent_event *ev);
 bool regent_reg_set_state(struct regent_registerer *r, enum regent_registerer_state s);
 bool regent_reg_set_waiting(struct regent_registerer *r, bool w);
+/* The exchange's delegate callback for ev (PROVISIONAL or the RESPONSE that
+ * ends it), if set. Same return as regent_reg_emit. */
+bool regent_reg_delegate(struct regent_registerer *r, const struct regent_request_delegate *d,
+			 struct regent_event *ev);
 bool regent_reg_emit_simple(struct regent_registerer *r, enum regent_event_type type,
 			    const char *why, uint64_t retry_in, int error);
 
@@ -174,6 +185,11 @@ int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct r
 			    bool *has_allow);
 /* Checks and joins Contact params into ";a;b=c" (NULL for none). */
 int regent_reg_join_params(char **out, const char *const *p, size_t n, struct regent_error *err);
+
+/* ------------------------------------------------ stop.c */
+
+/* r is TERMINATED (`notify`: may call the stop's done) or going (not). */
+void regent_reg_stop_detach(struct regent_registerer *r, bool notify);
 
 /* ------------------------------------------------ alloc.c */
 

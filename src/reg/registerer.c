@@ -73,6 +73,7 @@ void regent_reg_end_exchange(struct regent_registerer *r)
 	r->xruri = NULL;
 	free(r->xheaders);
 	r->xheaders = NULL;
+	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
 	regent_reg_free_contacts(r);
 }
 
@@ -101,7 +102,7 @@ static void queue_for_flow(struct regent_registerer *r, enum regent_send_reason 
 		r->t_queue = regent_reg_now(r) + (regent_ua_identity(r->ua)->txn_timeout_ms
 						      ? regent_ua_identity(r->ua)->txn_timeout_ms
 						      : 64ull * regent_ua_identity(r->ua)->t1_ms);
-	regent_ua_want_flow(r->ua);
+	regent_ua_want_flow(r->ua, &r->cl);
 }
 
 /* A new transaction for the request in wb (tracked by the UA). */
@@ -116,7 +117,7 @@ static int start_txn(struct regent_registerer *r, const struct regent_wbuf *wb, 
 	tm.t1_ms = id->t1_ms;
 	tm.t2_ms = id->t2_ms;
 	tm.t4_ms = id->t4_ms;
-	tm.reliable = regent_transport_reliable(regent_ua_flow_info(r->ua)->transport);
+	tm.reliable = regent_transport_reliable(regent_ua_flow_info(r->ua, &r->cl)->transport);
 	if (r->txn == NULL || regent_txn_start(r->txn, &tm, branch, "REGISTER", wb->buf, wb->len,
 					       regent_reg_now(r)) != 0) {
 		free(r->txn);
@@ -150,7 +151,7 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 	char branch[REGENT_TXN_BRANCH_MAX];
 	int err;
 
-	if (!regent_ua_flow_is_up(r->ua)) {
+	if (!regent_ua_flow_is_up(r->ua, &r->cl)) {
 		queue_for_flow(r, reason);
 		return;
 	}
@@ -174,7 +175,7 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 		regent_reg_local_failure(r, 500, "Out Of Memory", ENOMEM);
 		return;
 	}
-	err = regent_ua_send(r->ua, wb.buf, wb.len, r->cseq, false);
+	err = regent_ua_send(r->ua, &r->cl, wb.buf, wb.len, r->cseq, false);
 	if (err) {
 		/* §17.1.4: a transport error fails the transaction at once. */
 		regent_wbuf_release(&wb);
@@ -208,6 +209,75 @@ void regent_reg_start_exchange(struct regent_registerer *r, enum regent_reg_xkin
 
 /* ------------------------------------------------------------ responses */
 
+/* A response whose branch is ours must also carry our Call-ID and From tag
+ * (RFC 3261 §8.1.3.3, §17.1.3): one that does not is a confused proxy's
+ * answer to someone else, dropped, counted and logged at most once a
+ * second (a proxy that does it does it to every response). */
+static bool ours_by_ids(struct regent_registerer *r, const struct regent_msg *m)
+{
+	struct regent_addr from;
+	uint64_t now;
+
+	if (regent_pl_eq_str(regent_msg_call_id(m), r->call_id) && regent_msg_from(m, &from) == 0 &&
+	    regent_pl_eq_str(from.tag, r->from_tag))
+		return true;
+	regent_ua_counters(r->ua)->mismatched_dropped++;
+	now = regent_reg_now(r);
+	if (r->mismatch_log_at != 0 && now - r->mismatch_log_at < 1000) {
+		r->mismatch_quiet++;
+		return false;
+	}
+	regent_ua_log(r->ua, REGENT_LOG_WARN,
+		      "registerer %s: dropped a %u response: branch ours, Call-ID or From tag "
+		      "not (%u more not logged)",
+		      r->call_id, regent_msg_status(m), r->mismatch_quiet);
+	r->mismatch_log_at = now != 0 ? now : 1;
+	r->mismatch_quiet = 0;
+	return false;
+}
+
+/* A final response with values clamped or ignored (src/msg/tolerant.c) is
+ * used; it is counted, and logged once per Registerer (issue 11 §2). */
+static void note_odd(struct regent_registerer *r, const struct regent_msg *m)
+{
+	uint32_t n = 0, odd = regent_msg_odd(m, &n);
+	char names[128];
+
+	if (odd == 0)
+		return;
+	regent_ua_counters(r->ua)->odd_responses++;
+	if (r->odd_logged)
+		return;
+	r->odd_logged = true;
+	regent_msg_odd_names(odd, names, sizeof(names));
+	regent_ua_log(r->ua, REGENT_LOG_WARN,
+		      "registerer %s: %u response with %u odd value(s) in %s: clamped or ignored, "
+		      "response used (logged once)",
+		      r->call_id, regent_msg_status(m), n, names);
+}
+
+/* A 1xx: shown (SIP.js onTrying/onProgress), nothing else changes. */
+static void provisional(struct regent_registerer *r, const struct regent_msg *m)
+{
+	struct regent_request_delegate d = r->xdelegate;
+	struct regent_pl raw = regent_msg_raw(m);
+	struct regent_event ev;
+	char phrase[64];
+
+	regent_pl_strcpy(regent_msg_reason(m), phrase, sizeof(phrase));
+	regent_ua_log(r->ua, REGENT_LOG_DEBUG, "registerer %s: %u %s", r->call_id,
+		      regent_msg_status(m), phrase);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_PROVISIONAL;
+	ev.status = regent_msg_status(m);
+	ev.phrase = phrase;
+	ev.cseq = r->cseq;
+	ev.msg = raw.p;
+	ev.msg_len = raw.l;
+	if (regent_reg_emit(r, &ev))
+		regent_reg_delegate(r, &d, &ev);
+}
+
 static bool recv_response(struct regent_registerer *r, const struct regent_msg *m,
 			  struct regent_pl branch, struct regent_pl method)
 {
@@ -216,14 +286,23 @@ static bool recv_response(struct regent_registerer *r, const struct regent_msg *
 	char phrase[64];
 
 	if (r->old != NULL && regent_txn_matches(r->old, branch, method)) {
+		if (!ours_by_ids(r, m))
+			return true; /* dropped and counted there */
 		regent_txn_response(r->old, status, regent_reg_now(r));
 		return true; /* a late retransmission: absorbed (timer K) */
 	}
 	if (r->txn == NULL || !regent_txn_matches(r->txn, branch, method))
 		return false;
+	if (!ours_by_ids(r, m))
+		return true;
 	act = regent_txn_response(r->txn, status, regent_reg_now(r));
-	if (act != REGENT_TXN_ACT_DELIVER || status < 200)
-		return true; /* 1xx: nothing to do (timer E slows down to T2) */
+	if (act != REGENT_TXN_ACT_DELIVER)
+		return true;
+	if (status < 200) {
+		provisional(r, m); /* timer E slows down to T2 (txn) */
+		return true;
+	}
+	note_odd(r, m);
 	r->last_retransmitted = r->txn->retransmissions > 0;
 	regent_pl_strcpy(regent_msg_reason(m), phrase, sizeof(phrase));
 	/* the completed txn becomes `old` when the exchange ends, or is

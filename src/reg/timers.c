@@ -51,7 +51,8 @@ static bool txn_timers(struct regent_registerer *r, uint64_t now)
 	if (r->txn != NULL && regent_txn_deadline(r->txn) <= now) {
 		act = regent_txn_timer(r->txn, now);
 		if (act == REGENT_TXN_ACT_SEND && r->txn->req != NULL) {
-			err = regent_ua_send(r->ua, r->txn->req, r->txn->req_len, r->cseq, true);
+			err = regent_ua_send(r->ua, &r->cl, r->txn->req, r->txn->req_len, r->cseq,
+					     true);
 			if (err != 0) {
 				regent_txn_transport_error(r->txn);
 				regent_reg_local_failure(

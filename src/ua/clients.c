@@ -1,7 +1,8 @@
 /*
  * clients — the objects a UA hosts (its Registerers, through the handler
- * table of ua/ua.h) and the core entry points that feed them: responses,
- * flow changes, the clock. Each entry point holds the UA's guard
+ * table of ua/ua.h, in the list of the flow each is bound to) and the core
+ * entry points that feed them: responses and the clock (flow changes are
+ * flows.c's). Each entry point holds the UA's guard
  * (src/base/guard.h); clients freed meanwhile are destroyed when it is left.
  */
 #include <errno.h>
@@ -14,12 +15,15 @@
 /* ------------------------------------------------------------ the list */
 
 int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
-			    const struct regent_ua_client_ops *ops)
+			    const struct regent_ua_client_ops *ops, uint32_t flow)
 {
 	size_t n = ua->nclients + 1;
+	struct regent_ua_flow *fl;
 
 	if (regent_guard_doomed(&ua->guard))
 		return EPERM;
+	if (flow >= ua->nflows)
+		return EINVAL;
 	/* at most two transactions per client: the one in flight and the
 	 * completed one absorbing retransmissions (timer K) */
 	if (regent_ua_heap_reserve(&ua->timers, n) != 0 ||
@@ -27,25 +31,33 @@ int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
 		return ENOMEM;
 	memset(c, 0, sizeof(*c));
 	c->ops = ops;
+	c->flow = flow;
 	c->timer.key = UINT64_MAX;
-	c->next = ua->clients;
-	if (ua->clients != NULL)
-		ua->clients->prev = c;
-	ua->clients = c;
+	fl = &ua->flows[flow];
+	c->next = fl->clients;
+	if (fl->clients != NULL)
+		fl->clients->prev = c;
+	fl->clients = c;
 	ua->nclients++;
 	return 0;
 }
 
 static void unlink_client(struct regent_ua *ua, struct regent_ua_client *c)
 {
+	struct regent_ua_flow *fl = &ua->flows[c->flow];
+
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		ua->clients = c->next;
+		fl->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->next = c->prev = NULL;
 	ua->nclients--;
+	/* the last client of a flow to another registrar: nobody needs the
+	 * connection any more (flow 0 stays, as it always did) */
+	if (c->flow != 0 && fl->clients == NULL)
+		regent_ua_flow_close(ua, c->flow);
 }
 
 void regent_ua_client_free(struct regent_ua *ua, struct regent_ua_client *c)
@@ -113,7 +125,7 @@ static bool usable(const struct regent_ua *ua)
 	return ua != NULL && !regent_guard_doomed(&ua->guard);
 }
 
-void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
+void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len)
 {
 	struct regent_msg *m = NULL;
 	struct regent_msg_error perr;
@@ -128,10 +140,10 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 		return;
 	ua->stats.msgs_recv++;
 	ua->stats.bytes_recv += len;
-	regent_ua_trace_msg(ua, &ua->fi, false, buf, len); /* dropped ones too */
+	regent_ua_trace_msg(ua, &ua->flows[f].fi, false, buf, len); /* dropped ones too */
 	memset(&perr, 0, sizeof(perr));
 	if (regent_msg_parse(&m, buf, len, NULL, &perr) != 0) {
-		regent_ua_dropped(ua, &ua->fi, true,
+		regent_ua_dropped(ua, &ua->flows[f].fi, true,
 				  perr.reason[0] ? perr.reason : "not a SIP message", buf, len);
 		return;
 	}
@@ -142,11 +154,11 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 		const char *why = regent_msg_is_request(m) ? "a request" : "no usable Via or CSeq";
 
 		regent_msg_free(m);
-		regent_ua_dropped(ua, &ua->fi, false, why, buf, len);
+		regent_ua_dropped(ua, &ua->flows[f].fi, false, why, buf, len);
 		return;
 	}
 	if (ua->edge_ops != NULL && ua->edge_ops->response != NULL)
-		ua->edge_ops->response(ua->edge, cseq, regent_msg_status(m));
+		ua->edge_ops->response(ua->edge, f, cseq, regent_msg_status(m));
 	regent_ua_enter(ua);
 	/* the candidates by branch, not every client (RFC 3261 §17.1.3
 	 * matching is done by the transaction) */
@@ -157,75 +169,14 @@ void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 	}
 	regent_msg_free(m);
 	if (!taken && usable(ua))
-		regent_ua_dropped(ua, &ua->fi, false,
+		regent_ua_dropped(ua, &ua->flows[f].fi, false,
 				  "no transaction of ours (Via branch, CSeq method)", buf, len);
 	regent_ua_leave(ua);
 }
 
-/* Runs flow_up (up) or flow_down(err) on every live client. */
-static void each_flow(struct regent_ua *ua, bool up, int err)
+void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len)
 {
-	for (struct regent_ua_client *c = ua->clients; c != NULL && usable(ua); c = c->next) {
-		if (c->dead)
-			continue;
-		if (up)
-			c->ops->flow_up(c);
-		else
-			c->ops->flow_down(c, err);
-	}
-}
-
-void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi)
-{
-	if (!usable(ua))
-		return;
-	if (fi != NULL) {
-		ua->fi = *fi;
-		if (ua->fi.transport == REGENT_TP_NONE)
-			ua->fi.transport = REGENT_TP_UDP;
-	}
-	ua->flow_up = true;
-	ua->flow_opening = false;
-	regent_ua_log(ua, REGENT_LOG_INFO, "flow up: %s %s:%u -> %s:%u",
-		      regent_transport_name(ua->fi.transport), ua->fi.local_host, ua->fi.local_port,
-		      ua->fi.peer_host, ua->fi.peer_port);
-	regent_ua_enter(ua);
-	each_flow(ua, true, 0);
-	regent_ua_leave(ua);
-}
-
-void regent_ua_flow_down(struct regent_ua *ua, int err)
-{
-	if (!usable(ua))
-		return;
-	ua->flow_up = false;
-	ua->flow_opening = false;
-	regent_ua_log(ua, REGENT_LOG_WARN, "flow down: %s", regent_strerror(err));
-	regent_ua_enter(ua);
-	each_flow(ua, false, err ? err : ECONNRESET);
-	regent_ua_leave(ua);
-}
-
-void regent_ua_network_changed(struct regent_ua *ua)
-{
-	if (!usable(ua))
-		return;
-	regent_ua_log(ua, REGENT_LOG_INFO, "network changed: re-registering");
-	regent_ua_enter(ua);
-	if (ua->sender.open != NULL) {
-		/* drop the flow; the next request opens a new one */
-		if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
-			ua->sender.close(ua->sender.arg);
-		ua->flow_up = false;
-		ua->flow_opening = false;
-	}
-	each_flow(ua, false, 0);
-	/* a flow that is always up (no open()) is usable again at once; with
-	 * open() the retry timer brings it back */
-	each_flow(ua, true, 0);
-	if (usable(ua) && ua->sender.open != NULL)
-		regent_ua_want_flow(ua);
-	regent_ua_leave(ua);
+	regent_ua_edge_recv(ua, 0, buf, len);
 }
 
 static struct regent_ua_client *client_of_timer(struct regent_ua_heap_node *nd)
@@ -270,13 +221,17 @@ static void check_heap(const struct regent_ua *ua)
 	uint64_t min = UINT64_MAX;
 	size_t in_heap = 0;
 
-	for (const struct regent_ua_client *c = ua->clients; c != NULL; c = c->next) {
-		uint64_t d = c->dead ? UINT64_MAX : c->ops->deadline(c);
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (const struct regent_ua_client *c = ua->flows[f].clients; c != NULL;
+		     c = c->next) {
+			uint64_t d = c->dead ? UINT64_MAX : c->ops->deadline(c);
 
-		if (d != c->timer.key || (d == UINT64_MAX) != (c->timer.pos == 0))
-			abort();
-		in_heap += c->timer.pos != 0;
-		min = d < min ? d : min;
+			if (d != c->timer.key || (d == UINT64_MAX) != (c->timer.pos == 0) ||
+			    c->flow != f)
+				abort();
+			in_heap += c->timer.pos != 0;
+			min = d < min ? d : min;
+		}
 	}
 	if (in_heap != ua->timers.n || min != (top != NULL ? top->key : UINT64_MAX))
 		abort();
@@ -295,6 +250,28 @@ uint64_t regent_ua_next_deadline(struct regent_ua *ua)
 #endif
 	top = regent_ua_heap_top(&ua->timers);
 	return top != NULL ? top->key : UINT64_MAX;
+}
+
+size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max)
+{
+	size_t n = 0;
+
+	/* every flow's list: a stop (reg/stop.c) reaches every Registerer */
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next) {
+			if (c->dead)
+				continue;
+			if (n < max)
+				out[n] = c;
+			n++;
+		}
+	}
+	return n;
+}
+
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua)
+{
+	return &ua->stats;
 }
 
 void regent_ua_stats(const struct regent_ua *ua, struct regent_ua_stats *st)

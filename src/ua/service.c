@@ -1,7 +1,7 @@
 /*
  * service — what the UA does for its clients (ua/ua.h): log, clock and
- * random source from the injected env, the flow, sending; and the hook of
- * the I/O edge.
+ * random source from the injected env; and the hook of the I/O edge (the
+ * flows and sending are flows.c's).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -67,50 +67,6 @@ uint32_t regent_ua_random_u32(struct regent_ua *ua)
 
 	ua->env.random(ua->env.arg, &v, sizeof(v));
 	return v;
-}
-
-bool regent_ua_flow_is_up(const struct regent_ua *ua)
-{
-	return ua->flow_up;
-}
-
-const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua)
-{
-	return &ua->fi;
-}
-
-int regent_ua_send(struct regent_ua *ua, const char *buf, size_t len, uint32_t cseq, bool again)
-{
-	int err;
-
-	if (again)
-		ua->stats.retransmissions++;
-	if (!ua->flow_up || ua->sender.send == NULL)
-		return ENOTCONN;
-	regent_ua_trace_msg(ua, &ua->fi, true, buf, len);
-	err = ua->sender.send(ua->sender.arg, buf, len);
-	if (err)
-		return err < 0 ? EIO : err;
-	ua->stats.msgs_sent++;
-	ua->stats.bytes_sent += len;
-	if (ua->edge_ops != NULL && ua->edge_ops->sent != NULL)
-		ua->edge_ops->sent(ua->edge, cseq, again);
-	return 0;
-}
-
-void regent_ua_want_flow(struct regent_ua *ua)
-{
-	int err;
-
-	if (ua->flow_up || ua->flow_opening || ua->sender.open == NULL)
-		return;
-	ua->flow_opening = true;
-	err = ua->sender.open(ua->sender.arg);
-	if (err && ua->flow_opening) {
-		ua->flow_opening = false;
-		regent_ua_log(ua, REGENT_LOG_WARN, "cannot open the flow: %s",
-			      regent_strerror(err));
-	}
 }
 
 void regent_ua_set_edge(struct regent_ua *ua, void *edge, const struct regent_ua_edge_ops *ops)

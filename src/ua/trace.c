@@ -72,14 +72,14 @@ void regent_ua_dropped(struct regent_ua *ua, const struct regent_flow_info *fi, 
 	regent_ua_leave(ua);
 }
 
-void regent_ua_note_flow(struct regent_ua *ua, enum regent_transport tp, const char *peer_host,
-			 uint16_t peer_port, const char *dns_name)
+void regent_ua_note_flow(struct regent_ua *ua, uint32_t f, enum regent_transport tp,
+			 const char *peer_host, uint16_t peer_port, const char *dns_name)
 {
 	struct regent_ua_tried *t;
 
-	if (ua == NULL)
+	if (ua == NULL || f >= ua->nflows)
 		return;
-	t = &ua->tried;
+	t = &ua->flows[f].tried;
 	t->set = true;
 	t->transport = tp;
 	snprintf(t->peer_host, sizeof(t->peer_host), "%s", peer_host ? peer_host : "");
@@ -88,15 +88,18 @@ void regent_ua_note_flow(struct regent_ua *ua, enum regent_transport tp, const c
 	t->detail[0] = '\0';
 }
 
-void regent_ua_note_detail(struct regent_ua *ua, const char *detail)
+void regent_ua_note_detail(struct regent_ua *ua, uint32_t f, const char *detail)
 {
-	if (ua != NULL)
-		snprintf(ua->tried.detail, sizeof(ua->tried.detail), "%s", detail ? detail : "");
+	if (ua != NULL && f < ua->nflows)
+		snprintf(ua->flows[f].tried.detail, sizeof(ua->flows[f].tried.detail), "%s",
+			 detail ? detail : "");
 }
 
-void regent_ua_event_flow(const struct regent_ua *ua, struct regent_event *ev)
+void regent_ua_event_flow(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  struct regent_event *ev)
 {
-	const struct regent_ua_tried *t = &ua->tried;
+	const struct regent_ua_flow *fl = &ua->flows[c->flow];
+	const struct regent_ua_tried *t = &fl->tried;
 
 	if (t->set) {
 		ev->flow_transport = t->transport;
@@ -107,9 +110,14 @@ void regent_ua_event_flow(const struct regent_ua *ua, struct regent_event *ev)
 		return;
 	}
 	/* a core-only UA: what its host told of the last flow up */
-	ev->flow_transport = ua->fi.transport;
-	ev->flow_peer_host = ua->fi.peer_host;
-	ev->flow_peer_port = ua->fi.peer_port;
+	ev->flow_transport = fl->fi.transport;
+	ev->flow_peer_host = fl->fi.peer_host;
+	ev->flow_peer_port = fl->fi.peer_port;
 	ev->dns_name = "";
 	ev->detail = "";
+}
+
+const struct regent_flow_info *regent_ua_edge_flow_info(const struct regent_ua *ua, uint32_t f)
+{
+	return &ua->flows[f < ua->nflows ? f : 0].fi;
 }

@@ -42,16 +42,20 @@ void regent_ua_destroy(struct regent_ua *ua)
 	struct regent_ua_client *c, *n;
 
 	/* the UA goes: nothing to unlink, each client just goes too */
-	for (c = ua->clients; c != NULL; c = n) {
-		n = c->next;
-		c->ops->destroy(c);
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (c = ua->flows[f].clients; c != NULL; c = n) {
+			n = c->next;
+			c->ops->destroy(c);
+		}
+		ua->flows[f].clients = NULL;
 	}
-	ua->clients = NULL;
 	ua->dead = NULL;
 	regent_ua_heap_release(&ua->timers);
 	regent_ua_txmap_release(&ua->txns);
-	if (ua->sender.close != NULL && (ua->flow_up || ua->flow_opening))
+	/* flow 0 through the sender; the edge's free takes the others */
+	if (ua->nflows > 0 && ua->sender.close != NULL && (ua->flows[0].up || ua->flows[0].opening))
 		ua->sender.close(ua->sender.arg);
+	free(ua->flows);
 	if (ua->edge_ops != NULL && ua->edge_ops->free != NULL)
 		ua->edge_ops->free(ua->edge);
 	free((char *)ua->id.aor);
@@ -64,6 +68,8 @@ void regent_ua_destroy(struct regent_ua *ua)
 	free((char *)ua->id.via_host);
 	free((char *)ua->id.instance_id);
 	free((char *)ua->id.user_agent);
+	free((char *)ua->id.route_set);
+	free((char *)ua->id.extra_supported);
 	free(ua);
 }
 
@@ -137,6 +143,14 @@ static int copy_strings(struct regent_ua *ua, const struct regent_ua_options *o,
 	if (!e)
 		e = regent_dup_string((char **)&id->auth_user, o->authorization_username,
 				      "authorization_username", err);
+	if (!e) /* issue 11 §3: checked and joined once (src/msg/join.c) */
+		e = regent_join_routes((char **)&id->route_set, o->preloaded_route_set,
+				       o->preloaded_route_set_count, err);
+	if (!e)
+		e = regent_join_tokens((char **)&id->extra_supported, o->extra_supported,
+				       o->extra_supported_count, "extra_supported",
+				       (const char *const[]){"path", "outbound", "gruu", NULL},
+				       err);
 	return e;
 }
 
@@ -210,7 +224,10 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 	ua->drop_h = o->drop_h;
 	ua->drop_arg = o->drop_arg;
 	ua->transport = o->transport;
-	ua->fi.transport = o->transport != REGENT_TP_NONE ? o->transport : REGENT_TP_UDP;
+	if (regent_ua_flows_init(ua, o->transport) != 0) {
+		free(ua);
+		return regent_error_set(err, ENOMEM, "ua: out of memory");
+	}
 	e = copy_strings(ua, o, err);
 	if (!e)
 		e = fill_defaults(ua, o, err);
@@ -232,6 +249,8 @@ void regent_ua_free(struct regent_ua *ua)
 	}
 	/* called from a callback: every client stops now, the memory goes
 	 * when the outermost call returns */
-	for (struct regent_ua_client *c = ua->clients; c != NULL; c = c->next)
-		regent_ua_client_free(ua, c);
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next)
+			regent_ua_client_free(ua, c);
+	}
 }

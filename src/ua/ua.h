@@ -41,6 +41,10 @@ struct regent_ua_identity {
 	const char *via_host;	    /* NULL: the flow's local address */
 	const char *instance_id;    /* never NULL: lower-case UUID */
 	const char *user_agent;	    /* never NULL */
+
+	/* issue 11 §3, checked and joined by msg/check.h; NULL: none */
+	const char *route_set;	     /* "Route: <..>\r\n"... */
+	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
 };
@@ -75,13 +79,21 @@ struct regent_ua_client {
 	struct regent_ua_heap_node timer;
 	const struct regent_ua_client_ops *ops;
 	bool dead;
+	uint32_t flow; /* the flow it sends on (regent_ua_flow_for), for its life */
 };
 
-/* Adds c to the UA, with room reserved for its timer and two transactions
- * (so none can be lost to ENOMEM later). 0, ENOMEM, or EPERM while the UA
- * is being freed. */
+/* The flow of a client whose requests go to `uri` (its Request-URI, RFC
+ * 3261 §8.1.2): flow 0 without an I/O edge or with an outbound proxy;
+ * otherwise the edge's flow to that destination, made if none has it yet.
+ * 0, or EINVAL (err names `field`) / ENOMEM. */
+int regent_ua_flow_for(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
+		       struct regent_error *err);
+
+/* Adds c to the UA on flow `flow` (from regent_ua_flow_for), with room
+ * reserved for its timer and two transactions (so none can be lost to
+ * ENOMEM later). 0, ENOMEM, or EPERM while the UA is being freed. */
 int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
-			    const struct regent_ua_client_ops *ops);
+			    const struct regent_ua_client_ops *ops, uint32_t flow);
 
 /* Frees c: at once, or when the outermost call into the UA returns (see the
  * guard above). Its handlers are not run again either way. */
@@ -98,6 +110,10 @@ void regent_ua_schedule(struct regent_ua *ua, struct regent_ua_client *c, uint64
 void regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c);
 void regent_ua_untrack(struct regent_ua *ua, const char *branch);
 
+/* The clients of the UA not being freed, for a call over all of them
+ * (regent_ua_stop): up to `max` written to out; returns how many there are. */
+size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max);
+
 /* Holds the UA's guard around a client's public call. */
 void regent_ua_enter(struct regent_ua *ua);
 void regent_ua_leave(struct regent_ua *ua);
@@ -109,24 +125,30 @@ void regent_ua_log(const struct regent_ua *ua, enum regent_log_level level, cons
 
 uint64_t regent_ua_now(const struct regent_ua *ua);
 
+/* The UA's counters, for a client to count what only it can judge (odd or
+ * mismatched responses). */
+struct regent_ua_stats *regent_ua_counters(struct regent_ua *ua);
+
 /* Random bytes from the injected env, as lower-case hex / token chars
  * (NUL-terminated: out holds nchars + 1). */
 void regent_ua_random_hex(struct regent_ua *ua, char *out, size_t nchars);
 void regent_ua_random_token(struct regent_ua *ua, char *out, size_t nchars);
 uint32_t regent_ua_random_u32(struct regent_ua *ua);
 
-/* Is the flow up? And what the core knows of it: the last flow up (its
+/* Is c's flow up? And what the core knows of it: the last flow up (its
  * transport is the configured one before any). */
-bool regent_ua_flow_is_up(const struct regent_ua *ua);
-const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua);
+bool regent_ua_flow_is_up(const struct regent_ua *ua, const struct regent_ua_client *c);
+const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua,
+						   const struct regent_ua_client *c);
 
-/* Sends one request of the transaction with this CSeq through the sender,
+/* Sends one request of c's transaction with this CSeq on c's flow,
  * counting it (`again`: a retransmission). 0 or errno (ENOTCONN when the
  * flow is not up). */
-int regent_ua_send(struct regent_ua *ua, const char *buf, size_t len, uint32_t cseq, bool again);
+int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
+		   size_t len, uint32_t cseq, bool again);
 
-/* Asks the edge to bring the flow up (sender.open) unless it is up or opening. */
-void regent_ua_want_flow(struct regent_ua *ua);
+/* Asks for c's flow to come up unless it is up or opening. */
+void regent_ua_want_flow(struct regent_ua *ua, const struct regent_ua_client *c);
 
 /* ------------------------------------------------------------ trace.c */
 
@@ -141,25 +163,45 @@ void regent_ua_dropped(struct regent_ua *ua, const struct regent_flow_info *fi, 
 		       const char *reason, const char *buf, size_t len);
 /* The edge tells the flow it tries (the DNS name asked, "" if none; peer
  * "" and 0 before an address is known), and why TLS refused the peer. */
-void regent_ua_note_flow(struct regent_ua *ua, enum regent_transport tp, const char *peer_host,
-			 uint16_t peer_port, const char *dns_name);
-void regent_ua_note_detail(struct regent_ua *ua, const char *detail);
-/* Fills the flow fields of an event with a local error. */
-void regent_ua_event_flow(const struct regent_ua *ua, struct regent_event *ev);
+void regent_ua_note_flow(struct regent_ua *ua, uint32_t f, enum regent_transport tp,
+			 const char *peer_host, uint16_t peer_port, const char *dns_name);
+void regent_ua_note_detail(struct regent_ua *ua, uint32_t f, const char *detail);
+/* What the core knows of the edge's flow f (flow 0 for an unknown id). */
+const struct regent_flow_info *regent_ua_edge_flow_info(const struct regent_ua *ua, uint32_t f);
+/* Fills the flow fields of an event of client c (its flow). */
+void regent_ua_event_flow(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  struct regent_event *ev);
 
 /* ------------------------------------------------------------ the I/O edge */
 
-/* What the edge is told of the core's traffic, so it never re-parses it
- * (RFC 3263 §4.3 failover on a timeout or a 503). */
+/* The edge of a UA from regent_ua_alloc(). Flow 0 goes through the
+ * struct regent_sender the UA was made with; the other flows, which only
+ * flow_for makes, through open/send/close here. The edge is told of the
+ * core's traffic per flow, so it never re-parses it (RFC 3263 §4.3
+ * failover on a timeout or a 503). */
 struct regent_ua_edge_ops {
-	/* a request went out: first send or retransmission */
-	void (*sent)(void *edge, uint32_t cseq, bool again);
-	/* a response arrived (any, matched or not) */
-	void (*response)(void *edge, uint32_t cseq, uint16_t status);
+	/* a request went out on flow f: first send or retransmission */
+	void (*sent)(void *edge, uint32_t f, uint32_t cseq, bool again);
+	/* a response arrived on flow f (any, matched or not) */
+	void (*response)(void *edge, uint32_t f, uint32_t cseq, uint16_t status);
 	/* the UA is freed: free the edge (after sender.close). It must not
 	 * call into the UA. */
 	void (*free)(void *edge);
+	/* the flow for requests to `uri` (see regent_ua_flow_for): an id the
+	 * edge numbers from 0 up, one more than the highest so far when new */
+	int (*flow_for)(void *edge, const char *uri, const char *field, uint32_t *f,
+			struct regent_error *err);
+	/* flows other than 0, as struct regent_sender's calls */
+	int (*open)(void *edge, uint32_t f);
+	int (*send)(void *edge, uint32_t f, const char *buf, size_t len);
+	void (*close)(void *edge, uint32_t f);
 };
+
+/* The edge's entry points for flow f (the public regent_ua_recv,
+ * regent_ua_flow_up and regent_ua_flow_down are these for flow 0). */
+void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len);
+void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regent_flow_info *fi);
+void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err);
 
 /* Attaches the edge to a UA from regent_ua_alloc_core(). */
 void regent_ua_set_edge(struct regent_ua *ua, void *edge, const struct regent_ua_edge_ops *ops);

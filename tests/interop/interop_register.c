@@ -51,12 +51,14 @@ static void fail(const char *fmt, ...)
 
 static void on_log(enum regent_log_level level, const char *line, void *arg)
 {
+	(void)arg;
 	if (verbose || level <= REGENT_LOG_WARN)
 		fprintf(stderr, "[regent %d] %s\n", level, line);
 }
 
 static void on_event(struct regent_registerer *r, const struct regent_event *ev, void *arg)
 {
+	(void)r;
 	struct rec *c = arg;
 	c->state = ev->state;
 	switch (ev->type) {

@@ -56,6 +56,7 @@ static enum sim_script_action d1_script(struct sim_harness *h, const struct rege
 					const char *resp, size_t len, struct regent_wbuf *out,
 					void *arg)
 {
+	(void)h;
 	const struct d1 *c = arg;
 	char ct[512], extra[640];
 
@@ -76,6 +77,7 @@ static enum sim_script_action d1_script(struct sim_harness *h, const struct rege
 
 static void defect01_expires_header_fallback_and_zero_expires_do_not_loop(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd01);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -135,6 +137,7 @@ static void defect01_expires_header_fallback_and_zero_expires_do_not_loop(void *
 
 static void defect02_200_without_contact_clears_waiting(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd02);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -185,6 +188,7 @@ static void holds_tick(struct sim_harness *h, void *arg)
 
 static void defect03_manual_register_during_pending_refresh_keeps_scheduling(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd03);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -245,6 +249,7 @@ static enum sim_script_action d4_script(struct sim_harness *h, const struct rege
 					const char *resp, size_t len, struct regent_wbuf *out,
 					void *arg)
 {
+	(void)arg;
 	char ct[512], extra[2048];
 	struct regent_contact rc;
 	struct regent_msg_iter it = {0};
@@ -271,6 +276,7 @@ static enum sim_script_action d4_script(struct sim_harness *h, const struct rege
 
 static void defect04_several_bindings_same_user_minimum_of_ours_by_instance(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd04);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -322,6 +328,9 @@ static enum sim_script_action d5_script(struct sim_harness *h, const struct rege
 					const char *resp, size_t len, struct regent_wbuf *out,
 					void *arg)
 {
+	(void)h;
+	(void)resp;
+	(void)len;
 	const struct d5 *c = arg;
 	char extra[64];
 
@@ -334,6 +343,7 @@ static enum sim_script_action d5_script(struct sim_harness *h, const struct rege
 
 static void defect05_423_retried_once_and_only_with_a_larger_min_expires(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd05);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -415,6 +425,9 @@ static enum sim_script_action d6_script(struct sim_harness *h, const struct rege
 					const char *resp, size_t len, struct regent_wbuf *out,
 					void *arg)
 {
+	(void)h;
+	(void)resp;
+	(void)len;
 	struct d6 *c = arg;
 	unsigned k = c->n++;
 
@@ -443,6 +456,7 @@ static long step_to_status(struct sim_harness *h, uint16_t status, size_t from)
 
 static void defect06_503_500_408_retried_with_retry_after_honoured_and_readable(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd06);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -501,6 +515,7 @@ static void defect06_503_500_408_retried_with_retry_after_honoured_and_readable(
 
 static void defect07_flow_down_fails_transaction_now_and_reregisters_on_flow_up(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd07);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -550,10 +565,11 @@ static void defect07_flow_down_fails_transaction_now_and_reregisters_on_flow_up(
 
 static void defect08_options_refused_by_name_and_extra_headers_add_and_persist(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd08);
 	static const char *const conf[] = {"X-Conf: one"};
 	static const char *const once[] = {"X-Once: two"};
-	struct regent_request_options ro = {once, 1};
+	struct regent_request_options ro = {.extra_headers = once, .extra_headers_count = 1};
 	struct regent_registerer_options o;
 	struct regent_registerer *r;
 	struct regent_error e;
@@ -634,6 +650,7 @@ static void defect08_options_refused_by_name_and_extra_headers_add_and_persist(v
 
 static void defect09_exactly_one_sip_instance_in_every_contact(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd09);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -713,6 +730,9 @@ static enum sim_script_action d10_script(struct sim_harness *h, const struct reg
 					 const char *resp, size_t len, struct regent_wbuf *out,
 					 void *arg)
 {
+	(void)h;
+	(void)resp;
+	(void)len;
 	struct d10 *c = arg;
 	bool www = regent_msg_hdr_find(req, REGENT_HDR_AUTHORIZATION, NULL, NULL) != NULL;
 	bool proxy = regent_msg_hdr_find(req, REGENT_HDR_PROXY_AUTHORIZATION, NULL, NULL) != NULL;
@@ -735,6 +755,7 @@ static enum sim_script_action d10_script(struct sim_harness *h, const struct reg
 
 static void defect10_sha256_chosen_401_and_407_answered_nc_per_nonce_cached(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd10);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -830,6 +851,7 @@ static void defect10_sha256_chosen_401_and_407_answered_nc_per_nonce_cached(void
 
 static void defect11_refresh_raises_an_event_and_state_does_not_flap(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd11);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -885,6 +907,7 @@ static void defect11_refresh_raises_an_event_and_state_does_not_flap(void **stat
 
 static void defect12_first_cseq_is_1_and_branch_has_64_random_bits(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd12);
 	struct sim_setup s;
 	struct sim_harness *h;

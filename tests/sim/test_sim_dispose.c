@@ -25,6 +25,7 @@ static uint64_t terminated_at(const struct sim_harness *h)
 
 static void dispose_unregisters_then_terminates(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd15);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -49,6 +50,7 @@ static void dispose_unregisters_then_terminates(void **state)
 
 static void dispose_with_registrar_unreachable_ends_at_the_deadline(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd16);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -73,6 +75,7 @@ static void dispose_with_registrar_unreachable_ends_at_the_deadline(void **state
 
 static void dispose_during_a_pending_request_terminates(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0xd17);
 	struct sim_setup s;
 	struct sim_harness *h;

@@ -131,16 +131,22 @@ char *__wrap_strdup(const char *s)
  * before OpenSSL allocates anything (first thing in main). */
 static void *ossl_malloc(size_t n, const char *file, int line)
 {
+	(void)file;
+	(void)line;
 	return __wrap_malloc(n);
 }
 
 static void *ossl_realloc(void *p, size_t n, const char *file, int line)
 {
+	(void)file;
+	(void)line;
 	return __wrap_realloc(p, n);
 }
 
 static void ossl_free(void *p, const char *file, int line)
 {
+	(void)file;
+	(void)line;
 	__wrap_free(p);
 }
 
@@ -198,6 +204,7 @@ static int send_h(void *arg, const char *buf, size_t len)
 
 static void ev_h(struct regent_registerer *reg, const struct regent_event *ev, void *arg)
 {
+	(void)reg;
 	struct run *r = arg;
 
 	switch (ev->type) {
@@ -286,6 +293,7 @@ static bool terminated(struct run *r)
 
 static bool never(struct run *r)
 {
+	(void)r;
 	return false;
 }
 
@@ -406,6 +414,7 @@ static const struct known *known_defect(const struct run *r)
 
 static void every_allocation_fails_once(void **state)
 {
+	(void)state;
 	static struct run run; /* not on the heap: a failed check leaves no leak */
 	struct run *r = &run;
 	unsigned long total, k, sites = 0, by_error = 0, by_event = 0, absorbed = 0, defects = 0;

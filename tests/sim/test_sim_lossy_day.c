@@ -47,6 +47,7 @@ static void tick(struct sim_harness *h, void *arg)
 
 static void lossy_day_keeps_binding_99_percent_with_few_registers_per_minute(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x24d4);
 	struct sim_setup s;
 	struct sim_harness *h;

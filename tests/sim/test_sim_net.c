@@ -22,12 +22,14 @@ static uint64_t seed;
 
 static int setup(void **state)
 {
+	(void)state;
 	seed = sim_seed(0x5eed0001);
 	return 0;
 }
 
 static void rng_same_seed_same_stream_other_seed_other_stream(void **state)
 {
+	(void)state;
 	struct sim_rng a, b, c;
 	int same_c = 0;
 
@@ -46,6 +48,7 @@ static void rng_same_seed_same_stream_other_seed_other_stream(void **state)
 
 static void rng_below_is_in_range_and_roughly_uniform(void **state)
 {
+	(void)state;
 	struct sim_rng r;
 	unsigned hist[10] = {0};
 
@@ -66,6 +69,7 @@ static void rng_below_is_in_range_and_roughly_uniform(void **state)
 
 static void seed_env_var_overrides_the_default(void **state)
 {
+	(void)state;
 	const char *old = getenv("REGENT_SIM_SEED");
 	char *saved = old != NULL ? strdup(old) : NULL;
 
@@ -126,6 +130,7 @@ static void run(struct sim_net *net, enum sim_dir dir, uint64_t *order, size_t *
 
 static void loss_and_duplication_happen_at_the_configured_rates(void **state)
 {
+	(void)state;
 	struct sim_net *net;
 	struct sim_net_stats st;
 	uint64_t late;
@@ -151,6 +156,7 @@ static void loss_and_duplication_happen_at_the_configured_rates(void **state)
 
 static void delay_and_jitter_bound_delivery_and_reorder(void **state)
 {
+	(void)state;
 	struct sim_net *net;
 	struct sim_net_stats st;
 	uint64_t late;
@@ -181,6 +187,7 @@ static void delay_and_jitter_bound_delivery_and_reorder(void **state)
 
 static void same_seed_gives_the_same_deliveries(void **state)
 {
+	(void)state;
 	struct sim_link l = {.loss_permille = 300,
 			     .dup_permille = 50,
 			     .delay_ms = 10,
@@ -221,6 +228,7 @@ static void same_seed_gives_the_same_deliveries(void **state)
 
 static void partition_drops_everything_including_in_flight(void **state)
 {
+	(void)state;
 	struct sim_net *net;
 	struct sim_net_stats st;
 	struct sim_packet *pk;

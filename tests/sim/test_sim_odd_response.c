@@ -24,6 +24,10 @@ static enum sim_script_action odd_503(struct sim_harness *h, const struct regent
 				      const char *resp, size_t resp_len, struct regent_wbuf *out,
 				      void *arg)
 {
+	(void)h;
+	(void)resp;
+	(void)resp_len;
+	(void)arg;
 	if (sim_reply(out, req, 503, "Service Unavailable",
 		      "Retry-After: 99999999999 (maintenance\r\n") != 0)
 		return SIM_PASS;
@@ -32,6 +36,7 @@ static enum sim_script_action odd_503(struct sim_harness *h, const struct regent
 
 static void overlarge_retry_after_503_is_the_response_not_a_timeout(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x0dd503);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -56,6 +61,8 @@ static enum sim_script_action odd_200(struct sim_harness *h, const struct regent
 				      const char *resp, size_t resp_len, struct regent_wbuf *out,
 				      void *arg)
 {
+	(void)h;
+	(void)arg;
 	char contact[512], extra[700];
 
 	if (sim_status_of(resp, resp_len) != 200 || !sim_contact_of(req, contact, sizeof(contact)))
@@ -68,6 +75,7 @@ static enum sim_script_action odd_200(struct sim_harness *h, const struct regent
 
 static void overlarge_expiry_200_registers(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x0dd200);
 	struct sim_setup s;
 	struct sim_harness *h;

@@ -20,6 +20,7 @@
 
 static void partition_10_min_reports_loss_no_storm_back_within_backoff(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x9a27);
 	struct sim_setup s;
 	struct sim_harness *h;

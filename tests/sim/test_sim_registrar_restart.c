@@ -34,6 +34,7 @@ static void watch_tick(struct sim_harness *h, void *arg)
 
 static void restart_binding_back_by_the_next_refresh(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x4e57);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -67,6 +68,7 @@ static void restart_binding_back_by_the_next_refresh(void **state)
 
 static void restart_with_outage_binding_back_within_backoff_bound(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x4e58);
 	struct sim_setup s;
 	struct sim_harness *h;

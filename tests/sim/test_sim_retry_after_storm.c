@@ -47,6 +47,7 @@ static void check_storm(struct sim_harness *h, size_t from, uint64_t t_fail_star
 
 static void retry_after_120_for_10_min_spaces_retries_then_recovers(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x503);
 	struct sim_setup s;
 	struct sim_harness *h;
@@ -90,6 +91,7 @@ static void retry_after_120_for_10_min_spaces_retries_then_recovers(void **state
 
 static void retry_after_while_registered_no_storm_then_recovers(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x504);
 	struct sim_setup s;
 	struct sim_harness *h;

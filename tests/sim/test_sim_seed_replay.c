@@ -77,6 +77,7 @@ static void run(uint64_t seed, struct trace *tr)
 
 static void same_seed_replays_the_same_run_other_seed_differs(void **state)
 {
+	(void)state;
 	uint64_t seed = sim_seed(0x5eed);
 	struct trace a, b, c;
 

@@ -117,6 +117,7 @@ static void creds_of(struct regent_auth_client *ac, enum regent_hdr_id id, char 
 
 static void strongest_supported_challenge_wins(void **state)
 {
+	(void)state;
 	static const struct {
 		const char *hdrs;
 		bool ha1_md5;
@@ -183,6 +184,7 @@ static void strongest_supported_challenge_wins(void **state)
 
 static void nc_counts_per_nonce(void **state)
 {
+	(void)state;
 	struct regent_auth_client *ac;
 	char nc[16], nonce[128];
 
@@ -213,6 +215,7 @@ static void nc_counts_per_nonce(void **state)
 /* Table of challenge sequences within one exchange and the verdicts. */
 static void exchange_sequences_are_bounded(void **state)
 {
+	(void)state;
 	static const struct {
 		const char *name;
 		bool preemptive; /* a cached nonce from an earlier exchange */
@@ -299,6 +302,7 @@ static void exchange_sequences_are_bounded(void **state)
 
 static void proxy_and_www_both_sent(void **state)
 {
+	(void)state;
 	struct regent_auth_client *ac;
 	char hdrs[2048];
 
@@ -324,6 +328,7 @@ static void proxy_and_www_both_sent(void **state)
 
 static void ha1_option_gives_password_response(void **state)
 {
+	(void)state;
 	struct regent_auth_creds c = {"alice", NULL, NULL};
 	struct regent_auth_client *a, *b;
 	char ha1[129], x[1024], y[1024];
@@ -401,6 +406,7 @@ static enum regent_auth_check check(struct regent_auth_server *as, const char *h
 
 static void round_trip_every_algorithm(void **state)
 {
+	(void)state;
 	static const enum regent_digest_alg algs[] = {
 	    REGENT_DIGEST_MD5,	       REGENT_DIGEST_MD5_SESS,	 REGENT_DIGEST_SHA256,
 	    REGENT_DIGEST_SHA256_SESS, REGENT_DIGEST_SHA512_256, REGENT_DIGEST_SHA512_256_SESS,
@@ -435,6 +441,7 @@ static void round_trip_every_algorithm(void **state)
 
 static void server_refuses_bad_credentials(void **state)
 {
+	(void)state;
 	struct regent_auth_server *as = server(REGENT_DIGEST_MD5, 0);
 	struct regent_auth_creds wrong = {"alice", "wrong", NULL};
 	struct regent_auth_creds nobody = {"bob", "secret", NULL};
@@ -491,6 +498,7 @@ static void server_refuses_bad_credentials(void **state)
  * never accepted unchecked: memory is bounded, replay protection is not lost. */
 static void nc_tracking_is_bounded(void **state)
 {
+	(void)state;
 	struct regent_auth_server *as = server(REGENT_DIGEST_MD5, 2);
 	struct regent_auth_client *a, *b, *c;
 	char h[1024];
@@ -516,6 +524,7 @@ static void nc_tracking_is_bounded(void **state)
 /* RFC 7616 §3.4.4: with userhash=true the username is H(user:realm). */
 static void userhash_hides_the_username(void **state)
 {
+	(void)state;
 	struct regent_auth_client *ac;
 	char hdrs[1024];
 
@@ -532,6 +541,7 @@ static void userhash_hides_the_username(void **state)
 /* qop=auth-int: the body is part of the digest; the server checks it. */
 static void auth_int_covers_the_body(void **state)
 {
+	(void)state;
 	struct regent_auth_server *as = server(REGENT_DIGEST_SHA256, 0);
 	struct regent_auth_client *ac;
 	char hdrs[1024], ch[1024], *q, body[] = "hello";
@@ -574,6 +584,7 @@ static void auth_int_covers_the_body(void **state)
  * more realms than that in one exchange is a failure. */
 static void realm_cache_is_bounded(void **state)
 {
+	(void)state;
 	static const char *const realms[] = {"a", "b", "c", "d", "e", "f"};
 	struct regent_auth_client *ac;
 	char hdrs[256], why[64];
@@ -601,6 +612,7 @@ static void realm_cache_is_bounded(void **state)
 /* Heap held by one client with one cached challenge (Kamailio-sized nonce). */
 static void client_memory_is_small(void **state)
 {
+	(void)state;
 	struct regent_auth_client *ac;
 	size_t idle, cached;
 

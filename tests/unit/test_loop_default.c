@@ -52,6 +52,7 @@ static struct regent_loop *loop_on_pipe(int p[2], struct hit *h, bool stop)
 
 static void watched_fd_runs_its_handler_and_stop_ends_the_run(void **state)
 {
+	(void)state;
 	int p[2];
 	struct hit h;
 	struct regent_loop *l = loop_on_pipe(p, &h, true);
@@ -67,6 +68,7 @@ static void watched_fd_runs_its_handler_and_stop_ends_the_run(void **state)
 
 static void unwatched_fd_is_not_dispatched(void **state)
 {
+	(void)state;
 	int p[2];
 	struct hit h;
 	struct regent_loop *l = loop_on_pipe(p, &h, false);
@@ -126,6 +128,7 @@ static void closed_watched_fd_ends_the_run(void **state)
 
 static void bad_arguments_are_refused(void **state)
 {
+	(void)state;
 	struct regent_loop *l = NULL;
 	assert_int_equal(regent_loop_alloc(NULL), EINVAL);
 	assert_int_equal(regent_loop_alloc(&l), 0);
@@ -142,6 +145,7 @@ struct ev {
 
 static void on_event(struct regent_registerer *r, const struct regent_event *e, void *arg)
 {
+	(void)r;
 	struct ev *v = arg;
 	if (e->type == REGENT_EV_RESPONSE)
 		v->status = e->status;
@@ -158,6 +162,7 @@ struct regsrv {
  * the loop delivered both ways) */
 static void on_srv(int fd, int revents, void *arg)
 {
+	(void)revents;
 	struct regsrv *s = arg;
 	char buf[4096], rsp[4096];
 	struct sockaddr_in from;
@@ -217,6 +222,7 @@ static struct regent_ua *ua_to_srv(struct regent_loop *l, struct regsrv *s,
 
 static void ua_traffic_goes_through_the_loop(void **state)
 {
+	(void)state;
 	struct regent_loop *l = NULL;
 	struct regsrv s;
 	struct ev v = {0};
@@ -301,6 +307,7 @@ static void fd_watched_from_a_ua_callback_waits_for_the_next_round(void **state)
  * that run: the next one waits for its bound again. */
 static void stop_before_run_ends_the_next_run(void **state)
 {
+	(void)state;
 	int p[2];
 	struct hit h;
 	struct regent_loop *l = loop_on_pipe(p, &h, false);

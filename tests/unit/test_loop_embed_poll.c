@@ -40,6 +40,7 @@ struct ev {
 
 static void on_event(struct regent_registerer *r, const struct regent_event *e, void *arg)
 {
+	(void)r;
 	struct ev *v = arg;
 	v->state = e->state;
 	if (e->type == REGENT_EV_REQUEST_SENT)
@@ -160,6 +161,7 @@ static bool srv_got_rsp(void *arg)
 
 static void register_query_and_answer_from_a_poll_loop(void **state)
 {
+	(void)state;
 	struct srv s = {0};
 	s.fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET};

@@ -42,11 +42,13 @@ static const char *const records[] = {
 
 static int start_dnsmasq(void **state)
 {
+	(void)state;
 	return net_test_start_dnsmasq(&dns, "-", records);
 }
 
 static int stop_dnsmasq(void **state)
 {
+	(void)state;
 	net_test_stop_dnsmasq(&dns);
 	return 0;
 }
@@ -111,6 +113,7 @@ static void assert_target(const struct regent_target *t, enum regent_transport t
 
 static void naptr_then_srv_then_a_in_order(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:alice@naptr.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
@@ -126,6 +129,7 @@ static void naptr_then_srv_then_a_in_order(void **state)
 
 static void sips_uses_only_tls_services(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sips:alice@naptr.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
@@ -136,6 +140,7 @@ static void sips_uses_only_tls_services(void **state)
 
 static void explicit_transport_skips_naptr(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:naptr.test;transport=udp", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
@@ -145,6 +150,7 @@ static void explicit_transport_skips_naptr(void **state)
 
 static void forced_transport_wins_over_uri(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:naptr.test;transport=udp", REGENT_TP_TCP, &r);
 	assert_int_equal(r.err, 0);
@@ -154,6 +160,7 @@ static void forced_transport_wins_over_uri(void **state)
 
 static void explicit_port_skips_naptr_and_srv(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:naptr.test:6000", REGENT_TP_NONE, &r);
 	/* naptr.test has no A record: with a port only A/AAAA is asked */
@@ -166,6 +173,7 @@ static void explicit_port_skips_naptr_and_srv(void **state)
 
 static void no_naptr_queries_srv_per_transport(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:srvonly.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
@@ -175,6 +183,7 @@ static void no_naptr_queries_srv_per_transport(void **state)
 
 static void no_srv_falls_back_to_a_and_aaaa_default_port(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:plain.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, 0);
@@ -198,6 +207,7 @@ static void no_srv_falls_back_to_a_and_aaaa_default_port(void **state)
 
 static void etc_hosts_is_honoured(void **state)
 {
+	(void)state;
 	/* dnsmasq runs with --no-hosts and knows no "localhost": the answer
 	 * can only come from /etc/hosts */
 	struct result r;
@@ -281,6 +291,7 @@ static void channel_only_while_resolving(void **state)
 
 static void unknown_name_is_a_dns_error(void **state)
 {
+	(void)state;
 	struct result r;
 	resolve(dns.server, "sip:nx.test", REGENT_TP_NONE, &r);
 	assert_int_equal(r.err, REGENT_EDNS);
@@ -289,6 +300,7 @@ static void unknown_name_is_a_dns_error(void **state)
 
 static void numeric_host_needs_no_dns(void **state)
 {
+	(void)state;
 	/* a server nobody listens on: any query would time out */
 	struct result r;
 	resolve("127.0.0.1:9", "sip:[::1]:5070;transport=tcp", REGENT_TP_NONE, &r);
@@ -305,6 +317,7 @@ static void numeric_host_needs_no_dns(void **state)
 
 static void dest_parse_rules(void **state)
 {
+	(void)state;
 	struct regent_dest d;
 	struct regent_error e;
 	assert_int_equal(regent_dest_parse(&d, "sip:alice@Example.COM", REGENT_TP_NONE, &e), 0);
@@ -337,11 +350,13 @@ static void dest_parse_rules(void **state)
 static uint32_t fixed_r;
 static void fixed_rand(void *arg, void *buf, size_t len)
 {
+	(void)arg;
 	memcpy(buf, &fixed_r, len < sizeof(fixed_r) ? len : sizeof(fixed_r));
 }
 
 static void srv_sort_by_priority_then_weight(void **state)
 {
+	(void)state;
 	struct regent_srv v[4] = {
 	    {20, 0, 1, "p20"}, {10, 10, 2, "w10"}, {10, 90, 3, "w90"}, {5, 0, 4, "p5"}};
 	struct regent_env rnd = {NULL, fixed_rand, NULL};

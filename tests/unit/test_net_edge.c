@@ -38,6 +38,7 @@ struct ev {
 
 static void on_event(struct regent_registerer *r, const struct regent_event *e, void *arg)
 {
+	(void)r;
 	struct ev *v = arg;
 	if (e->type != REGENT_EV_RESPONSE)
 		return;
@@ -115,6 +116,7 @@ static struct regent_ua *make_ua(uint16_t port, uint32_t t1, struct regent_regis
 
 static void reset_fails_the_pending_register_at_once(void **state)
 {
+	(void)state;
 	struct srv s;
 	uint16_t port = srv_init(&s);
 	struct ev v = {0};
@@ -143,6 +145,7 @@ static void reset_fails_the_pending_register_at_once(void **state)
 
 static void options_on_tcp_flow_is_answered_and_free_from_callback(void **state)
 {
+	(void)state;
 	struct srv s;
 	uint16_t port = srv_init(&s);
 	struct ev v = {0};
@@ -193,6 +196,7 @@ static void options_on_tcp_flow_is_answered_and_free_from_callback(void **state)
 
 static void bad_transport_options_name_the_field(void **state)
 {
+	(void)state;
 	struct regent_ua_options o;
 	struct regent_error err;
 	struct regent_ua *ua = NULL;

@@ -30,6 +30,7 @@ static uint16_t p_udp_bad, p_udp_good, p_tcp_dead, p_tcp_good, p_udp_mute;
 
 static int setup(void **state)
 {
+	(void)state;
 	udp_bad = net_test_bind_lo(SOCK_DGRAM, &p_udp_bad);
 	udp_good = net_test_bind_lo(SOCK_DGRAM, &p_udp_good);
 	tcp_good_l = net_test_bind_lo(SOCK_STREAM, &p_tcp_good);
@@ -67,6 +68,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	(void)state;
 	net_test_stop_dnsmasq(&dns);
 	close(udp_bad);
 	close(udp_good);
@@ -102,6 +104,7 @@ struct ev {
 
 static void on_event(struct regent_registerer *r, const struct regent_event *e, void *arg)
 {
+	(void)r;
 	struct ev *v = arg;
 	if (e->type != REGENT_EV_RESPONSE)
 		return;
@@ -186,6 +189,7 @@ static void run(struct regent_ua *ua, struct world *w, struct ev *v, int rounds)
 
 static void on_log(enum regent_log_level level, const char *line, void *arg)
 {
+	(void)arg;
 	fprintf(stderr, "[regent %d] %s\n", level, line);
 }
 
@@ -215,6 +219,7 @@ static void register_via(const char *uri, enum regent_transport tp, struct world
 
 static void udp_503_moves_to_the_next_target(void **state)
 {
+	(void)state;
 	struct world w = {.tcp_fd = -1};
 	struct ev v = {0};
 	register_via("sip:alice@fo.test", REGENT_TP_UDP, &w, &v);
@@ -226,6 +231,7 @@ static void udp_503_moves_to_the_next_target(void **state)
 
 static void tcp_refused_moves_to_the_next_target_at_once(void **state)
 {
+	(void)state;
 	struct world w = {.tcp_fd = -1};
 	struct ev v = {0};
 	register_via("sip:alice@fo.test", REGENT_TP_TCP, &w, &v);
@@ -238,6 +244,7 @@ static void tcp_refused_moves_to_the_next_target_at_once(void **state)
 
 static void udp_timeout_moves_to_the_next_target(void **state)
 {
+	(void)state;
 	struct world w = {.tcp_fd = -1};
 	struct ev v = {0};
 	register_via("sip:alice@to.test", REGENT_TP_UDP, &w, &v);

@@ -62,6 +62,7 @@ static const char m3[] = "SIP/2.0 401 Unauthorized\r\nCSeq: 3 REGISTER\r\nl: 0\r
 
 static void tcp_framing_pipelined_and_split(void **state)
 {
+	(void)state;
 	int lfd;
 	struct net_test_obs o = {0};
 	struct regent_conn *c = tcp_flow(&lfd, 0, 0, &o);
@@ -111,6 +112,7 @@ static void tcp_framing_pipelined_and_split(void **state)
 
 static void tcp_keepalive_crlf_when_due(void **state)
 {
+	(void)state;
 	int lfd;
 	struct net_test_obs o = {0};
 	struct regent_conn *c = tcp_flow(&lfd, 30, 1000, &o);
@@ -131,6 +133,7 @@ static void tcp_keepalive_crlf_when_due(void **state)
 
 static void tcp_message_too_big_drops_the_flow(void **state)
 {
+	(void)state;
 	int lfd;
 	struct net_test_obs o = {0};
 	struct regent_conn *c = tcp_flow(&lfd, 0, 0, &o);
@@ -149,6 +152,7 @@ static void tcp_message_too_big_drops_the_flow(void **state)
 
 static int make_certs(void **state)
 {
+	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/regent-tls.XXXXXX");
 	if (!mkdtemp(tmpdir))
 		return -1;
@@ -172,6 +176,7 @@ static int make_certs(void **state)
 
 static int remove_certs(void **state)
 {
+	(void)state;
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -187,6 +192,7 @@ struct tls_srv {
 
 static int sni_cb(SSL *ssl, int *al, void *arg)
 {
+	(void)al;
 	struct tls_srv *s = arg;
 	const char *n = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 	snprintf(s->sni, sizeof(s->sni), "%s", n ? n : "");
@@ -283,6 +289,7 @@ static void tls_case(const char *cert, const char *host, int use_ca, bool insecu
 
 static void tls_verified_by_name_with_sni(void **state)
 {
+	(void)state;
 	struct tls_srv s;
 	struct net_test_obs o;
 	tls_case("good", "localhost", 1, false, 0, &s, &o);
@@ -292,6 +299,7 @@ static void tls_verified_by_name_with_sni(void **state)
 
 static void tls_verified_by_ip_without_sni_with_ca_dir(void **state)
 {
+	(void)state;
 	struct tls_srv s;
 	struct net_test_obs o;
 	tls_case("good", "127.0.0.1", 2, false, 0, &s, &o);
@@ -301,6 +309,7 @@ static void tls_verified_by_ip_without_sni_with_ca_dir(void **state)
 
 static void tls_wrong_host_fails_verification(void **state)
 {
+	(void)state;
 	struct tls_srv s;
 	struct net_test_obs o;
 	tls_case("bad", "localhost", 1, false, REGENT_ETLSVERIFY, &s, &o);
@@ -309,6 +318,7 @@ static void tls_wrong_host_fails_verification(void **state)
 
 static void tls_unknown_ca_fails_verification(void **state)
 {
+	(void)state;
 	struct tls_srv s;
 	struct net_test_obs o;
 	tls_case("good", "localhost", 0, false, REGENT_ETLSVERIFY, &s, &o);
@@ -317,6 +327,7 @@ static void tls_unknown_ca_fails_verification(void **state)
 
 static void tls_insecure_accepts_wrong_host(void **state)
 {
+	(void)state;
 	struct tls_srv s;
 	struct net_test_obs o;
 	tls_case("bad", "localhost", 0, true, 0, &s, &o);
@@ -325,6 +336,7 @@ static void tls_insecure_accepts_wrong_host(void **state)
 
 static void tls_bad_ca_file_is_refused_by_name(void **state)
 {
+	(void)state;
 	struct regent_tls *tls = NULL;
 	struct regent_tls_options to = {"/nonexistent/ca.pem", NULL, false};
 	struct regent_error e;

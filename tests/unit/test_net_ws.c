@@ -135,6 +135,7 @@ static const char sipmsg[] = "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/WS 
 
 static void ws_full_session(void **state)
 {
+	(void)state;
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
 	struct net_test_obs o = {0};
@@ -237,6 +238,7 @@ static void ws_upgrade_checks(const char *resp_fmt, int want_err)
 
 static void ws_bad_accept_is_refused(void **state)
 {
+	(void)state;
 	ws_upgrade_checks("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
 			  "Connection: Upgrade\r\nSec-WebSocket-Accept: x%s\r\n"
 			  "Sec-WebSocket-Protocol: sip\r\n\r\n",
@@ -245,6 +247,7 @@ static void ws_bad_accept_is_refused(void **state)
 
 static void ws_without_sip_subprotocol_is_refused(void **state)
 {
+	(void)state;
 	ws_upgrade_checks("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
 			  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
 			  EPROTO);
@@ -252,12 +255,14 @@ static void ws_without_sip_subprotocol_is_refused(void **state)
 
 static void ws_http_error_is_refused(void **state)
 {
+	(void)state;
 	ws_upgrade_checks("HTTP/1.1 404 Not Found\r\nX-Ignore: %s\r\nContent-Length: 0\r\n\r\n",
 			  ECONNREFUSED);
 }
 
 static void ws_handshake_timeout(void **state)
 {
+	(void)state;
 	uint16_t port;
 	int lfd = listener(SOCK_STREAM, &port);
 	struct net_test_obs o = {0};
@@ -275,6 +280,7 @@ static void ws_handshake_timeout(void **state)
 
 static void udp_flow_and_port_unreachable(void **state)
 {
+	(void)state;
 	uint16_t port;
 	int s = listener(SOCK_DGRAM, &port);
 	struct net_test_obs o = {0};
@@ -310,6 +316,7 @@ static void udp_flow_and_port_unreachable(void **state)
 
 static void udp_over_ipv6(void **state)
 {
+	(void)state;
 	int s = socket(AF_INET6, SOCK_DGRAM, 0);
 	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -343,6 +350,7 @@ static void udp_over_ipv6(void **state)
 
 static void tcp_refused_reports_down(void **state)
 {
+	(void)state;
 	uint16_t port;
 	int l = listener(SOCK_STREAM, &port);
 	close(l); /* nobody listens there now */
@@ -357,6 +365,7 @@ static void tcp_refused_reports_down(void **state)
 
 static void free_from_inside_a_handler_is_safe(void **state)
 {
+	(void)state;
 	/* exercised by ASan: down() frees the conn while process runs */
 	uint16_t port;
 	int l = listener(SOCK_STREAM, &port);

@@ -522,8 +522,8 @@ static void per_request_headers_add_for_that_request_only(void **state)
 	struct fix *f = setup();
 	static const char *const once[] = {"X-Once: yes"};
 	static const char *const bad[] = {"NoColonHere"};
-	struct regent_request_options ro = {once, 1};
-	struct regent_request_options rb = {bad, 1};
+	struct regent_request_options ro = {.extra_headers = once, .extra_headers_count = 1};
+	struct regent_request_options rb = {.extra_headers = bad, .extra_headers_count = 1};
 
 	(void)state;
 	assert_int_equal(regent_registerer_register(f->reg, &rb), EINVAL);

@@ -120,6 +120,7 @@ static struct regent_registrar *mk(bool users)
 
 static void register_then_query_lists_remaining_expiry(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	struct regent_addr to;
 	struct rsp rs;
@@ -144,6 +145,7 @@ static void register_then_query_lists_remaining_expiry(void **state)
 
 static void via_gets_received_and_rport(void **state)
 {
+	(void)state;
 	static const struct {
 		const char *via;
 		const char *expect_top;
@@ -199,6 +201,7 @@ static void answer(struct regent_auth_client *ac, struct rsp *rs, char *hdrs, si
 
 static void digest_challenge_verify_and_stale(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(true);
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
@@ -251,6 +254,7 @@ static void digest_challenge_verify_and_stale(void **state)
 
 static void authenticated_user_only_changes_own_aor(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(true);
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
@@ -279,6 +283,7 @@ static void authenticated_user_only_changes_own_aor(void **state)
 /* Table: expiry rules (min/max/default, Expires header, removal). */
 static void expiry_rules(void **state)
 {
+	(void)state;
 	static const struct {
 		const char *hdrs;
 		uint16_t status;
@@ -319,6 +324,7 @@ static void expiry_rules(void **state)
 
 static void removal_one_and_all(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	struct rsp rs;
 
@@ -357,6 +363,7 @@ static bool first_binding(const struct regent_registrar_binding *b, void *arg)
  * replaces the binding. */
 static void call_id_and_cseq_rules(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	struct regent_registrar_binding b;
 	struct rsp rs;
@@ -396,6 +403,7 @@ static void call_id_and_cseq_rules(void **state)
  * the same credentials under a new branch are a replay and refused. */
 static void retransmission_gets_same_response(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(true);
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
@@ -430,6 +438,7 @@ static void retransmission_gets_same_response(void **state)
 
 static void scripted_faults(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	struct regent_registrar_faults f = {0};
 	struct regent_registrar_stats st;
@@ -469,6 +478,7 @@ static void scripted_faults(void **state)
 /* A nonce from before a restart is refused without stale=true. */
 static void restart_invalidates_nonces(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(true);
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
@@ -493,6 +503,7 @@ static void restart_invalidates_nonces(void **state)
 
 static void path_and_outbound_echo(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	const struct regent_hdr *h;
 	struct rsp rs;
@@ -539,6 +550,7 @@ static void path_and_outbound_echo(void **state)
 
 static void other_input_handled(void **state)
 {
+	(void)state;
 	struct regent_registrar *r = mk(false);
 	struct regent_registrar_stats st;
 	struct rsp rs;
@@ -567,6 +579,7 @@ static void other_input_handled(void **state)
 
 static void binding_counts_are_capped(void **state)
 {
+	(void)state;
 	struct regent_registrar_options o;
 	struct regent_registrar *r;
 	struct rsp rs;

@@ -46,6 +46,7 @@ static const char *const seeds[] = {
 
 static void mutated_requests_never_crash(void **state)
 {
+	(void)state;
 	static const char junk[] = "\r\n\0;,<>\":=*@ \t\\9";
 	struct regent_registrar_options o;
 	struct regent_registrar *r;

@@ -50,7 +50,27 @@ struct run {
 	bool ever_registered;
 	uint16_t last_status; /* of the last final response */
 	bool give_up;	      /* rejected before ever registering: retrying will not help */
+	/* --max-unregistered (issue 11 §3b): time spent not registered */
+	uint64_t unreg_since; /* when the current unregistered spell began; 0: registered */
+	uint64_t unreg_ms;    /* earlier spells, in all */
 };
+
+/* The exit code a lost registration stands for when no failure said more
+ * (issue 11 §3b): the flow's cause (TLS, network), else the registrar's. */
+static int lost_code(const struct regent_event *ev)
+{
+	if (ev->error == REGENT_ETLSVERIFY)
+		return REGENT_EXIT_TLS;
+	return ev->error ? REGENT_EXIT_NETWORK : REGENT_EXIT_REJECTED;
+}
+
+/* Milliseconds not registered since the start, the current spell included. */
+static uint64_t unregistered_ms(const struct run *r)
+{
+	uint64_t now = regent_report_now_ms();
+
+	return r->unreg_ms + (r->unreg_since && now > r->unreg_since ? now - r->unreg_since : 0);
+}
 
 /* Before the first success, an answer that says "not you, not like this"
  * (4xx other than 408 timeout and 429 overload, or 6xx) ends the command:
@@ -158,6 +178,12 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		r->fail_code = 0;
 		break;
 	case REGENT_EV_STATE_CHANGED:
+		if (ev->state == REGENT_REG_REGISTERED && r->unreg_since) {
+			r->unreg_ms = unregistered_ms(r);
+			r->unreg_since = 0;
+		} else if (ev->old_state == REGENT_REG_REGISTERED) {
+			r->unreg_since = regent_report_now_ms();
+		}
 		if (ev->state == REGENT_REG_REGISTERED) {
 			r->ever_registered = true;
 			r->fail_open = false;
@@ -166,6 +192,11 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 		regent_loop_stop(r->loop);
 		break;
 	case REGENT_EV_REGISTRATION_LOST:
+		if (!r->fail_code) { /* lost with no failure reported: still a failure */
+			r->fail_code = lost_code(ev);
+			snprintf(r->fail_text, sizeof(r->fail_text), "registration lost (%s)",
+				 ev->why ? ev->why : "unknown");
+		}
 		regent_loop_stop(r->loop);
 		break;
 	case REGENT_EV_WAITING_CHANGED:
@@ -422,6 +453,16 @@ static int unregister_and_exit(struct run *r, const char *why)
 	r->got_2xx = false;
 	r->fail_open = false;
 	r->failed = false;
+	if (r->o->unregister_all_at_exit && !regent_registerer_waiting(r->reg)) {
+		/* SIP.js unregister({all: true}) in the same run: same Call-ID,
+		 * cached credentials, no second process (RFC 3261 §10.2.2) */
+		struct regent_unregister_options uo;
+
+		memset(&uo, 0, sizeof(uo));
+		uo.all = true;
+		if (regent_registerer_unregister_with(r->reg, &uo) == 0)
+			was_registered = true; /* the answer to Contact: * decides */
+	}
 	e = regent_registerer_dispose(r->reg, r->o->unregister_timeout_ms);
 	if (e && e != EPERM)
 		return finish(r, REGENT_EXIT_NETWORK, regent_strerror(e));
@@ -444,10 +485,12 @@ static int unregister_and_exit(struct run *r, const char *why)
 			return finish(r, r->fail_code, r->fail_text);
 		return finish(r, REGENT_EXIT_NETWORK, "un-REGISTER not confirmed");
 	}
+	/* not registered at the end: never 0 (issue 11 §3b), the last failure */
 	if (r->fail_code)
 		return finish(r, r->fail_code, r->fail_text);
-	return finish(r, r->ever_registered ? REGENT_EXIT_OK : REGENT_EXIT_NETWORK,
-		      r->ever_registered ? why : "never registered");
+	(void)why;
+	return finish(r, REGENT_EXIT_NETWORK,
+		      r->ever_registered ? "not registered at the end" : "never registered");
 }
 
 static void report_contacts(struct run *r)
@@ -455,7 +498,7 @@ static void report_contacts(struct run *r)
 	const struct regent_binding *b = NULL;
 	size_t n = regent_registerer_contacts(r->reg, &b);
 
-	regent_report_bindings(&r->rep, b, n);
+	regent_report_bindings(&r->rep, b, n, regent_registerer_service_route(r->reg));
 }
 
 static int run_register(struct run *r)
@@ -464,6 +507,7 @@ static int run_register(struct run *r)
 	uint64_t for_end = r->o->for_s ? start + (uint64_t)r->o->for_s * 1000u : UINT64_MAX;
 	int e;
 
+	r->unreg_since = start ? start : 1; /* not registered until the first 2xx */
 	e = regent_registerer_register(r->reg, NULL);
 	if (e)
 		return finish(r, e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK,
@@ -491,6 +535,15 @@ static int run_register(struct run *r)
 			snprintf(why, sizeof(why), "no final response in %u s (--timeout)",
 				 (unsigned)r->o->timeout_s);
 			return finish(r, REGENT_EXIT_NETWORK, why);
+		}
+		if (r->o->max_unregistered_s &&
+		    unregistered_ms(r) > (uint64_t)r->o->max_unregistered_s * 1000u) {
+			char why[96];
+
+			snprintf(why, sizeof(why), "not registered for more than %u s in all",
+				 r->o->max_unregistered_s);
+			regent_report_note(&r->rep, "note", why);
+			return unregister_and_exit(r, why);
 		}
 		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
 		    !regent_registerer_waiting(r->reg)) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_load.h"
 #include "cmd_parse.h"
 #include "cmd_register.h"
 #include "cmd_registrar.h"
@@ -37,6 +38,7 @@ static const struct cmd cmds[] = {
     {"unregister", regent_cmd_unregister, "unregister AOR [--all]   remove our binding (or all)"},
     {"query", regent_cmd_query, "query AOR [options]      list the bindings of an AOR"},
     {"registrar", regent_cmd_registrar, "registrar [options]      a small test registrar"},
+    {"load", regent_cmd_load, "load --aor T --count M    keep many registrations alive, report"},
     {"completion", cmd_completion, "completion bash          print a bash completion script"},
 };
 

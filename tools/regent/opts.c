@@ -63,6 +63,12 @@ enum {
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
 	OPT_TIMEOUT,
+	OPT_ROUTE, /* issue 11 §3, §3b */
+	OPT_EXTRA_SUPPORTED,
+	OPT_UNREGISTER_ALL_AT_EXIT,
+	OPT_MAX_UNREGISTERED,
+	OPT_RETRY_ON_REJECT,
+	OPT_NO_RETRY_ON_REJECT,
 	OPT_LOCAL_ADDRESS,
 };
 
@@ -107,6 +113,19 @@ static const struct option long_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"local-address", required_argument, NULL, OPT_LOCAL_ADDRESS},
     {"json", no_argument, NULL, OPT_JSON},
+    /* SIP.js names, the short forms above kept as aliases (issue 11 §3) */
+    {"extra-header", required_argument, NULL, OPT_HEADER},
+    {"authorization-username", required_argument, NULL, OPT_AUTH_USER},
+    {"authorization-ha1", required_argument, NULL, OPT_HA1},
+    {"user-agent-string", required_argument, NULL, OPT_USER_AGENT},
+    {"route", required_argument, NULL, OPT_ROUTE},
+    {"preloaded-route-set", required_argument, NULL, OPT_ROUTE},
+    {"sip-extension-extra-supported", required_argument, NULL, OPT_EXTRA_SUPPORTED},
+    {"extra-supported", required_argument, NULL, OPT_EXTRA_SUPPORTED},
+    {"unregister-all-at-exit", no_argument, NULL, OPT_UNREGISTER_ALL_AT_EXIT},
+    {"max-unregistered", required_argument, NULL, OPT_MAX_UNREGISTERED},
+    {"retry-on-reject", no_argument, NULL, OPT_RETRY_ON_REJECT},
+    {"no-retry-on-reject", no_argument, NULL, OPT_NO_RETRY_ON_REJECT},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -237,6 +256,8 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	if (cmd == REGENT_CLI_REGISTER)
 		fputs("  --for SECONDS            stay registered that long, then unregister\n"
 		      "  --once                   register, report, exit without unregistering\n"
+		      "  --unregister-all-at-exit remove every binding of the AOR at the end\n"
+		      "  --max-unregistered S     fail once unregistered longer than S in all\n"
 		      "  --contact URI            register this Contact, on behalf of another "
 		      "device\n",
 		      f);
@@ -251,13 +272,16 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --expires S  --extra-contact-param P  --header 'Name: value'\n"
 	    "  --instance-id UUID  --[no-]log-configuration  --reg-id N\n"
 	    "  --from-display-name N  --from-tag T  --from-uri U  --to-display-name N  --to-uri U\n"
-	    "  --registrar URI  --refresh-frequency PCT\n"
+	    "  --registrar URI  --refresh-frequency PCT  --[no-]retry-on-reject\n"
 	    "User agent (SIP.js UserAgentOptions):\n"
 	    "  --auth-user U  --password-file F (or REGENT_PASSWORD, or a prompt)  --ha1 HEX\n"
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
+	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
+	    "  SIP.js names: --extra-header (--header), --authorization-username (--auth-user),\n"
+	    "  --authorization-ha1 (--ha1), --user-agent-string (--user-agent)\n"
 	    "  --timeout S (bounds each exchange)  --local-address HOST[:PORT]\n"
 	    "Output: --json (one JSON object per event)  -v (configuration, connection, SIP\n"
 	    "  trace on stderr)  -q (errors and the data asked for only)\n"
@@ -374,22 +398,7 @@ bad : {
 
 static int parse_transport(const char *s, enum regent_transport *tp)
 {
-	static const struct {
-		const char *name;
-		enum regent_transport tp;
-	} map[] = {
-	    {"udp", REGENT_TP_UDP}, {"tcp", REGENT_TP_TCP}, {"tls", REGENT_TP_TLS},
-	    {"ws", REGENT_TP_WS},   {"wss", REGENT_TP_WSS},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!strcasecmp(s, map[i].name)) {
-			*tp = map[i].tp;
-			return 0;
-		}
-	}
-	return EINVAL;
+	return regent_transport_parse(tp, s, strlen(s));
 }
 
 /* First line of a file, without its line end. */
@@ -711,6 +720,34 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_ROUTE: /* the library checks each URI and ;lr, naming it */
+			if (o->n_routes == 16)
+				return usage_error(cmd, "--%s: at most 16 times%s", "route", "");
+			o->routes[o->n_routes++] = optarg;
+			break;
+		case OPT_EXTRA_SUPPORTED:
+			if (o->n_supported == 16)
+				return usage_error(cmd, "--%s: at most 16 times%s",
+						   "sip-extension-extra-supported", "");
+			o->supported[o->n_supported++] = optarg;
+			break;
+		case OPT_RETRY_ON_REJECT:
+		case OPT_NO_RETRY_ON_REJECT:
+			o->reg.retry_on_reject = c == OPT_RETRY_ON_REJECT;
+			break;
+		case OPT_UNREGISTER_ALL_AT_EXIT:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			o->unregister_all_at_exit = true;
+			break;
+		case OPT_MAX_UNREGISTERED:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			err = parse_u32(cmd, "max-unregistered", optarg, 1, 31536000u,
+					&o->max_unregistered_s);
+			if (err)
+				return err;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -776,6 +813,16 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 	}
 	if (o->contact_params)
 		o->ua.contact_params = o->contact_params;
+	if (o->n_routes) { /* sent to the first route unless --server says otherwise */
+		o->ua.preloaded_route_set = o->routes;
+		o->ua.preloaded_route_set_count = o->n_routes;
+		if (o->ua.server == NULL)
+			o->ua.server = o->routes[0];
+	}
+	if (o->n_supported) {
+		o->ua.extra_supported = o->supported;
+		o->ua.extra_supported_count = o->n_supported;
+	}
 
 	/* The password: --password-file, REGENT_PASSWORD, --password (warned),
 	 * or a no-echo prompt when a person is at a terminal. */

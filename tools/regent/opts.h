@@ -52,6 +52,14 @@ struct regent_cli_opts {
 	uint32_t unregister_timeout_ms; /* bound of the final un-REGISTER */
 	uint32_t timeout_s;		/* --timeout: bound of one exchange; 0 none */
 
+	/* issue 11 §3, §3b */
+	const char *routes[16]; /* --route URI (SIP.js preloadedRouteSet) */
+	size_t n_routes;
+	const char *supported[16]; /* --sip-extension-extra-supported TOKEN */
+	size_t n_supported;
+	bool unregister_all_at_exit; /* register: Contact: * at the end, same Call-ID */
+	uint32_t max_unregistered_s; /* register: fail past this long unregistered */
+
 	/* output */
 	bool json;
 	bool verbose;

@@ -358,6 +358,11 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 					a, b);
 		}
 		break;
+	case REGENT_EV_PROVISIONAL: /* every 1xx (issue 11 §3) */
+		json_begin(rp, "provisional");
+		fprintf(rp->out, ",\"status\":%u,\"phrase\":", (unsigned)ev->status);
+		regent_json_string(rp->out, ev->phrase ? ev->phrase : "", (size_t)-1);
+		break;
 	case REGENT_EV_WILL_RETRY:
 		json_begin(rp, "will_retry");
 		fprintf(rp->out, ",\"retry_in_ms\":%" PRIu64 ",\"why\":", ev->retry_in_ms);
@@ -420,6 +425,13 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 				fprintf(rp->out, ", expires in %" PRIu32 " s", ev->granted_expires);
 				refresh_hint(rp, ev->granted_expires);
 			}
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_PROVISIONAL: /* every 1xx (issue 11 §3) */
+		if (text_begin(rp)) {
+			fprintf(rp->out, "<- %u %s", (unsigned)ev->status,
+				ev->phrase ? ev->phrase : "");
 			text_end(rp);
 		}
 		break;
@@ -493,7 +505,8 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		event_text(rp, ev);
 }
 
-void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n)
+void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n,
+			    const char *service_route)
 {
 	size_t i;
 
@@ -519,6 +532,10 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 			fputc('}', rp->out);
 		}
 		fputc(']', rp->out);
+		if (service_route) {
+			fputs(",\"service_route\":", rp->out);
+			regent_json_string(rp->out, service_route, (size_t)-1);
+		}
 		json_end(rp);
 		return;
 	}
@@ -537,7 +554,14 @@ void regent_report_bindings(struct regent_report *rp, const struct regent_bindin
 		if (b[i].kept)
 			fputs("  (kept: asked to remove it)", rp->out);
 		fputc('\n', rp->out);
+		/* RFC 5627 §5: the GRUUs the registrar made for this instance */
+		if (b[i].pub_gruu)
+			fprintf(rp->out, "    pub-gruu  %s\n", b[i].pub_gruu);
+		if (b[i].temp_gruu)
+			fprintf(rp->out, "    temp-gruu %s\n", b[i].temp_gruu);
 	}
+	if (service_route) /* RFC 3608 §6 */
+		fprintf(rp->out, "Service-Route: %s\n", service_route);
 	flush_out(rp);
 }
 
@@ -634,8 +658,11 @@ static bool duplicates_an_event(const char *line)
 	if (!p)
 		return false;
 	p += 2;
+	/* "NNN Reason" alone is the response event; "NNN Reason: what we do
+	 * about it" says more than the event and is kept */
 	return !strncmp(p, "REGISTER sent", 13) || !strncmp(p, "state ", 6) ||
-	       !strncmp(p, "will retry", 10) || (p[0] >= '1' && p[0] <= '6' && p[3] == ' ');
+	       !strncmp(p, "will retry", 10) ||
+	       (p[0] >= '1' && p[0] <= '6' && p[3] == ' ' && !strstr(p, ": "));
 }
 
 void regent_report_log(enum regent_log_level level, const char *line, void *arg)

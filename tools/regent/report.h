@@ -75,7 +75,10 @@ void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, 
 void regent_report_event(struct regent_report *rp, const struct regent_event *ev);
 
 /* The bindings of the last 2xx (regent query). */
-void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n);
+/* The bindings of the last 2xx, with their GRUUs (RFC 5627), and its
+ * Service-Route (RFC 3608; NULL: none). */
+void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n,
+			    const char *service_route);
 
 /* A plain note ("unregistering", "signal: interrupt"). kind is the JSON event name. */
 void regent_report_note(struct regent_report *rp, const char *kind, const char *text);

@@ -136,6 +136,7 @@ static void record(struct sim_harness *h, const struct regent_event *ev)
 
 static void event_h(struct regent_registerer *r, const struct regent_event *ev, void *arg)
 {
+	(void)r;
 	struct sim_harness *h = arg;
 
 	record(h, ev);
