@@ -98,6 +98,18 @@ bool regent_transport_reliable(enum regent_transport tp);
  * *tp is REGENT_TP_NONE). */
 int regent_transport_parse(enum regent_transport *tp, const char *s, size_t len);
 
+/* A received message the UA dropped unused (regent_ua_options.drop_h). */
+struct regent_drop {
+	bool malformed;    /* else: well-formed but unmatched (or a request) */
+	const char *reason; /* the parser's error ("Via: empty parameter at 217"),
+	                     * or why it matched nothing */
+	enum regent_transport transport; /* the flow it came on */
+	const char *peer_host;           /* numeric; "" unknown */
+	uint16_t peer_port;
+	const char *msg; /* the bytes (not NUL-terminated) */
+	size_t msg_len;
+};
+
 /* What the core must know of a flow once it is up: Via sent-by and the Contact
  * host/port come from the socket actually used (RFC 3261 §18.1.1). */
 struct regent_flow_info {
@@ -215,6 +227,20 @@ struct regent_ua_options {
 	const char *request_methods; /* "INVITE, MESSAGE": what request_h answers (Allow) */
 	const char *request_accept;  /* Accept of the OPTIONS answer; NULL: "application/sdp"
 	                              * with a handler, none (empty Accept) without */
+
+	/* Appended (issue 12). */
+	/* Bound of one client transaction in ms, used instead of timer F
+	 * (64*T1, RFC 3261 §17.1.2.2) when not 0 (default 0: timer F). It
+	 * also bounds the wait for a flow before the first send. */
+	uint32_t transaction_timeout_ms;
+	/* Local address to bind before connecting, "HOST" or "HOST:PORT"
+	 * ("[v6]:PORT"), numeric; NULL: the system chooses (I/O edge only). */
+	const char *local_address;
+	/* Each response dropped unused (malformed, or matching no transaction),
+	 * after it was counted in regent_ua_stats; NULL: none. The library also
+	 * logs each at DEBUG (rate-limited). */
+	void (*drop_h)(const struct regent_drop *d, void *arg);
+	void *drop_arg;
 };
 
 void regent_ua_options_init(struct regent_ua_options *o);
@@ -298,7 +324,9 @@ int regent_loop_alloc(struct regent_loop **lp);
 void regent_loop_free(struct regent_loop *l);
 int regent_loop_add_ua(struct regent_loop *l, struct regent_ua *ua);
 void regent_loop_remove_ua(struct regent_loop *l, struct regent_ua *ua);
-/* Runs until regent_loop_stop() or until `timeout_ms` passes (-1: no limit). */
+/* Runs until regent_loop_stop() or until `timeout_ms` passes (-1: no limit).
+ * A stop requested before the run (after the last run ended) ends it at
+ * once: the request is not lost. */
 int regent_loop_run(struct regent_loop *l, int timeout_ms);
 void regent_loop_stop(struct regent_loop *l);
 /* Extra fds/timers for the host program (the CLI uses it for signals). */
@@ -389,6 +417,19 @@ struct regent_event {
 	 * or 0 when the registration just expired.
 	 * Appended: older fields keep their place. */
 	int error;
+
+	/* Appended (issue 12). Every event: the flow, as far as it got (for
+	 * a local failure, the one that failed): its transport, the peer
+	 * tried ("" and 0 before any address was known), the DNS name asked
+	 * (the registrar's or the outbound proxy's host; "" if numeric), and
+	 * with REGENT_ETLSVERIFY what failed (OpenSSL's verify error, e.g. the
+	 * host name mismatch, and the name checked; "" otherwise). Strings
+	 * valid during the callback, never NULL. */
+	enum regent_transport flow_transport;
+	const char *flow_peer_host; /* numeric, IPv6 without brackets */
+	uint16_t flow_peer_port;
+	const char *dns_name;
+	const char *detail;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted
@@ -443,6 +484,10 @@ struct regent_registerer_options {
 	 * WILL_RETRY: a device fleet with a wrong password does not lock its
 	 * accounts by retrying. auto_retry false turns off every retry. */
 	bool retry_on_reject;
+	/* Appended (issue 12): the Contact URI to register, exactly, on behalf
+	 * of another device (NULL: ours, built from the flow). Recognised as
+	 * ours in a 2xx by RFC 3261 §19.1.4 equality. */
+	const char *contact_uri;
 };
 
 void regent_registerer_options_init(struct regent_registerer_options *o);

@@ -260,6 +260,9 @@ static int tls_step(struct regent_conn *c)
 		regent_log_emit(c->o.log, REGENT_LOG_ERROR,
 				"TLS: certificate of %s not accepted: %s", c->t.host,
 				X509_verify_cert_error_string(vr));
+		if (c->o.tls_detail != NULL)
+			snprintf(c->o.tls_detail, c->o.tls_detail_size, "%s (%s)",
+				 X509_verify_cert_error_string(vr), c->t.host);
 		return REGENT_ETLSVERIFY;
 	}
 	char eb[256];
@@ -420,6 +423,9 @@ int regent_conn_open(struct regent_conn **cp, const struct regent_target *t,
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	err = regent_local_bind(c->o.local, c->fd);
+	if (err)
+		goto out;
 	/* UDP too is connected: the kernel picks the source address for us
 	 * (that is what Via carries) and filters datagrams from elsewhere */
 	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) != 0 &&

@@ -236,8 +236,8 @@ static void on_recv(void *arg, const char *buf, size_t len)
 		regent_ua_edge_recv(f->io->ua, f->id, buf, len);
 		return;
 	}
-	/* requests never reach the core: traced here */
-	regent_log_emit(&f->io->log, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
+	/* requests never reach the core: traced here, as the core traces */
+	regent_ua_trace_msg(f->io->ua, regent_ua_edge_flow_info(f->io->ua, f->id), false, buf, len);
 	regent_edge_answer(f, buf, len);
 }
 
@@ -267,6 +267,8 @@ static void on_down(void *arg, int err)
 	}
 	if (f->cur >= f->ntargets)
 		forget_targets(f);
+	if (err == REGENT_ETLSVERIFY)
+		regent_ua_note_detail(f->io->ua, f->id, f->io->tls_detail);
 	if (f->io->ua)
 		regent_ua_edge_flow_down(f->io->ua, f->id, err);
 }
@@ -287,6 +289,8 @@ static void start_next(struct regent_edge_flow *f)
 		regent_sa_format((const struct sockaddr *)&t->addr, host, sizeof(host), &port);
 		regent_log_emit(&io->log, REGENT_LOG_INFO, "connecting %s to %s port %u (%s)",
 				regent_transport_name(t->tp), host, port, t->host);
+		regent_ua_note_flow(io->ua, f->id, t->tp, host, port,
+				    f->dest.numeric ? "" : f->dest.host);
 		err = regent_conn_open(&f->conn, t, &io->co, &h, io->env.now_ms(io->env.arg));
 		if (!err)
 			return;
@@ -308,6 +312,7 @@ static void on_resolved(int err, const struct regent_target *t, size_t n, void *
 	if (err) {
 		regent_log_emit(log, REGENT_LOG_ERROR, "cannot resolve %s: %s", f->dest.host,
 				regent_strerror(err));
+		regent_ua_note_flow(f->io->ua, f->id, f->dest.tp, "", 0, f->dest.host);
 		if (f->wanted)
 			f->pending_down = err;
 		return;

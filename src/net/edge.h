@@ -60,6 +60,9 @@ struct regent_edge {
 	struct regent_edge_flow **flows;
 	uint32_t nflows;
 
+	struct regent_local local; /* local_address */
+	char tls_detail[160];	   /* filled by the conn (co.tls_detail) */
+
 	struct regent_guard guard; /* src/base/guard.h */
 
 	/* random bytes drawn from getrandom(2) in bulk: a registration asks

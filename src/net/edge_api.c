@@ -37,6 +37,8 @@ static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 	if (!e && regent_edge_flow_add(io, &d, &id) != 0)
 		e = regent_error_set(err, ENOMEM, "ua: out of memory");
 	if (!e)
+		e = regent_local_parse(&io->local, o->local_address, err);
+	if (!e)
 		e = regent_tls_alloc(&io->tls, &to, err);
 	if (e)
 		return e;
@@ -77,6 +79,9 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
 	io->co.keepalive_interval_s = o->keepalive_interval_s;
 	io->co.max_msg = 65536;
 	io->co.log = &io->log;
+	io->co.local = &io->local;
+	io->co.tls_detail = io->tls_detail;
+	io->co.tls_detail_size = sizeof(io->tls_detail);
 	s.arg = io;
 	e = regent_edge_srv_init(io, o, err);
 	if (!e)

@@ -127,6 +127,15 @@ struct regent_conn_handlers {
 	void *arg;
 };
 
+/* local.c: the address flows bind to before connecting (local_address). */
+struct regent_local {
+	struct sockaddr_storage addr;
+	socklen_t len; /* 0: none, the system chooses */
+};
+int regent_local_parse(struct regent_local *l, const char *s, struct regent_error *err);
+/* Binds fd to l (nothing when unset): 0 or errno. */
+int regent_local_bind(const struct regent_local *l, int fd);
+
 /* UDP with STUN keep-alives: the address the peer saw us from
  * (XOR-MAPPED-ADDRESS, RFC 5626 §4.4.2), told at the first answer and at
  * every change (a NAT rebinding), with the handlers' arg. */
@@ -161,6 +170,9 @@ struct regent_conn_options {
 	struct regent_tls *tls;	       /* required for TLS and WSS */
 	size_t max_msg;		       /* framing limit, default 65536 */
 	const struct regent_log *log;  /* the UA's log sink (src/base), NULL: none */
+	const struct regent_local *local; /* bind before connect; NULL: none */
+	char *tls_detail;		  /* why TLS refused the peer, if it did */
+	size_t tls_detail_size;
 	uint32_t pong_timeout_ms;      /* 0: keep-alives are not checked */
 	uint32_t stun_rto_ms;	       /* 0: REGENT_CONN_STUN_RTO_MS */
 	uint32_t stun_fallback_rounds; /* 0: REGENT_CONN_STUN_FALLBACK_ROUNDS */

@@ -223,6 +223,8 @@ static int check_options(const struct regent_registerer_options *o, struct regen
 	if (!e)
 		e = regent_check_uri(err, "params.to_uri", o->params.to_uri, true);
 	if (!e)
+		e = regent_check_uri(err, "contact_uri", o->contact_uri, true);
+	if (!e)
 		e = regent_check_string(err, "params.from_display_name",
 					o->params.from_display_name);
 	if (!e)
@@ -249,6 +251,8 @@ static int copy_strings(struct regent_registerer *r, const struct regent_registe
 	e = regent_dup_string(&r->from_uri, o->params.from_uri, "params.from_uri", err);
 	if (!e)
 		e = regent_dup_string(&r->to_uri, o->params.to_uri, "params.to_uri", err);
+	if (!e)
+		e = regent_dup_string(&r->contact_uri, o->contact_uri, "contact_uri", err);
 	if (!e)
 		e = regent_dup_string(&r->from_display, o->params.from_display_name,
 				      "params.from_display_name", err);
@@ -404,6 +408,7 @@ void regent_reg_destroy(struct regent_registerer *r)
 	free(r->instance);
 	free(r->extra_headers);
 	free(r->contact_xparams);
+	free(r->contact_uri);
 	free(r->call_id);
 	free(r->xruri);
 	free(r->xheaders);

@@ -54,12 +54,16 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 {
 	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	struct regent_wbuf wb;
+	bool sips = regent_reg_wants_sips(r);
 	char host[80];
 	uint16_t port;
 
+	if (r->contact_uri != NULL) /* on behalf of another device, exactly */
+		return put(buf, size, 0, r->contact_uri) < size ? 0 : ENOSPC;
 	regent_reg_sent_by(r, host, sizeof(host), &port);
 	regent_wbuf_init_fixed(&wb, buf, size);
-	regent_wbuf_puts(&wb, "sip:");
+	/* RFC 3261 §8.1.1.8: a SIPS Request-URI or To wants a SIPS Contact */
+	regent_wbuf_puts(&wb, sips ? "sips:" : "sip:");
 	regent_wbuf_puts(&wb, id->contact_name);
 	regent_wbuf_puts(&wb, "@");
 	regent_wbuf_puts(&wb, host);
@@ -71,7 +75,8 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 		if (id->contact_params[0] != '\0')
 			regent_wbuf_puts(&wb, ";");
 		regent_wbuf_puts(&wb, id->contact_params);
-	} else {
+	} else if (!sips || regent_ua_flow_info(r->ua, &r->cl)->transport != REGENT_TP_TLS) {
+		/* sips: means TLS already (RFC 5630 §3: no transport=tls) */
 		regent_wbuf_puts(&wb, ";transport=");
 		regent_wbuf_puts(
 		    &wb, regent_transport_param(regent_ua_flow_info(r->ua, &r->cl)->transport));

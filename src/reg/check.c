@@ -10,6 +10,39 @@
 #include "msg/check.h"
 #include "reg/reg_int.h"
 
+/* Headers the registerer writes itself (RFC 3261 §8.1.1, §10.2, §20): a
+ * second copy would make a message a registrar must refuse (two
+ * Content-Length, RFC 3261 §20.14) or one that says something else than the
+ * options do. Compact forms too (RFC 3261 §7.3.3). */
+static const char *own_header(const char *line)
+{
+	/* each name, then its compact form or NULL */
+	static const char *const own[][2] = {
+	    {"Via", "v"},
+	    {"From", "f"},
+	    {"To", "t"},
+	    {"Call-ID", "i"},
+	    {"CSeq", NULL},
+	    {"Contact", "m"},
+	    {"Expires", NULL},
+	    {"Max-Forwards", NULL},
+	    {"Content-Length", "l"},
+	    {"Authorization", NULL},
+	    {"Proxy-Authorization", NULL},
+	    {"User-Agent", NULL},
+	};
+	size_t n = strcspn(line, " \t:");
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		for (size_t k = 0; k < 2; k++) {
+			if (own[i][k] != NULL && strlen(own[i][k]) == n &&
+			    strncasecmp(line, own[i][k], n) == 0)
+				return own[i][0];
+		}
+	}
+	return NULL;
+}
+
 /* Joins header lines into "A: b\r\nC: d\r\n" after checking each one. */
 int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct regent_error *err,
 			    bool *has_allow)
@@ -27,6 +60,15 @@ int regent_reg_join_headers(char **out, const char *const *h, size_t n, struct r
 		e = regent_check_header_line(err, "extra_headers", h[i]);
 		if (e)
 			return e;
+		if (own_header(h[i]) != NULL)
+			return regent_error_set(
+			    err, EINVAL,
+			    "extra_headers: regent writes %.*s itself%s%s%s; it "
+			    "cannot be an extra header",
+			    (int)strcspn(h[i], " \t:"), h[i],
+			    strcspn(h[i], " \t:") == 1 ? " (" : "",
+			    strcspn(h[i], " \t:") == 1 ? own_header(h[i]) : "",
+			    strcspn(h[i], " \t:") == 1 ? ")" : "");
 		total += strlen(h[i]) + 2;
 		if (has_allow != NULL && strncasecmp(h[i], "Allow", 5) == 0 &&
 		    (h[i][5] == ':' || h[i][5] == ' ' || h[i][5] == '\t'))

@@ -28,6 +28,7 @@ bool regent_reg_emit(struct regent_registerer *r, struct regent_event *ev)
 		return false;
 	ev->state = r->state;
 	ev->waiting = r->waiting;
+	regent_ua_event_flow(r->ua, &r->cl, ev); /* the flow (names a local failure) */
 	if (r->event_h != NULL)
 		r->event_h(r, ev, r->event_arg);
 	return regent_reg_alive(r) && r->exchange_no == no;

@@ -54,6 +54,7 @@ struct regent_registerer {
 	char *instance;	       /* "<urn:uuid:...>" or NULL */
 	char *extra_headers;   /* joined "Name: v\r\n..." or NULL */
 	char *contact_xparams; /* joined ";a;b=c" or NULL */
+	char *contact_uri;     /* contact_uri: registered exactly, or NULL */
 	char *call_id;
 	char from_tag[24];
 	uint32_t expires; /* configured */
@@ -200,6 +201,8 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		     uint32_t expires);
 /* Our Contact URI ("sip:name@host:port;params") into buf. */
 int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t size);
+/* sips.c: is the Request-URI or the To URI a SIPS URI (RFC 3261 §8.1.1.8)? */
+bool regent_reg_wants_sips(const struct regent_registerer *r);
 /* The Via sent-by host (brackets added for IPv6) and port (0: none). */
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port);
 

@@ -99,7 +99,9 @@ static void queue_for_flow(struct regent_registerer *r, enum regent_send_reason 
 	r->queued = true;
 	r->next_reason = reason;
 	if (r->t_queue == REGENT_REG_NEVER)
-		r->t_queue = regent_reg_now(r) + 64ull * regent_ua_identity(r->ua)->t1_ms;
+		r->t_queue = regent_reg_now(r) + (regent_ua_identity(r->ua)->txn_timeout_ms
+						      ? regent_ua_identity(r->ua)->txn_timeout_ms
+						      : 64ull * regent_ua_identity(r->ua)->t1_ms);
 	regent_ua_want_flow(r->ua, &r->cl);
 }
 
@@ -122,6 +124,7 @@ static int start_txn(struct regent_registerer *r, const struct regent_wbuf *wb, 
 		r->txn = NULL;
 		return ENOMEM;
 	}
+	regent_txn_bound(r->txn, id->txn_timeout_ms, regent_reg_now(r));
 	regent_ua_track(r->ua, r->txn->branch, &r->cl);
 	return 0;
 }

@@ -167,3 +167,11 @@ uint64_t regent_txn_deadline(const struct regent_txn *t)
 		return NEVER;
 	}
 }
+
+void regent_txn_bound(struct regent_txn *t, uint32_t ms, uint64_t now)
+{
+	if (ms == 0 || t->state != REGENT_TXN_TRYING)
+		return;
+	t->timer_f = now + ms;
+	t->timer_e = min_u64(t->timer_e, t->timer_f);
+}

@@ -61,6 +61,10 @@ enum regent_txn_action {
 int regent_txn_start(struct regent_txn *t, const struct regent_txn_timers *tm, const char *branch,
 		     const char *method, const char *req, size_t len, uint64_t now);
 
+/* Bounds the transaction by `ms` from `now` instead of timer F (64*T1):
+ * regent_ua_options.transaction_timeout_ms. 0 keeps timer F. */
+void regent_txn_bound(struct regent_txn *t, uint32_t ms, uint64_t now);
+
 /* Frees the retransmission copy (the struct itself belongs to the caller). */
 void regent_txn_close(struct regent_txn *t);
 

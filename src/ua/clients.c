@@ -128,6 +128,7 @@ static bool usable(const struct regent_ua *ua)
 void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len)
 {
 	struct regent_msg *m = NULL;
+	struct regent_msg_error perr;
 	struct regent_msg_iter it;
 	struct regent_via via;
 	struct regent_pl method;
@@ -139,19 +140,23 @@ void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size
 		return;
 	ua->stats.msgs_recv++;
 	ua->stats.bytes_recv += len;
-	if (regent_msg_parse(&m, buf, len, NULL, NULL) != 0) {
-		ua->stats.malformed_dropped++;
+	regent_ua_trace_msg(ua, &ua->flows[f].fi, false, buf, len); /* dropped ones too */
+	memset(&perr, 0, sizeof(perr));
+	if (regent_msg_parse(&m, buf, len, NULL, &perr) != 0) {
+		regent_ua_dropped(ua, &ua->flows[f].fi, true,
+				  perr.reason[0] ? perr.reason : "not a SIP message", buf, len);
 		return;
 	}
 	memset(&it, 0, sizeof(it));
 	if (regent_msg_is_request(m) || regent_msg_via_next(m, &it, &via) != 0 ||
 	    regent_msg_cseq(m, &cseq, &method) != 0) {
 		/* requests are the edge's business (OPTIONS keep-alive etc.) */
-		ua->stats.unmatched_dropped++;
+		const char *why = regent_msg_is_request(m) ? "a request" : "no usable Via or CSeq";
+
 		regent_msg_free(m);
+		regent_ua_dropped(ua, &ua->flows[f].fi, false, why, buf, len);
 		return;
 	}
-	regent_ua_log(ua, REGENT_LOG_TRACE, "recv %zu bytes:\n%.*s", len, (int)len, buf);
 	if (ua->edge_ops != NULL && ua->edge_ops->response != NULL)
 		ua->edge_ops->response(ua->edge, f, cseq, regent_msg_status(m));
 	regent_ua_enter(ua);
@@ -162,9 +167,10 @@ void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size
 		if (!c->dead)
 			taken = c->ops->recv(c, m, via.branch, method);
 	}
-	if (!taken)
-		ua->stats.unmatched_dropped++;
 	regent_msg_free(m);
+	if (!taken && usable(ua))
+		regent_ua_dropped(ua, &ua->flows[f].fi, false,
+				  "no transaction of ours (Via branch, CSeq method)", buf, len);
 	regent_ua_leave(ua);
 }
 

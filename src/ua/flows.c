@@ -106,7 +106,7 @@ int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const
 		ua->stats.retransmissions++;
 	if (!ua->flows[f].up)
 		return ENOTCONN;
-	regent_ua_log(ua, REGENT_LOG_TRACE, "send %zu bytes:\n%.*s", len, (int)len, buf);
+	regent_ua_trace_msg(ua, &ua->flows[f].fi, true, buf, len);
 	if (f == 0)
 		err = ua->sender.send(ua->sender.arg, buf, len);
 	else

@@ -220,6 +220,9 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 	ua->log.h = o->log_h;
 	ua->log.arg = o->log_arg;
 	ua->log.level = o->log_level;
+	ua->id.txn_timeout_ms = o->transaction_timeout_ms;
+	ua->drop_h = o->drop_h;
+	ua->drop_arg = o->drop_arg;
 	ua->transport = o->transport;
 	if (regent_ua_flows_init(ua, o->transport) != 0) {
 		free(ua);

@@ -46,6 +46,7 @@ struct regent_ua_identity {
 	const char *route_set;	     /* "Route: <..>\r\n"... */
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
+	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
 };
 
 const struct regent_ua_identity *regent_ua_identity(const struct regent_ua *ua);
@@ -148,6 +149,28 @@ int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const
 
 /* Asks for c's flow to come up unless it is up or opening. */
 void regent_ua_want_flow(struct regent_ua *ua, const struct regent_ua_client *c);
+
+/* ------------------------------------------------------------ trace.c */
+
+/* TRACE of one message sent (out) or received on the flow `fi`, with its
+ * direction and addresses. */
+void regent_ua_trace_msg(const struct regent_ua *ua, const struct regent_flow_info *fi, bool out,
+			 const char *buf, size_t len);
+/* A message received on the flow `fi` dropped unused: counted, logged
+ * (rate-limited), handed to drop_h (which may free the UA: the caller
+ * touches it no more). */
+void regent_ua_dropped(struct regent_ua *ua, const struct regent_flow_info *fi, bool malformed,
+		       const char *reason, const char *buf, size_t len);
+/* The edge tells the flow it tries (the DNS name asked, "" if none; peer
+ * "" and 0 before an address is known), and why TLS refused the peer. */
+void regent_ua_note_flow(struct regent_ua *ua, uint32_t f, enum regent_transport tp,
+			 const char *peer_host, uint16_t peer_port, const char *dns_name);
+void regent_ua_note_detail(struct regent_ua *ua, uint32_t f, const char *detail);
+/* What the core knows of the edge's flow f (flow 0 for an unknown id). */
+const struct regent_flow_info *regent_ua_edge_flow_info(const struct regent_ua *ua, uint32_t f);
+/* Fills the flow fields of an event of client c (its flow). */
+void regent_ua_event_flow(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  struct regent_event *ev);
 
 /* ------------------------------------------------------------ the I/O edge */
 

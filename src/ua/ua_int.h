@@ -14,6 +14,16 @@
 #include "ua/txmap.h"
 #include "ua/ua.h"
 
+/* The peer the I/O edge tried last on a flow (regent_ua_note_flow). */
+struct regent_ua_tried {
+	bool set;
+	enum regent_transport transport;
+	char peer_host[64];
+	uint16_t peer_port;
+	char dns_name[256];
+	char detail[160];
+};
+
 /* One flow of the UA (docs/design.md "Where a REGISTER goes"): a
  * destination the edge connects to, and the clients bound to it. Flow 0
  * always exists: it is the one of struct regent_sender (a UA from
@@ -24,6 +34,7 @@ struct regent_ua_flow {
 	bool up;
 	bool opening; /* open asked, waiting for flow_up/down */
 	struct regent_flow_info fi;
+	struct regent_ua_tried tried; /* trace.c: what the edge tried last */
 };
 
 struct regent_ua {
@@ -54,6 +65,10 @@ struct regent_ua {
 	struct regent_ua_stats stats;
 
 	struct regent_guard guard; /* src/base/guard.h */
+
+	/* trace.c: the application's drop handler */
+	void (*drop_h)(const struct regent_drop *d, void *arg);
+	void *drop_arg;
 };
 
 /* ua.c: frees everything (the guard is not held). */

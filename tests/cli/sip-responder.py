@@ -5,6 +5,8 @@ CLI tests (tests/cli/test-cli-ops) that answers every REGISTER the way MODE says
   badutf8  403 with the reason phrase b"\\xffNo\\xe9" (invalid UTF-8)
   junk     a malformed response (no CSeq, no Via): dropped by the client
   silent   nothing at all
+  stray    a well-formed 200 with a Via branch that is not the request's
+           (matches no transaction: dropped as unmatched)
 
 It binds an ephemeral port, writes it to PORTFILE, and runs until killed.
 """
@@ -39,9 +41,15 @@ def main():
         if mode == "junk":
             s.sendto(b"SIP/2.0 200 OK\r\nthis is: not\r\n\r\n", peer)
             continue
+        if mode == "stray":
+            via = b"SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKstray"
+            status = b"200 OK"
+        else:
+            via = header(req, b"via")
+            status = b"403 \xffNo\xe9"
         resp = (
-            b"SIP/2.0 403 \xffNo\xe9\r\n"
-            + b"Via: " + header(req, b"via") + b"\r\n"
+            b"SIP/2.0 " + status + b"\r\n"
+            + b"Via: " + via + b"\r\n"
             + b"From: " + header(req, b"from") + b"\r\n"
             + b"To: " + header(req, b"to") + b";tag=r1\r\n"
             + b"Call-ID: " + header(req, b"call-id") + b"\r\n"

@@ -299,6 +299,8 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 	r->rep.refresh_pct = o->reg.refresh_frequency;
 	r->rep.t1_ms = o->ua.t1_ms;
 	o->ua.log_h = regent_report_log;
+	o->ua.drop_h = regent_report_drop;
+	o->ua.drop_arg = &r->rep;
 	o->ua.log_arg = &r->rep;
 	/* -v: the library's TRACE level carries every message sent and received,
 	 * retransmissions included, on stderr */
@@ -393,7 +395,12 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 
 	if ((code == REGENT_EXIT_NETWORK || code == REGENT_EXIT_TLS) && r->rep.cause &&
 	    *why == r->fail_text) {
-		snprintf(buf, n, "%s", r->rep.cause_text);
+		/* --timeout is the transaction's bound (transaction_timeout_ms) */
+		if (r->o->timeout_s && !strcmp(r->rep.cause, "timeout"))
+			snprintf(buf, n, "%.200s: no final response in %u s (--timeout)",
+				 r->rep.cause_text, (unsigned)r->o->timeout_s);
+		else
+			snprintf(buf, n, "%s", r->rep.cause_text);
 		*why = buf;
 	} else if (code == REGENT_EXIT_REJECTED && challenge && *why == r->fail_text) {
 		if (!r->o->ua.authorization_password && !r->o->ua.authorization_ha1) {
@@ -407,15 +414,15 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 		*why = buf;
 	}
 	if (code && r->ua) {
+		char dropped[420], tmp[256];
+
+		/* the UA's count is the truth; the reasons came through drop_h */
 		regent_ua_stats(r->ua, &st);
 		r->rep.dropped_malformed = st.malformed_dropped;
-		if (st.malformed_dropped) {
-			char tmp[256];
-
-			snprintf(tmp, sizeof(tmp), "%.160s; %llu message%s dropped as malformed",
-				 *why, (unsigned long long)st.malformed_dropped,
-				 st.malformed_dropped == 1 ? "" : "s");
-			snprintf(buf, n, "%s", tmp);
+		regent_report_dropped_words(&r->rep, dropped, sizeof(dropped));
+		if (dropped[0]) {
+			snprintf(tmp, sizeof(tmp), "%.160s", *why);
+			snprintf(buf, n, "%.160s; %s", tmp, dropped);
 			*why = buf;
 		}
 	}
@@ -424,7 +431,7 @@ static int final_words(struct run *r, int code, const char **why, char *buf, siz
 
 static int finish(struct run *r, int code, const char *why)
 {
-	char words[256];
+	char words[640];
 
 	code = final_words(r, code, &why, words, sizeof(words));
 	if (code)
@@ -519,8 +526,10 @@ static int run_register(struct run *r)
 			return unregister_and_exit(r, "standard output closed");
 		if (now >= for_end)
 			return unregister_and_exit(r, "--for elapsed");
-		/* --once is one exchange: --timeout bounds it */
-		if (r->o->timeout_s && now - start >= (uint64_t)r->o->timeout_s * 1000u) {
+		/* --once is one exchange: --timeout bounds it (without --once,
+		 * the library bounds each transaction: transaction_timeout_ms) */
+		if (r->o->once && r->o->timeout_s &&
+		    now - start >= (uint64_t)r->o->timeout_s * 1000u) {
 			char why[96];
 
 			snprintf(why, sizeof(why), "no final response in %u s (--timeout)",

@@ -69,6 +69,7 @@ enum {
 	OPT_MAX_UNREGISTERED,
 	OPT_RETRY_ON_REJECT,
 	OPT_NO_RETRY_ON_REJECT,
+	OPT_LOCAL_ADDRESS,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
     {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"local-address", required_argument, NULL, OPT_LOCAL_ADDRESS},
     {"json", no_argument, NULL, OPT_JSON},
     /* SIP.js names, the short forms above kept as aliases (issue 11 §3) */
     {"extra-header", required_argument, NULL, OPT_HEADER},
@@ -148,47 +150,12 @@ static bool opt_for(enum regent_cli_cmd cmd, int val)
 	case OPT_ONCE:
 		return cmd == REGENT_CLI_REGISTER;
 	case OPT_ALL:
-	case OPT_CONTACT:
 		return cmd == REGENT_CLI_UNREGISTER;
+	case OPT_CONTACT:
+		return cmd == REGENT_CLI_UNREGISTER || cmd == REGENT_CLI_REGISTER;
 	default:
 		return true;
 	}
-}
-
-/* Headers regent writes itself (RFC 3261 §8.1.1, §10.2, §22): a second copy
- * from --header would make a message the registrar must refuse (two
- * Content-Length) or that means something else than the flags say. Compact
- * forms too (RFC 3261 §7.3.3). The library check belongs in extra_headers
- * validation as well (see the report of issue 12 item 7). */
-static bool own_header(const char *line)
-{
-	static const char *const own[] = {
-	    "Via",
-	    "v",
-	    "From",
-	    "f",
-	    "To",
-	    "t",
-	    "Call-ID",
-	    "i",
-	    "CSeq",
-	    "Contact",
-	    "m",
-	    "Expires",
-	    "Max-Forwards",
-	    "Content-Length",
-	    "l",
-	    "Authorization",
-	    "Proxy-Authorization",
-	    "User-Agent",
-	};
-	size_t n = strcspn(line, " \t:");
-
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		if (strlen(own[i]) == n && !strncasecmp(line, own[i], n))
-			return true;
-	}
-	return false;
 }
 
 /* C field names of regent.h (as the library's validation names them) and the
@@ -224,6 +191,8 @@ static const struct {
     {"t1_ms", "--t1"},
     {"retry_base_s", "--retry-base"},
     {"retry_max_s", "--retry-max"},
+    {"local_address", "--local-address"},
+    {"contact_uri", "--contact"},
     {"uri", "the AOR"},
 };
 
@@ -288,7 +257,9 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 		fputs("  --for SECONDS            stay registered that long, then unregister\n"
 		      "  --once                   register, report, exit without unregistering\n"
 		      "  --unregister-all-at-exit remove every binding of the AOR at the end\n"
-		      "  --max-unregistered S     fail once unregistered longer than S in all\n",
+		      "  --max-unregistered S     fail once unregistered longer than S in all\n"
+		      "  --contact URI            register this Contact, on behalf of another "
+		      "device\n",
 		      f);
 	if (cmd == REGENT_CLI_UNREGISTER)
 		fputs(
@@ -308,10 +279,10 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
-	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
 	    "  SIP.js names: --extra-header (--header), --authorization-username (--auth-user),\n"
 	    "  --authorization-ha1 (--ha1), --user-agent-string (--user-agent)\n"
+	    "  --timeout S (bounds each exchange)  --local-address HOST[:PORT]\n"
 	    "Output: --json (one JSON object per event)  -v (configuration, connection, SIP\n"
 	    "  trace on stderr)  -q (errors and the data asked for only)\n"
 	    "Exit: 0 ok, 1 rejected, 2 usage (and no password for a challenge),\n"
@@ -578,12 +549,8 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (!strchr(optarg, ':'))
 				return usage_error(cmd, "--header: '%s' is not 'Name: value'",
 						   optarg);
-			if (own_header(optarg))
-				return usage_error(
-				    cmd,
-				    "--header: regent writes %.*s itself; it cannot be "
-				    "given with --header",
-				    (int)strcspn(optarg, " \t:"), optarg);
+			/* headers regent writes itself are refused by the
+			 * library (extra_headers), named as --header */
 			o->headers[o->n_headers++] = optarg;
 			break;
 		case OPT_INSTANCE_ID:
@@ -722,6 +689,12 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			o->all = true;
 			break;
 		case OPT_CONTACT:
+			if (cmd == REGENT_CLI_REGISTER) {
+				if (o->reg.contact_uri)
+					return usage_error(cmd, "--contact: once for register");
+				o->reg.contact_uri = optarg; /* the library checks it */
+				break;
+			}
 			if (cmd != REGENT_CLI_UNREGISTER)
 				goto not_here;
 			err = add_contact(o, cmd, optarg);
@@ -738,6 +711,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			err = parse_u32(cmd, "timeout", optarg, 1, 3600, &o->timeout_s);
 			if (err)
 				return err;
+			/* every transaction, instead of timer F (64*T1) */
+			o->ua.transaction_timeout_ms = o->timeout_s * 1000u;
+			break;
+		case OPT_LOCAL_ADDRESS:
+			o->ua.local_address = optarg; /* the library checks it */
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -805,9 +783,6 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		return usage_error(cmd, "--all and --contact exclude each other");
 	if (o->once && o->for_s)
 		return usage_error(cmd, "--once and --for exclude each other");
-	if (o->timeout_s && cmd == REGENT_CLI_REGISTER && !o->once)
-		return usage_error(cmd, "--timeout bounds one exchange: use it with --once (or "
-					"with query/unregister)");
 	if (o->verbose && o->quiet)
 		return usage_error(cmd, "-v and -q exclude each other");
 	if (optind >= argc)

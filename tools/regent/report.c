@@ -218,14 +218,31 @@ static uint32_t granted(const struct regent_report *rp, const struct regent_even
 	return ev->granted_expires ? ev->granted_expires : rp->last_granted;
 }
 
-const char *regent_report_cause(const struct regent_report *rp, int error, char *words, size_t n)
+/* "127.0.0.1:5060 (udp)" of the event's flow, or "the registrar". */
+static void flow_words(const struct regent_event *ev, char *peer, size_t n)
 {
-	char peer[128];
+	char tp[8];
+	const char *name = regent_transport_name(ev->flow_transport);
+	size_t i;
 
-	if (rp->peer[0])
-		snprintf(peer, sizeof(peer), "%s (%s)", rp->peer, rp->tp);
+	for (i = 0; i + 1 < sizeof(tp) && name[i]; i++)
+		tp[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	tp[i] = '\0';
+	if (ev->flow_peer_host != NULL && ev->flow_peer_host[0])
+		snprintf(peer, n, strchr(ev->flow_peer_host, ':') ? "[%s]:%u (%s)" : "%s:%u (%s)",
+			 ev->flow_peer_host, (unsigned)ev->flow_peer_port, tp);
+	else if (ev->dns_name != NULL && ev->dns_name[0])
+		snprintf(peer, n, "%.128s (%s)", ev->dns_name, tp);
 	else
-		snprintf(peer, sizeof(peer), "the registrar");
+		snprintf(peer, n, "the registrar");
+}
+
+const char *regent_report_cause(const struct regent_event *ev, char *words, size_t n)
+{
+	char peer[200];
+	int error = ev->error;
+
+	flow_words(ev, peer, sizeof(peer));
 	switch (error) {
 	case ECONNREFUSED:
 		snprintf(words, n, "connection refused by %s", peer);
@@ -252,19 +269,54 @@ const char *regent_report_cause(const struct regent_report *rp, int error, char 
 		snprintf(words, n, "no response from %s (transaction timeout)", peer);
 		return "timeout";
 	case REGENT_EDNS:
-		if (rp->dns_name[0])
-			snprintf(words, n, "DNS: cannot resolve %s", rp->dns_name);
+		if (ev->dns_name != NULL && ev->dns_name[0])
+			snprintf(words, n, "DNS: cannot resolve %.128s", ev->dns_name);
 		else
 			snprintf(words, n, "DNS: resolution failed");
 		return "dns";
 	case REGENT_ETLSVERIFY:
-		snprintf(words, n, "TLS: the certificate of %s did not verify", peer);
+		if (ev->detail != NULL && ev->detail[0])
+			snprintf(words, n, "TLS: the certificate of %s was refused: %s", peer,
+				 ev->detail);
+		else
+			snprintf(words, n, "TLS: the certificate of %s did not verify", peer);
 		return "tls_verify";
 	default:
 		snprintf(words, n, "%s (%s)", error ? regent_strerror(error) : "local failure",
 			 peer);
 		return "local";
 	}
+}
+
+void regent_report_drop(const struct regent_drop *d, void *arg)
+{
+	struct regent_report *rp = arg;
+	char *why = d->malformed ? rp->malformed_why : rp->unmatched_why;
+	size_t n = d->malformed ? sizeof(rp->malformed_why) : sizeof(rp->unmatched_why);
+	const char *h = d->peer_host != NULL ? d->peer_host : "";
+
+	if (d->malformed)
+		rp->dropped_malformed++;
+	else
+		rp->dropped_unmatched++;
+	snprintf(why, n, strchr(h, ':') ? "%.120s (%s [%s]:%u)" : "%.120s (%s %s:%u)",
+		 d->reason ? d->reason : "?", regent_transport_name(d->transport), h[0] ? h : "?",
+		 (unsigned)d->peer_port);
+}
+
+void regent_report_dropped_words(const struct regent_report *rp, char *buf, size_t n)
+{
+	int l = 0;
+
+	buf[0] = '\0';
+	if (rp->dropped_malformed)
+		l = snprintf(buf, n, "%llu message%s dropped as malformed: %s",
+			     (unsigned long long)rp->dropped_malformed,
+			     rp->dropped_malformed == 1 ? "" : "s", rp->malformed_why);
+	if (rp->dropped_unmatched && l >= 0 && (size_t)l < n)
+		snprintf(buf + l, n - (size_t)l, "%s%llu unmatched response%s dropped: %s",
+			 l ? "; " : "", (unsigned long long)rp->dropped_unmatched,
+			 rp->dropped_unmatched == 1 ? "" : "s", rp->unmatched_why);
 }
 
 static void event_json(struct regent_report *rp, const struct regent_event *ev)
@@ -428,8 +480,9 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		 * (the first transmission; retransmissions are not events) */
 		rp->rtt_us = rp->sent_at_us ? now_us() - rp->sent_at_us : 0;
 		if (ev->local)
-			rp->cause = regent_report_cause(rp, ev->error, rp->cause_text,
-							sizeof(rp->cause_text));
+			rp->cause = regent_report_cause(ev, rp->cause_text, sizeof(rp->cause_text));
+		else if (ev->status >= 200 && ev->status < 300)
+			rp->reliable = regent_transport_reliable(ev->flow_transport);
 		if (ev->status >= 200 && ev->status < 300 && ev->granted_expires) {
 			rp->expires_at_ms = now + (uint64_t)ev->granted_expires * 1000u;
 			rp->last_granted = ev->granted_expires;
@@ -542,8 +595,16 @@ void regent_report_error(struct regent_report *rp, int exit_code, const char *te
 			fputs(",\"cause\":", rp->out);
 			regent_json_string(rp->out, rp->cause, (size_t)-1);
 		}
-		if (rp->dropped_malformed)
-			fprintf(rp->out, ",\"dropped_malformed\":%" PRIu64, rp->dropped_malformed);
+		if (rp->dropped_malformed) {
+			fprintf(rp->out, ",\"dropped_malformed\":%" PRIu64 ",\"malformed_reason\":",
+				rp->dropped_malformed);
+			regent_json_string(rp->out, rp->malformed_why, (size_t)-1);
+		}
+		if (rp->dropped_unmatched) {
+			fprintf(rp->out, ",\"dropped_unmatched\":%" PRIu64 ",\"unmatched_reason\":",
+				rp->dropped_unmatched);
+			regent_json_string(rp->out, rp->unmatched_why, (size_t)-1);
+		}
 		json_end(rp);
 	}
 }
@@ -604,61 +665,11 @@ static bool duplicates_an_event(const char *line)
 	       (p[0] >= '1' && p[0] <= '6' && p[3] == ' ' && !strstr(p, ": "));
 }
 
-/* "connecting UDP to 127.0.0.1 port 5060 (127.0.0.1)", "flow up: UDP
- * 127.0.0.1:47200 -> 127.0.0.1:5060", "cannot resolve example.invalid: ...":
- * the flow, for plain-word causes and the -v trace. */
-static void note_flow(struct regent_report *rp, const char *line)
-{
-	char tp[8], host[64], addr[64], local[80], peer[80];
-	unsigned port;
-
-	if (sscanf(line, "connecting %7s to %63s port %u (%63[^)])", tp, host, &port, addr) == 4) {
-		for (char *c = tp; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-		snprintf(rp->tp, sizeof(rp->tp), "%s", tp);
-		snprintf(rp->peer, sizeof(rp->peer), strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr,
-			 port);
-	} else if (sscanf(line, "flow up: %7s %79s -> %79s", tp, local, peer) == 3) {
-		for (char *c = tp; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-		snprintf(rp->tp, sizeof(rp->tp), "%s", tp);
-		snprintf(rp->local, sizeof(rp->local), "%s", local);
-		snprintf(rp->peer, sizeof(rp->peer), "%s", peer);
-	} else if (sscanf(line, "cannot resolve %63[^:]:", host) == 1) {
-		snprintf(rp->dns_name, sizeof(rp->dns_name), "%s", host);
-	}
-}
-
-/* -v: "send 512 bytes:" / "recv 512 bytes:" of the core, with the direction
- * and the addresses of the flow ("UDP 127.0.0.1:47200 -> 127.0.0.1:5060"). */
-static bool trace_line(struct regent_report *rp, const char *line)
-{
-	bool out = !strncmp(line, "send ", 5);
-	const char *rest;
-	char tp[8];
-
-	if ((!out && strncmp(line, "recv ", 5)) || !rp->peer[0] || !rp->local[0])
-		return false;
-	rest = strchr(line, ':');
-	if (!rest)
-		return false;
-	for (size_t i = 0; i < sizeof(tp); i++)
-		tp[i] = (char)(rp->tp[i] >= 'a' && rp->tp[i] <= 'z' ? rp->tp[i] - 32 : rp->tp[i]);
-	/* the arrow is the way the message went */
-	fprintf(rp->err, "regent: trace: %s %s %s -> %s, %.*s%s\n", out ? "send" : "recv", tp,
-		out ? rp->local : rp->peer, out ? rp->peer : rp->local, (int)(rest - line - 5),
-		line + 5, rest);
-	return true;
-}
-
 void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 {
 	struct regent_report *rp = arg;
 	static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
 
-	note_flow(rp, line);
-	if (!strncmp(line, "flow up: ", 9))
-		rp->reliable = strncmp(line + 9, "UDP ", 4) != 0;
 	/* the library logs at INFO (TRACE with -v); the user's level is applied
 	 * here: -q errors only; by default warnings and errors (the
 	 * configuration dump and the connection lines are INFO: -v) */
@@ -669,9 +680,8 @@ void regent_report_log(enum regent_log_level level, const char *line, void *arg)
 	if (!rp->verbose && duplicates_an_event(line))
 		return;
 	regent_report_clear(rp);
-	if (level != REGENT_LOG_TRACE || !trace_line(rp, line))
-		fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log",
-			line);
+	/* the library's trace names direction and addresses itself */
+	fprintf(rp->err, "regent: %s: %s\n", (unsigned)level < 5 ? names[level] : "log", line);
 	fflush(rp->err);
 	regent_report_tick(rp);
 }

@@ -34,7 +34,7 @@ struct regent_report {
 	FILE *out;
 	FILE *err;
 	/* to say when the next refresh comes (the refresh policy of reg/policy.h
-	 * over the granted expiry; the flow's transport is read from the log) */
+	 * over the granted expiry; the flow's transport from the 2xx's event) */
 	bool refresh_hint;
 	uint32_t refresh_pct, t1_ms;
 	bool reliable;
@@ -44,19 +44,26 @@ struct regent_report {
 	bool out_failed;     /* a write to stdout failed (closed pipe): the caller stops */
 	uint64_t sent_at_us; /* of the last REGISTER sent, for the round-trip time */
 	uint64_t rtt_us;     /* of the last final response */
-	/* the flow, from the library's log lines (for plain-word causes and the
-	 * -v trace): "udp", "127.0.0.1:5060", "127.0.0.1:47200" */
-	char tp[8], peer[80], local[80], dns_name[128];
 	/* the cause of the last local failure: machine code and words */
 	const char *cause;
-	char cause_text[192];
-	uint64_t dropped_malformed; /* set by the caller before the final error */
+	char cause_text[256];
+	/* responses the UA dropped unused (regent_report_drop): counted, with
+	 * the reason and the peer of the last of each kind */
+	uint64_t dropped_malformed, dropped_unmatched;
+	char malformed_why[200], unmatched_why[200];
 };
 
 /* What a local failure (an event's error code: errno or REGENT_E*) means, in
  * plain words naming the peer when known, into words[n]; returns the
  * machine-readable cause ("connection_refused", "dns", "tls_verify", ...). */
-const char *regent_report_cause(const struct regent_report *rp, int error, char *words, size_t n);
+const char *regent_report_cause(const struct regent_event *ev, char *words, size_t n);
+
+/* The UA's drop handler (regent_ua_options.drop_h; arg: the report). */
+void regent_report_drop(const struct regent_drop *d, void *arg);
+
+/* "3 messages dropped as malformed: Via: empty parameter at 217 (UDP
+ * 127.0.0.1:5060)" for the final error; "" when none was dropped. */
+void regent_report_dropped_words(const struct regent_report *rp, char *buf, size_t n);
 
 /* Monotonic milliseconds, for the CLI's own bookkeeping. */
 uint64_t regent_report_now_ms(void);
