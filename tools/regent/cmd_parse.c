@@ -23,6 +23,12 @@
 
 const char *const regent_parse_flags[] = {"--json", "--help", NULL};
 
+void regent_parse_print_flags(void *f)
+{
+	for (size_t i = 0; regent_parse_flags[i]; i++)
+		fprintf(f, "%s%s", i ? " " : "", regent_parse_flags[i]);
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: regent parse [--json] FILE...\n"

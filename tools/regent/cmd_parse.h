@@ -10,5 +10,7 @@ int regent_cmd_parse(int argc, char **argv);
 
 /* The flags of `regent parse`, NULL-terminated (for the bash completion). */
 extern const char *const regent_parse_flags[];
+/* regent_parse_flags as "--json --help", for the completion. */
+void regent_parse_print_flags(void *f);
 
 #endif /* REGENT_CLI_CMD_PARSE_H */

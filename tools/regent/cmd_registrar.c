@@ -69,6 +69,13 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+void regent_registrar_print_flags(void *f)
+{
+	for (const struct option *op = long_opts; op->name; op++)
+		fprintf(f, "%s--%s", op == long_opts ? "" : " ", op->name);
+	fputs(" -v -h", f);
+}
+
 struct registrar_cfg {
 	const char *listen[MAX_LISTEN];
 	size_t n_listen;

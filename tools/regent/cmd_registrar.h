@@ -7,4 +7,7 @@
 
 int regent_cmd_registrar(int argc, char **argv);
 
+/* The long options of `regent registrar`, for the completion. */
+void regent_registrar_print_flags(void *f);
+
 #endif /* REGENT_CLI_CMD_REGISTRAR_H */

@@ -10,6 +10,7 @@
 
 #include "load_accounts.h"
 #include "load_opts.h"
+#include "opts.h"
 
 enum {
 	L_AOR = 1,
@@ -70,6 +71,46 @@ static const struct {
     {"--contact", L_REFUSED, false},
     {"--ha1", L_REFUSED, false},
 };
+
+/* Is name one of ours (or one we refuse)? Then register's copy is left out. */
+static bool own_flag(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (strlen(flags[i].name) == len && !strncmp(flags[i].name, name, len))
+			return true;
+	}
+	return false;
+}
+
+void load_opts_print_flags(void *f)
+{
+	char *reg = NULL, *p;
+	size_t len = 0;
+	FILE *m = open_memstream(&reg, &len);
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (flags[i].id != L_REFUSED && !strncmp(flags[i].name, "--", 2))
+			fprintf(f, "%s%s", i ? " " : "", flags[i].name);
+	}
+	if (m == NULL)
+		return;
+	regent_cli_print_register_flags(m);
+	if (fclose(m) != 0 || reg == NULL) {
+		free(reg);
+		return;
+	}
+	/* every register option applies to each account, but those of our
+	 * own table (ours, or refused for many accounts) */
+	for (p = reg; *p;) {
+		size_t l = strcspn(p, " ");
+
+		if (!strncmp(p, "--", 2) && !own_flag(p, l))
+			fprintf(f, " %.*s", (int)l, p);
+		p += l;
+		p += strspn(p, " ");
+	}
+	free(reg);
+}
 
 void load_opts_usage(void *fp)
 {

@@ -60,4 +60,8 @@ void load_opts_usage(void *f);
 /* True when `failures` out of `attempted` is within --max-failures. */
 bool load_opts_failures_ok(const struct load_opts *o, uint64_t failures, uint64_t attempted);
 
+/* The options of `regent load` and the register options it passes on, for
+ * the completion. */
+void load_opts_print_flags(void *f);
+
 #endif /* REGENT_LOAD_OPTS_H */

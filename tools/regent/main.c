@@ -8,12 +8,20 @@
 #include <string.h>
 
 #include "cmd_load.h"
+#include "load_opts.h"
 #include "cmd_parse.h"
 #include "cmd_register.h"
 #include "cmd_registrar.h"
 #include "opts.h"
 
 /* `regent completion bash`: the completion script, from the option tables. */
+static void completion_bash(void);
+
+static void print_completion_flags(void *f)
+{
+	fputs("bash", f);
+}
+
 static int cmd_completion(int argc, char **argv)
 {
 	if (argc != 2 || strcmp(argv[1], "bash")) {
@@ -22,7 +30,7 @@ static int cmd_completion(int argc, char **argv)
 		      stderr);
 		return 2;
 	}
-	regent_cli_completion_bash(stdout);
+	completion_bash();
 	return fflush(stdout) ? 1 : 0;
 }
 
@@ -30,19 +38,37 @@ struct cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	void (*flags)(void *f); /* its long options, for the completion */
 };
 
 static const struct cmd cmds[] = {
-    {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages (FILE - : stdin)"},
-    {"register", regent_cmd_register, "register AOR [options]   register and stay registered"},
-    {"unregister", regent_cmd_unregister, "unregister AOR [--all]   remove our binding (or all)"},
-    {"query", regent_cmd_query, "query AOR [options]      list the bindings of an AOR"},
-    {"registrar", regent_cmd_registrar, "registrar [options]      a small test registrar"},
-    {"load", regent_cmd_load, "load --aor T --count M    keep many registrations alive, report"},
-    {"completion", cmd_completion, "completion bash          print a bash completion script"},
+    {"parse", regent_cmd_parse, "parse [--json] FILE...   check SIP messages (FILE - : stdin)",
+     regent_parse_print_flags},
+    {"register", regent_cmd_register, "register AOR [options]   register and stay registered",
+     regent_cli_print_register_flags},
+    {"unregister", regent_cmd_unregister, "unregister AOR [--all]   remove our binding (or all)",
+     regent_cli_print_unregister_flags},
+    {"query", regent_cmd_query, "query AOR [options]      list the bindings of an AOR",
+     regent_cli_print_query_flags},
+    {"registrar", regent_cmd_registrar, "registrar [options]      a small test registrar",
+     regent_registrar_print_flags},
+    {"load", regent_cmd_load, "load --aor T --count M    keep many registrations alive, report",
+     load_opts_print_flags},
+    {"completion", cmd_completion, "completion bash          print a bash completion script",
+     print_completion_flags},
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* The completion names every command of the table above with its flags. */
+static void completion_bash(void)
+{
+	struct regent_cli_flags f[NCMDS];
+
+	for (size_t i = 0; i < NCMDS; i++)
+		f[i] = (struct regent_cli_flags){cmds[i].name, cmds[i].flags};
+	regent_cli_completion_bash(stdout, f, NCMDS);
+}
 
 static void usage(FILE *f)
 {

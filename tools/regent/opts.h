@@ -81,7 +81,19 @@ void regent_cli_flag_names(char *out, size_t n, const char *text);
 
 /* Writes a bash completion script for regent, made from the option tables
  * (so that it cannot drift from them). */
-void regent_cli_completion_bash(void *f);
+/* A command's long options for the completion, written as "--a --b" (each
+ * command prints from its own option table, so the script cannot drift). */
+struct regent_cli_flags {
+	const char *cmd;
+	void (*print)(void *f); /* NULL: files only */
+};
+/* The bash completion script: the commands in the order given, each with
+ * the flags its print() writes. */
+void regent_cli_completion_bash(void *f, const struct regent_cli_flags *cmds, size_t n);
+/* The flags of register / unregister / query, for the completion. */
+void regent_cli_print_register_flags(void *f);
+void regent_cli_print_unregister_flags(void *f);
+void regent_cli_print_query_flags(void *f);
 
 /* Prints the usage of `cmd` on f. */
 void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *f);
