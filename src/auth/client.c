@@ -4,7 +4,12 @@
  *
  * Memory is lean on purpose (a load mode keeps 100,000 of these): the
  * client is one allocation holding the credentials, and each cached
- * challenge is one allocation holding its realm, nonce and opaque.
+ * challenge is one allocation holding its realm, nonce and opaque, and the
+ * HA1 of the credentials for that realm and algorithm once computed (in
+ * binary; a re-challenge of the same realm and algorithm, stale or at a
+ * refresh, keeps it: it depends on nothing else, RFC 7616 §3.4.2). The
+ * HA1 is a password equivalent: it is wiped before its memory is freed and
+ * never written anywhere but into the digest.
  *
  * Loop bounds, per exchange (the retries of one request until a final
  * non-401/407 response), each named:
@@ -35,8 +40,11 @@ struct auth_entry {
 	uint8_t stale;			    /* stale retries in this exchange */
 	uint8_t alg;			    /* enum regent_digest_alg */
 	uint8_t qop;			    /* 0 none, 1 auth, 2 auth-int */
+	bool ha1_ok;			    /* ha1 holds H(username:realm:password) */
+	uint8_t ha1_len;		    /* bytes at ha1: the hash's size, or 0 */
 	uint32_t nc;			    /* last nc sent with this nonce */
 	const char *realm, *nonce, *opaque; /* into str[]; opaque may be NULL */
+	unsigned char *ha1;		    /* into str[], binary; NULL with ha1_len 0 */
 	char str[];
 };
 
@@ -96,6 +104,14 @@ int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regen
 	return 0;
 }
 
+/* Frees an entry, its cached HA1 wiped first. */
+static void entry_free(struct auth_entry *e)
+{
+	if (e != NULL && e->ha1 != NULL)
+		explicit_bzero(e->ha1, e->ha1_len);
+	free(e);
+}
+
 static void entry_drop(struct regent_auth_client *ac, size_t i)
 {
 	struct auth_entry *e = ac->e[i];
@@ -103,7 +119,7 @@ static void entry_drop(struct regent_auth_client *ac, size_t i)
 	if (!e)
 		return;
 	ac->e[i] = NULL;
-	free(e);
+	entry_free(e);
 }
 
 void regent_auth_client_reset(struct regent_auth_client *ac)
@@ -138,7 +154,7 @@ size_t regent_auth_client_memory(const struct regent_auth_client *ac)
 		if (!e)
 			continue;
 		n += sizeof(*e) + strlen(e->realm) + 1 + strlen(e->nonce) + 1 +
-		     (e->opaque ? strlen(e->opaque) + 1 : 0);
+		     (e->opaque ? strlen(e->opaque) + 1 : 0) + e->ha1_len;
 	}
 	return n;
 }
@@ -278,8 +294,10 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 {
 	const struct regent_challenge *ch = &pk->ch;
 	struct auth_entry *e, *old = ac->e[slot];
+	/* room for the HA1 unless the credentials are one already */
+	size_t hl = ac->ha1 ? 0 : regent_digest_hex_len(pk->alg) / 2;
 	size_t need = ch->realm.l + 1 + ch->nonce.l + 1 +
-		      (regent_pl_isset(ch->opaque) ? ch->opaque.l + 1 : 0);
+		      (regent_pl_isset(ch->opaque) ? ch->opaque.l + 1 : 0) + hl;
 	char *p;
 
 	e = calloc(1, sizeof(*e) + need);
@@ -296,7 +314,11 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 	p = unq_copy(p, ch->nonce);
 	if (regent_pl_isset(ch->opaque)) {
 		e->opaque = p;
-		unq_copy(p, ch->opaque);
+		p = unq_copy(p, ch->opaque);
+	}
+	if (hl > 0) {
+		e->ha1 = (unsigned char *)p;
+		e->ha1_len = (uint8_t)hl;
 	}
 	/* Per-exchange counters carry over when the realm is re-challenged. */
 	if (old) {
@@ -305,7 +327,13 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 		 * server enforcing nc would refuse the same nc twice. */
 		if (strcmp(old->nonce, e->nonce) == 0)
 			e->nc = old->nc;
-		free(old);
+		/* HA1 depends on username, realm, password and algorithm only */
+		if (old->ha1_ok && e->ha1 != NULL && old->alg == e->alg &&
+		    old->ha1_len == e->ha1_len && strcmp(old->realm, e->realm) == 0) {
+			memcpy(e->ha1, old->ha1, e->ha1_len);
+			e->ha1_ok = true;
+		}
+		entry_free(old);
 	}
 	e->answered = true;
 	ac->e[slot] = e;
@@ -447,6 +475,39 @@ void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status)
 	exchange_end(ac);
 }
 
+/* The entry's HA1 in hex into out (129 bytes), computed from the password
+ * on first use and kept in binary; *ha1 is set to out, or left alone when
+ * the credentials carry no password (they are an HA1 themselves). */
+static int entry_ha1_hex(const struct regent_auth_client *ac, struct auth_entry *e, char *out,
+			 const char **ha1)
+{
+	static const char hex[] = "0123456789abcdef";
+	int err;
+
+	if (e->ha1 == NULL)
+		return 0;
+	if (!e->ha1_ok) {
+		err = regent_digest_ha1((enum regent_digest_alg)e->alg, ac->username, e->realm,
+					ac->password, out);
+		if (err)
+			return err;
+		for (size_t i = 0; i < e->ha1_len; i++) {
+			char h = out[2 * i], l = out[2 * i + 1];
+
+			e->ha1[i] = (unsigned char)((h <= '9' ? h - '0' : h - 'a' + 10) << 4 |
+						    (l <= '9' ? l - '0' : l - 'a' + 10));
+		}
+		e->ha1_ok = true;
+	}
+	for (size_t i = 0; i < e->ha1_len; i++) {
+		out[2 * i] = hex[e->ha1[i] >> 4];
+		out[2 * i + 1] = hex[e->ha1[i] & 15];
+	}
+	out[2 * e->ha1_len] = '\0';
+	*ha1 = out;
+	return 0;
+}
+
 static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct regent_wbuf *wb,
 		     const char *method, const char *ruri, const char *body, size_t body_len,
 		     const char *cnonce)
@@ -466,16 +527,20 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 	    .body = body,
 	    .body_len = body_len,
 	};
-	char resp[129], uh[129];
+	char resp[129], uh[129], h1[129];
 	const char *user = ac->username;
 	int err;
 
 	if ((e->qop || regent_digest_alg_is_sess(alg)) && (!cnonce || !*cnonce))
 		return EINVAL;
+	err = entry_ha1_hex(ac, e, h1, &in.ha1);
+	if (err)
+		return err;
 	/* nc counts requests sent with this nonce (RFC 7616 §3.4). */
 	if (e->qop)
 		in.nc = ++e->nc;
 	err = regent_digest_response(&in, resp);
+	explicit_bzero(h1, sizeof(h1));
 	if (err)
 		return err;
 	if (e->userhash) {

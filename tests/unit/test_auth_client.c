@@ -631,6 +631,98 @@ static void client_memory_is_small(void **state)
 	regent_auth_client_free(ac);
 }
 
+/* The response the client writes for realm must be the one computed from
+ * the password with that challenge's algorithm, nonce and nc. */
+static void expect_response(struct regent_auth_client *ac, enum regent_digest_alg alg,
+			    const char *realm, const char *nonce, uint32_t nc)
+{
+	char hdrs[2048], want[129], got[129], r[64];
+	struct regent_digest_input in = {
+	    .alg = alg,
+	    .username = "alice",
+	    .realm = realm,
+	    .password = "secret",
+	    .nonce = nonce,
+	    .cnonce = "cn0123",
+	    .method = "REGISTER",
+	    .uri = RURI,
+	    .qop = "auth",
+	    .nc = nc,
+	};
+	struct regent_msg_iter it = {0};
+	struct regent_credentials cr;
+	struct pmsg pm;
+	bool found = false;
+
+	assert_int_equal(regent_digest_response(&in, want), 0);
+	creds_text(ac, hdrs, sizeof(hdrs));
+	req(&pm, RURI, hdrs);
+	while (!found &&
+	       regent_msg_credentials_next(pm.m, REGENT_HDR_AUTHORIZATION, &it, &cr) == 0) {
+		assert_int_equal(regent_pl_strcpy(cr.realm, r, sizeof(r)), 0);
+		if (strcmp(r, realm) != 0)
+			continue;
+		assert_int_equal(regent_pl_strcpy(cr.response, got, sizeof(got)), 0);
+		assert_string_equal(got, want);
+		found = true;
+	}
+	assert_true(found);
+	pmsg_free(&pm);
+}
+
+static enum regent_auth_verdict feed_challenge(struct regent_auth_client *ac, const char *realm,
+					       const char *nonce, const char *alg)
+{
+	char hdrs[256];
+
+	snprintf(hdrs, sizeof(hdrs),
+		 "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", "
+		 "algorithm=%s\r\n",
+		 realm, nonce, alg);
+	return feed(ac, 401, hdrs, NULL, 0);
+}
+
+/* The HA1 kept per realm (auth/client.c) is reused on a re-challenge of
+ * the same realm and algorithm, and never for another algorithm or realm:
+ * every response must match one computed from the password afresh. */
+static void ha1_cache_follows_realm_and_algorithm(void **state)
+{
+	(void)state;
+	struct regent_auth_client *ac;
+	size_t before;
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &alice), 0);
+	assert_int_equal(feed_challenge(ac, "r1", "n1", "MD5"), REGENT_AUTH_RETRY);
+	expect_response(ac, REGENT_DIGEST_MD5, "r1", "n1", 1);
+	regent_auth_client_done(ac, 200);
+	expect_response(ac, REGENT_DIGEST_MD5, "r1", "n1", 2); /* pre-emptive, cached HA1 */
+	regent_auth_client_done(ac, 200);
+	/* same realm, new nonce, same algorithm: the HA1 is kept */
+	assert_int_equal(feed_challenge(ac, "r1", "n2", "MD5"), REGENT_AUTH_RETRY);
+	expect_response(ac, REGENT_DIGEST_MD5, "r1", "n2", 1);
+	regent_auth_client_done(ac, 200);
+	/* same realm, another algorithm: an MD5 HA1 must not be used */
+	before = regent_auth_client_memory(ac);
+	assert_int_equal(feed_challenge(ac, "r1", "n3", "SHA-256"), REGENT_AUTH_RETRY);
+	assert_int_equal(regent_auth_client_memory(ac), before + 16); /* 32-byte HA1 */
+	expect_response(ac, REGENT_DIGEST_SHA256, "r1", "n3", 1);
+	regent_auth_client_done(ac, 200);
+	assert_int_equal(feed_challenge(ac, "r1", "n4", "MD5-sess"), REGENT_AUTH_RETRY);
+	expect_response(ac, REGENT_DIGEST_MD5_SESS, "r1", "n4", 1);
+	regent_auth_client_done(ac, 200);
+	/* other realms fill the cache; r5 takes the slot r1 held */
+	assert_int_equal(feed_challenge(ac, "r2", "n5", "MD5"), REGENT_AUTH_RETRY);
+	regent_auth_client_done(ac, 200);
+	assert_int_equal(feed_challenge(ac, "r3", "n6", "MD5"), REGENT_AUTH_RETRY);
+	regent_auth_client_done(ac, 200);
+	assert_int_equal(feed_challenge(ac, "r4", "n7", "MD5"), REGENT_AUTH_RETRY);
+	regent_auth_client_done(ac, 200);
+	assert_int_equal(feed_challenge(ac, "r5", "n8", "MD5"), REGENT_AUTH_RETRY);
+	expect_response(ac, REGENT_DIGEST_MD5, "r5", "n8", 1);
+	expect_response(ac, REGENT_DIGEST_MD5, "r2", "n5", 2);
+	regent_auth_client_free(ac);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -646,6 +738,7 @@ int main(void)
 	    cmocka_unit_test(auth_int_covers_the_body),
 	    cmocka_unit_test(realm_cache_is_bounded),
 	    cmocka_unit_test(client_memory_is_small),
+	    cmocka_unit_test(ha1_cache_follows_realm_and_algorithm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
