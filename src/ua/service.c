@@ -36,8 +36,12 @@ void regent_ua_random_hex(struct regent_ua *ua, char *out, size_t nchars)
 	while (nchars > 0) {
 		size_t n = nchars > 2 * sizeof(b) ? 2 * sizeof(b) : nchars;
 		ua->env.random(ua->env.arg, b, (n + 1) / 2);
-		for (i = 0; i < n; i++)
-			out[i] = hex[(b[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
+		for (i = 0; i + 1 < n; i += 2) { /* two digits a byte */
+			out[i] = hex[b[i / 2] >> 4];
+			out[i + 1] = hex[b[i / 2] & 15];
+		}
+		if (i < n)
+			out[i] = hex[b[i / 2] >> 4];
 		out += n;
 		nchars -= n;
 	}

@@ -35,6 +35,28 @@ static size_t placeholder(const char *p, unsigned *width)
 	return (size_t)(end + 1 - p);
 }
 
+/* n in decimal, zero-padded to width, NUL-terminated (as "%0*llu", without
+ * snprintf: it runs for every account); its length, or -1 when it does not
+ * fit in size. */
+static int put_number(char *out, size_t size, uint64_t n, unsigned width)
+{
+	char d[20];
+	size_t nd = 0, l;
+
+	do {
+		d[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	l = width > nd ? width : nd;
+	if (l >= size)
+		return -1;
+	memset(out, '0', l - nd);
+	for (size_t i = 0; i < nd; i++)
+		out[l - 1 - i] = d[i];
+	out[l] = '\0';
+	return (int)l;
+}
+
 int load_accounts_expand(char *out, size_t size, const char *tmpl, uint64_t n, int required_n)
 {
 	size_t o = 0;
@@ -48,9 +70,8 @@ int load_accounts_expand(char *out, size_t size, const char *tmpl, uint64_t n, i
 		if (*p == '{' && !len)
 			return EINVAL; /* a brace that is not a placeholder */
 		if (len) {
-			w = snprintf(out + o, size - o, "%0*llu", (int)width,
-				     (unsigned long long)n);
-			if (w < 0 || (size_t)w >= size - o)
+			w = put_number(out + o, size - o, n, width);
+			if (w < 0)
 				return EINVAL;
 			o += (size_t)w;
 			p += len;

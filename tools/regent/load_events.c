@@ -219,6 +219,21 @@ void load_on_event(struct regent_registerer *r, const struct regent_event *ev, v
 	}
 }
 
+/* out = the first al bytes of a, then b; truncated to size - 1 bytes and
+ * NUL-terminated. One of these runs per account started: no snprintf. */
+static void join(char *out, size_t size, const char *a, size_t al, const char *b)
+{
+	size_t bl = strlen(b);
+
+	if (al > size - 1)
+		al = size - 1;
+	if (bl > size - 1 - al)
+		bl = size - 1 - al;
+	memcpy(out, a, al);
+	memcpy(out + al, b, bl);
+	out[al + bl] = '\0';
+}
+
 /* The registrar of an account: its AOR without the user part (as the
  * library's default for the UA's own AOR, regent.h `registrar`). */
 static void registrar_of(const char *aor, char *out, size_t size)
@@ -226,9 +241,9 @@ static void registrar_of(const char *aor, char *out, size_t size)
 	const char *at = strchr(aor, '@'), *colon = strchr(aor, ':');
 
 	if (!at || !colon || colon > at)
-		snprintf(out, size, "%s", aor);
+		join(out, size, aor, 0, aor);
 	else
-		snprintf(out, size, "%.*s%s", (int)(colon - aor + 1), aor, at + 1);
+		join(out, size, aor, (size_t)(colon - aor + 1), at + 1);
 }
 
 static bool has_scheme(const char *aor)
@@ -254,7 +269,7 @@ bool load_start_next(struct load_run *run)
 	run->st.attempted++;
 	e = load_accounts_get(&run->acc, k, &acc);
 	if (!e) {
-		snprintf(aor, sizeof(aor), "%s%s", has_scheme(acc.aor) ? "" : "sip:", acc.aor);
+		join(aor, sizeof(aor), "sip:", has_scheme(acc.aor) ? 0 : 4, acc.aor);
 		registrar_of(aor, registrar, sizeof(registrar));
 		ro.params.from_uri = ro.params.to_uri = aor;
 		if (!ro.registrar)
