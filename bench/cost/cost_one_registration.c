@@ -117,6 +117,27 @@ static void ev_h(struct regent_registerer *r, const struct regent_event *ev, voi
 		st->ok = true;
 }
 
+/* The client's handling of the message in wb, as one step of the profile:
+ * collected (and dumped as `step`) under callgrind when `measure`, its wall
+ * time added to *ns when ns is not NULL. */
+static void recv_measured(struct regent_ua *ua, const struct regent_wbuf *wb, bool measure,
+			  const char *step, long long *ns)
+{
+	long long t0 = 0;
+
+	if (measure)
+		CALLGRIND_TOGGLE_COLLECT;
+	if (ns != NULL)
+		t0 = mono_ns();
+	regent_ua_recv(ua, wb->buf, wb->len);
+	if (ns != NULL)
+		*ns += mono_ns() - t0;
+	if (measure) {
+		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_DUMP_STATS_AT(step);
+	}
+}
+
 /* One full registration of a fresh UA + Registerer. Collects instructions
  * around the client's calls when `measure`. Leaves them allocated. */
 static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf *wb,
@@ -188,15 +209,8 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	/* 2. parse the 401, compute the digest, build and send the authorised REGISTER */
 	c->sent = 0;
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	t0 = mono_ns();
-	regent_ua_recv(*uap, wb->buf, wb->len);
-	client_ns += mono_ns() - t0;
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("2 parse 401, digest, build and send authorised REGISTER");
-	}
+	recv_measured(*uap, wb, measure, "2 parse 401, digest, build and send authorised REGISTER",
+		      &client_ns);
 	if (c->sent == 0) {
 		fprintf(stderr, "no authorised REGISTER\n");
 		return EPROTO;
@@ -208,15 +222,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	}
 	/* 3. parse the 200 */
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	t0 = mono_ns();
-	regent_ua_recv(*uap, wb->buf, wb->len);
-	client_ns += mono_ns() - t0;
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("3 parse 200");
-	}
+	recv_measured(*uap, wb, measure, "3 parse 200", &client_ns);
 	if (!st->ok || regent_registerer_state(*rp) != REGENT_REG_REGISTERED) {
 		fprintf(stderr, "not registered\n");
 		return EPROTO;
@@ -262,13 +268,7 @@ static int refresh(struct regent_registrar *rg, struct client *c, struct regent_
 		return EPROTO;
 	}
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	regent_ua_recv(ua, wb->buf, wb->len);
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("5 refresh: parse 200");
-	}
+	recv_measured(ua, wb, measure, "5 refresh: parse 200", NULL);
 	return 0;
 }
 
