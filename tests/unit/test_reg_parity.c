@@ -183,8 +183,6 @@ static void preloaded_route_set_on_every_register_first_must_be_loose(void **sta
 	struct regent_ua_options uo;
 	struct regent_ua *ua = NULL;
 	struct regent_error e;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, reg_fix_send, NULL, NULL};
 	struct reg_fix *f;
 	char v[256];
 
@@ -208,15 +206,14 @@ static void preloaded_route_set_on_every_register_first_must_be_loose(void **sta
 		/* loose routing: the Request-URI stays the registrar */
 		assert_true(strncmp(f->sent[i], "REGISTER sip:example.com SIP/2.0", 32) == 0);
 	}
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	uo.preloaded_route_set = strict;
 	uo.preloaded_route_set_count = 1;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "preloaded_route_set[0]: ", 24) == 0);
 	assert_non_null(strstr(e.text, "loose router"));
 	uo.preloaded_route_set = bad;
 	uo.preloaded_route_set_count = 2;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "preloaded_route_set[1]: ", 24) == 0);
 	assert_null(ua);
 	reg_fix_free(f);
@@ -230,8 +227,6 @@ static void extra_supported_tokens_are_validated_and_sent(void **state)
 	struct regent_ua_options uo;
 	struct regent_ua *ua = NULL;
 	struct regent_error e;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, reg_fix_send, NULL, NULL};
 	struct reg_fix *f;
 	char v[256];
 
@@ -245,14 +240,13 @@ static void extra_supported_tokens_are_validated_and_sent(void **state)
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 	assert_true(reg_fix_hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
 	assert_string_equal(v, "path, 100rel, replaces, x-foo.bar");
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	uo.extra_supported = space;
 	uo.extra_supported_count = 1;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "extra_supported[0]: ", 20) == 0);
 	uo.extra_supported = own;
 	uo.extra_supported_count = 2;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "extra_supported[1]: ", 20) == 0);
 	reg_fix_free(f);
 }

@@ -937,25 +937,21 @@ static void bad_ua_options_refused_naming_the_field(void **state)
 	struct regent_ua_options uo;
 	struct regent_ua *ua;
 	struct regent_error e;
-	struct reg_fix dummy;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, reg_fix_send, NULL, &dummy};
+	struct reg_fix *f = reg_fix_alloc(0, 1);
 
 	(void)state;
-	memset(&dummy, 0, sizeof(dummy));
-	sim_rng_seed(&dummy.rng, 1);
-	fake_env_init(&dummy.fe, &env, &dummy.now, &dummy.rng);
 	regent_ua_options_init(&uo);
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_non_null(strstr(e.text, "uri"));
 	uo.uri = "sip:alice@example.com";
 	uo.instance_id = "1234";
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_non_null(strstr(e.text, "instance_id"));
 	uo.instance_id = NULL;
 	uo.display_name = "Al\r\nice";
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_non_null(strstr(e.text, "display_name"));
+	reg_fix_free(f);
 }
 
 /* An HA1 hashes its own username (RFC 7616 §3.4.2): a Registerer with a
@@ -965,22 +961,16 @@ static void own_username_needs_a_secret_of_its_own_or_a_password(void **state)
 {
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, reg_fix_send, NULL, NULL};
 	struct regent_ua *ua = NULL;
 	struct regent_registerer *r = NULL;
 	struct regent_error e;
-	struct reg_fix *f = calloc(1, sizeof(*f));
+	struct reg_fix *f = reg_fix_alloc(0, 1);
 
 	(void)state;
-	assert_non_null(f);
-	sim_rng_seed(&f->rng, 1);
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
-	snd.arg = f;
 	regent_ua_options_init(&uo);
 	uo.uri = "sip:alice@example.com";
 	uo.authorization_ha1 = "b077287b387044390375790e3bc509ff";
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), 0);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), 0);
 	regent_registerer_options_init(&ro);
 	ro.log_configuration = false;
 	ro.authorization_username = "bob";
@@ -996,14 +986,14 @@ static void own_username_needs_a_secret_of_its_own_or_a_password(void **state)
 
 	/* a username with no secret anywhere would be silently useless */
 	uo.authorization_ha1 = NULL;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), 0);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), 0);
 	ro.authorization_password = NULL;
 	r = NULL;
 	assert_int_equal(regent_registerer_alloc(&r, ua, &ro, &e), EINVAL);
 	assert_null(r);
 	assert_non_null(strstr(e.text, "no password or HA1"));
 	regent_ua_free(ua);
-	free(f);
+	reg_fix_free(f);
 }
 
 static void log_configuration_masks_the_password(void **state)

@@ -16,7 +16,7 @@
 #include "msg/msg.h"
 #include "reg_fixture.h"
 
-int reg_fix_send(void *arg, const char *buf, size_t len)
+static int reg_fix_send(void *arg, const char *buf, size_t len)
 {
 	struct reg_fix *f = arg;
 
@@ -135,6 +135,16 @@ void reg_fix_ua(struct reg_fix *f, struct regent_ua_options *uo, struct regent_e
 	snprintf(fi.peer_host, sizeof(fi.peer_host), "%s", peer_host);
 	fi.peer_port = 5060;
 	regent_ua_flow_up(f->ua, &fi);
+}
+
+int reg_fix_ua_alloc(struct regent_ua **ua, struct reg_fix *f, const struct regent_ua_options *uo,
+		     struct regent_error *e)
+{
+	struct regent_env env;
+	struct regent_sender snd = {NULL, reg_fix_send, NULL, f};
+
+	fake_env_init(&f->fe, &env, &f->now, &f->rng);
+	return regent_ua_alloc_core(ua, uo, &env, &snd, e);
 }
 
 int reg_fix_registerer(struct reg_fix *f, const struct regent_registerer_options *ro,

@@ -58,10 +58,6 @@ struct reg_fix {
 	int reentrant_rc;
 };
 
-/* The recording sender (its arg a struct reg_fix), for a test that makes
- * a UA of its own. */
-int reg_fix_send(void *arg, const char *buf, size_t len);
-
 /* A fixture whose clock starts at `start_ms`, its random source seeded with
  * `seed`; no UA yet. */
 struct reg_fix *reg_fix_alloc(uint64_t start_ms, uint64_t seed);
@@ -72,6 +68,12 @@ struct reg_fix *reg_fix_alloc(uint64_t start_ms, uint64_t seed);
 void reg_fix_ua(struct reg_fix *f, struct regent_ua_options *uo, struct regent_error *e,
 		enum regent_transport tp, const char *local_host, uint16_t local_port,
 		const char *peer_host);
+
+/* regent_ua_alloc_core() from `uo` as given, with the fixture's clock,
+ * random source and recording sender: for a test of a UA of its own or of
+ * its refusal. The UA in *ua is the caller's to free. */
+int reg_fix_ua_alloc(struct regent_ua **ua, struct reg_fix *f, const struct regent_ua_options *uo,
+		     struct regent_error *e);
 
 /* A Registerer from `ro` whose events go to the recorder; the alloc's result. */
 int reg_fix_registerer(struct reg_fix *f, const struct regent_registerer_options *ro,
