@@ -236,21 +236,6 @@ static int aor_key(const struct regent_uri *u, char *out, size_t size)
 
 /* ------------------------------------------------------------ replies */
 
-static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
-{
-	const struct regent_hdr *h = NULL;
-
-	while ((h = regent_msg_hdr_find(m, id, NULL, h)) != NULL) {
-		regent_wbuf_puts(wb, regent_hdr_canonical_name(id));
-		regent_wbuf_puts(wb, ": ");
-		regent_wbuf_write(wb, h->value.p, h->value.l);
-		regent_wbuf_puts(wb, "\r\n");
-	}
-}
-
-/* Status line, Via (top one with received/rport), From, To, Call-ID, CSeq
- * (msg/response.c). The To tag comes from the Call-ID, so retransmissions
- * of one request are answered alike even without the response cache. */
 static void reply_begin(struct regent_wbuf *wb, const struct regent_msg *m, uint16_t code,
 			const char *reason, const char *src_host, uint16_t src_port)
 {
@@ -361,7 +346,7 @@ static int reply_ok(struct regent_registrar *r, struct regent_wbuf *wb, const st
 	}
 	/* RFC 3327 §5.3: the Path is echoed to a UA that supports it. */
 	if (regent_msg_has_token(q->m, REGENT_HDR_SUPPORTED, "path"))
-		write_copy(wb, q->m, REGENT_HDR_PATH);
+		regent_build_copy(wb, q->m, REGENT_HDR_PATH);
 	/* RFC 5626 §6: the registrar applied outbound processing. */
 	if (wants_outbound(q))
 		regent_wbuf_puts(wb, "Require: outbound\r\n");

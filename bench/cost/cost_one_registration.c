@@ -38,80 +38,7 @@
 #include "regent.h"
 #include "registrar/registrar.h"
 #include "fake_env.h"
-
-/* ------------------------------------------------ malloc accounting */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-char *__wrap_strdup(const char *s);
-
-/* Live bytes by malloc_usable_size, as seen through the wrapped calls. */
-static long long live_bytes;
-static long long live_blocks;
-
-void *__wrap_malloc(size_t n)
-{
-	void *p = __real_malloc(n);
-
-	if (p != NULL) {
-		live_bytes += (long long)malloc_usable_size(p);
-		live_blocks++;
-	}
-	return p;
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	void *p = __real_calloc(n, m);
-
-	if (p != NULL) {
-		live_bytes += (long long)malloc_usable_size(p);
-		live_blocks++;
-	}
-	return p;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	size_t old = p != NULL ? malloc_usable_size(p) : 0;
-	void *q = __real_realloc(p, n);
-
-	if (q != NULL) {
-		live_bytes += (long long)malloc_usable_size(q) - (long long)old;
-		if (p == NULL)
-			live_blocks++;
-	} else if (n == 0 && p != NULL) {
-		live_bytes -= (long long)old;
-		live_blocks--;
-	}
-	return q;
-}
-
-void __wrap_free(void *p)
-{
-	if (p != NULL) {
-		live_bytes -= (long long)malloc_usable_size(p);
-		live_blocks--;
-	}
-	__real_free(p);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	size_t l = strlen(s) + 1;
-	char *p = __wrap_malloc(l);
-
-	if (p != NULL)
-		memcpy(p, s, l);
-	return p;
-}
+#include "wrap_alloc.h"
 
 /* ------------------------------------------------ the client side */
 
@@ -144,13 +71,13 @@ struct registrar_cost {
 static int serve(struct regent_registrar *rg, struct client *c, struct regent_wbuf *wb,
 		 struct registrar_cost *rc)
 {
-	long long h0 = (long long)mallinfo2().uordblks, l0 = live_bytes;
+	long long h0 = (long long)mallinfo2().uordblks, l0 = wrap_alloc.live_bytes;
 	int err;
 
 	regent_wbuf_reset(wb);
 	err = regent_registrar_handle(rg, c->out, c->out_len, c->now, "127.0.0.1", 5070, wb);
 	rc->heap += (long long)mallinfo2().uordblks - h0;
-	rc->live += live_bytes - l0;
+	rc->live += wrap_alloc.live_bytes - l0;
 	return err;
 }
 
@@ -190,6 +117,27 @@ static void ev_h(struct regent_registerer *r, const struct regent_event *ev, voi
 		st->ok = true;
 }
 
+/* The client's handling of the message in wb, as one step of the profile:
+ * collected (and dumped as `step`) under callgrind when `measure`, its wall
+ * time added to *ns when ns is not NULL. */
+static void recv_measured(struct regent_ua *ua, const struct regent_wbuf *wb, bool measure,
+			  const char *step, long long *ns)
+{
+	long long t0 = 0;
+
+	if (measure)
+		CALLGRIND_TOGGLE_COLLECT;
+	if (ns != NULL)
+		t0 = mono_ns();
+	regent_ua_recv(ua, wb->buf, wb->len);
+	if (ns != NULL)
+		*ns += mono_ns() - t0;
+	if (measure) {
+		CALLGRIND_TOGGLE_COLLECT;
+		CALLGRIND_DUMP_STATS_AT(step);
+	}
+}
+
 /* One full registration of a fresh UA + Registerer. Collects instructions
  * around the client's calls when `measure`. Leaves them allocated. */
 static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf *wb,
@@ -197,7 +145,8 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	       struct regent_registerer **rp, struct reg_state *st, unsigned idx,
 	       struct heap_acc *acc)
 {
-	long long l0 = live_bytes, m0 = inuse(), b0 = live_blocks, l1, m1, l2, m2;
+	long long l0 = wrap_alloc.live_bytes, m0 = inuse(), b0 = wrap_alloc.live_blocks, l1, m1, l2,
+		  m2;
 	struct registrar_cost rc0 = *rc;
 	long long t0;
 	struct regent_ua_options uo;
@@ -226,7 +175,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 		return err;
 	}
 	regent_ua_flow_up(*uap, &fi);
-	l1 = live_bytes;
+	l1 = wrap_alloc.live_bytes;
 	m1 = inuse();
 	regent_registerer_options_init(&ro);
 	ro.log_configuration = false;
@@ -237,7 +186,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 		fprintf(stderr, "registerer: %s\n", e.text);
 		return err;
 	}
-	l2 = live_bytes;
+	l2 = wrap_alloc.live_bytes;
 	m2 = inuse();
 
 	/* 1. build and send the REGISTER */
@@ -260,15 +209,8 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	/* 2. parse the 401, compute the digest, build and send the authorised REGISTER */
 	c->sent = 0;
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	t0 = mono_ns();
-	regent_ua_recv(*uap, wb->buf, wb->len);
-	client_ns += mono_ns() - t0;
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("2 parse 401, digest, build and send authorised REGISTER");
-	}
+	recv_measured(*uap, wb, measure, "2 parse 401, digest, build and send authorised REGISTER",
+		      &client_ns);
 	if (c->sent == 0) {
 		fprintf(stderr, "no authorised REGISTER\n");
 		return EPROTO;
@@ -280,15 +222,7 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 	}
 	/* 3. parse the 200 */
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	t0 = mono_ns();
-	regent_ua_recv(*uap, wb->buf, wb->len);
-	client_ns += mono_ns() - t0;
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("3 parse 200");
-	}
+	recv_measured(*uap, wb, measure, "3 parse 200", &client_ns);
 	if (!st->ok || regent_registerer_state(*rp) != REGENT_REG_REGISTERED) {
 		fprintf(stderr, "not registered\n");
 		return EPROTO;
@@ -298,9 +232,9 @@ static int one(struct regent_registrar *rg, struct client *c, struct regent_wbuf
 		acc->ua_m += m1 - m0;
 		acc->reg += l2 - l1;
 		acc->reg_m += m2 - m1;
-		acc->done += live_bytes - l2 - (rc->live - rc0.live);
+		acc->done += wrap_alloc.live_bytes - l2 - (rc->live - rc0.live);
 		acc->done_m += inuse() - m2 - (rc->heap - rc0.heap);
-		acc->blocks += live_blocks - b0;
+		acc->blocks += wrap_alloc.live_blocks - b0;
 	}
 	return 0;
 }
@@ -334,13 +268,7 @@ static int refresh(struct regent_registrar *rg, struct client *c, struct regent_
 		return EPROTO;
 	}
 	c->now += 1;
-	if (measure)
-		CALLGRIND_TOGGLE_COLLECT;
-	regent_ua_recv(ua, wb->buf, wb->len);
-	if (measure) {
-		CALLGRIND_TOGGLE_COLLECT;
-		CALLGRIND_DUMP_STATS_AT("5 refresh: parse 200");
-	}
+	recv_measured(ua, wb, measure, "5 refresh: parse 200", NULL);
 	return 0;
 }
 
@@ -409,14 +337,14 @@ int main(int argc, char **argv)
 	rc.heap = rc.live = 0;
 	client_ns = 0;
 	heap0 = (long long)mallinfo2().uordblks;
-	live0 = live_bytes;
+	live0 = wrap_alloc.live_bytes;
 	for (unsigned i = 0; i < n; i++) {
 		err = one(rg, c, &wb, &rc, false, &uas[i], &regs[i], &sts[i], i, &acc);
 		if (err)
 			goto out;
 	}
 	heap1 = (long long)mallinfo2().uordblks;
-	live1 = live_bytes;
+	live1 = wrap_alloc.live_bytes;
 	printf(
 	    "heap: %u idle registered UA+Registerer pairs (cached credentials, %s): "
 	    "%.0f bytes each in use (mallinfo2, allocator overhead included), "

@@ -145,14 +145,5 @@ int regent_build_finish(struct regent_wbuf *wb, const char *body, size_t body_le
 	regent_wbuf_write(wb, "\r\n\r\n", 4);
 	if (body_len)
 		regent_wbuf_write(wb, body, body_len);
-	switch (wb->err) {
-	case REGENT_MSG_OK:
-		return 0;
-	case REGENT_MSG_ENOSPC:
-		return ENOSPC;
-	case REGENT_MSG_ENOMEM:
-		return ENOMEM;
-	default:
-		return EINVAL;
-	}
+	return regent_wbuf_errno(wb);
 }

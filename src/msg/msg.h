@@ -437,6 +437,9 @@ void regent_build_name_addr(struct regent_wbuf *wb, const char *field, const cha
 /* Ends the headers: "Content-Length: N\r\n\r\n" and the body. Returns 0 or
  * the sticky error code as an errno (EINVAL injection, ENOSPC, ENOMEM). */
 int regent_build_finish(struct regent_wbuf *wb, const char *body, size_t body_len);
+/* The buffer's sticky error as an errno: 0, EINVAL (injection), ENOSPC or
+ * ENOMEM. */
+int regent_wbuf_errno(const struct regent_wbuf *wb);
 
 /* Checks a user string for CR, LF, NUL: 0 or EINVAL. */
 int regent_check_value(const char *s);

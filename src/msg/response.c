@@ -108,7 +108,7 @@ int regent_build_vias(struct regent_wbuf *wb, const struct regent_msg *m,
 	return top ? ENOENT : 0;
 }
 
-static void write_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
+void regent_build_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id)
 {
 	const struct regent_hdr *h = NULL;
 
@@ -165,18 +165,9 @@ int regent_build_response(struct regent_wbuf *wb, const struct regent_msg *req, 
 	regent_build_status_line(wb, code, reason);
 	if (regent_build_vias(wb, req, o))
 		return EINVAL;
-	write_copy(wb, req, REGENT_HDR_FROM);
+	regent_build_copy(wb, req, REGENT_HDR_FROM);
 	write_to(wb, req, o);
-	write_copy(wb, req, REGENT_HDR_CALL_ID);
-	write_copy(wb, req, REGENT_HDR_CSEQ);
-	switch (wb->err) {
-	case REGENT_MSG_OK:
-		return 0;
-	case REGENT_MSG_ENOSPC:
-		return ENOSPC;
-	case REGENT_MSG_ENOMEM:
-		return ENOMEM;
-	default:
-		return EINVAL;
-	}
+	regent_build_copy(wb, req, REGENT_HDR_CALL_ID);
+	regent_build_copy(wb, req, REGENT_HDR_CSEQ);
+	return regent_wbuf_errno(wb);
 }

@@ -51,6 +51,9 @@ int regent_build_response(struct regent_wbuf *wb, const struct regent_msg *req, 
 int regent_build_vias(struct regent_wbuf *wb, const struct regent_msg *req,
 		      const struct regent_resp_options *o);
 
+/* Copies every header `id` of m as it came, under its canonical name. */
+void regent_build_copy(struct regent_wbuf *wb, const struct regent_msg *m, enum regent_hdr_id id);
+
 /* Copies ";a=b;c" parameters raw (quoted strings kept whole), leaving out
  * the names in `skip` (NULL-ended, case-insensitive; NULL: none). */
 void regent_build_params(struct regent_wbuf *wb, struct regent_pl params, const char *const *skip);

@@ -199,3 +199,17 @@ int regent_check_value(const char *s)
 		return EINVAL;
 	return clean(s, strlen(s)) ? 0 : EINVAL;
 }
+
+int regent_wbuf_errno(const struct regent_wbuf *wb)
+{
+	switch (wb->err) {
+	case REGENT_MSG_OK:
+		return 0;
+	case REGENT_MSG_ENOSPC:
+		return ENOSPC;
+	case REGENT_MSG_ENOMEM:
+		return ENOMEM;
+	default:
+		return EINVAL;
+	}
+}

@@ -37,95 +37,7 @@
 #include "msg/msg.h"
 #include "registrar/registrar.h"
 #include "sim_rng.h"
-
-/* ------------------------------------------------ allocation wrappers */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-char *__real_strdup(const char *s);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-char *__wrap_strdup(const char *s);
-
-static struct {
-	bool armed;	    /* count (and fail) the client side's allocations */
-	unsigned long n;    /* allocations counted in this run */
-	unsigned long fail; /* fail the one with this number (0: none) */
-	bool injected;	    /* it was reached */
-	void *site;	    /* its caller */
-	long live;	    /* blocks live through the wrappers */
-} fm;
-
-/* Counts one allocation; true if it is to fail. */
-static bool fm_fail(void *site)
-{
-	if (!fm.armed)
-		return false;
-	if (++fm.n != fm.fail)
-		return false;
-	fm.injected = true;
-	fm.site = site;
-	return true;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	void *p;
-
-	if (fm_fail(__builtin_return_address(0)))
-		return NULL;
-	p = __real_malloc(n);
-	fm.live += p != NULL;
-	return p;
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	void *p;
-
-	if (fm_fail(__builtin_return_address(0)))
-		return NULL;
-	p = __real_calloc(n, m);
-	fm.live += p != NULL;
-	return p;
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	void *q;
-
-	if (fm_fail(__builtin_return_address(0)))
-		return NULL;
-	q = __real_realloc(p, n);
-	if (q != NULL && p == NULL)
-		fm.live++;
-	return q;
-}
-
-void __wrap_free(void *p)
-{
-	fm.live -= p != NULL;
-	__real_free(p);
-}
-
-char *__wrap_strdup(const char *s)
-{
-	size_t l = strlen(s) + 1;
-	char *p;
-
-	if (fm_fail(__builtin_return_address(0)))
-		return NULL;
-	p = __real_malloc(l);
-	if (p != NULL) {
-		fm.live++;
-		memcpy(p, s, l);
-	}
-	return p;
-}
+#include "wrap_alloc.h"
 
 /* OpenSSL's allocations (the digests) go through the same counter: set
  * before OpenSSL allocates anything (first thing in main). */
@@ -251,16 +163,16 @@ static void pump(struct run *r, uint64_t until, bool (*done)(struct run *))
 			memmove(r->q, r->q + 1, (r->qn - 1) * sizeof(r->q[0]));
 			memmove(r->qlen, r->qlen + 1, (r->qn - 1) * sizeof(r->qlen[0]));
 			r->qn--;
-			fm.armed = false;
+			wrap_alloc.armed = false;
 			regent_wbuf_reset(&wb);
 			r->now += 5;
 			if (regent_registrar_handle(r->rg, msg, len, r->now, "127.0.0.1", 5070,
 						    &wb) == 0) {
 				r->now += 5;
-				fm.armed = true;
+				wrap_alloc.armed = true;
 				regent_ua_recv(r->ua, wb.buf, wb.len);
 			}
-			fm.armed = true;
+			wrap_alloc.armed = true;
 			continue;
 		}
 		uint64_t d = regent_ua_next_deadline(r->ua);
@@ -271,9 +183,9 @@ static void pump(struct run *r, uint64_t until, bool (*done)(struct run *))
 			r->now = d;
 		regent_ua_process(r->ua);
 	}
-	fm.armed = false;
+	wrap_alloc.armed = false;
 	regent_wbuf_release(&wb);
-	fm.armed = true;
+	wrap_alloc.armed = true;
 }
 
 static bool registered(struct run *r)
@@ -322,7 +234,7 @@ static bool scenario(struct run *r)
 	ro.event_h = ev_h;
 	ro.event_arg = r;
 
-	fm.armed = true;
+	wrap_alloc.armed = true;
 	e.text[0] = '\0';
 	api(r, regent_ua_alloc_core(&r->ua, &uo, &env, &snd, &e), &e);
 	if (r->api_err)
@@ -351,7 +263,7 @@ out:
 		regent_registerer_free(r->reg);
 	if (r->ua)
 		regent_ua_free(r->ua);
-	fm.armed = false;
+	wrap_alloc.armed = false;
 	r->reg = NULL;
 	r->ua = NULL;
 	return complete;
@@ -366,8 +278,8 @@ static int run_once(unsigned long fail, bool *complete, struct run *r)
 	r->now = 1000000;
 	sim_rng_seed(&r->rng, 1);
 	sim_rng_seed(&r->rrng, 2);
-	fm.armed = false;
-	live0 = fm.live;
+	wrap_alloc.armed = false;
+	live0 = wrap_alloc.live_blocks;
 	regent_registrar_options_init(&rgo);
 	rgo.realm = "example.com";
 	rgo.auth = true;
@@ -376,17 +288,17 @@ static int run_once(unsigned long fail, bool *complete, struct run *r)
 	if (regent_registrar_alloc(&r->rg, &rgo) != 0 ||
 	    regent_registrar_add_user(r->rg, "alice", "secret") != 0)
 		return -1;
-	fm.n = 0;
-	fm.fail = fail;
-	fm.injected = false;
-	fm.site = NULL;
+	wrap_alloc.n = 0;
+	wrap_alloc.fail = fail;
+	wrap_alloc.injected = false;
+	wrap_alloc.site = NULL;
 	*complete = scenario(r);
 	regent_registrar_free(r->rg);
 	r->rg = NULL;
 	/* A failed OpenSSL allocation leaves an entry, with its data, on the
 	 * thread's error queue (bounded, reused): not a leak of ours. */
 	ERR_clear_error();
-	return (int)(fm.live - live0);
+	return (int)(wrap_alloc.live_blocks - live0);
 }
 
 /* Defects known and reported (in src/reg, being rewritten elsewhere), each
@@ -429,17 +341,17 @@ static void every_allocation_fails_once(void **state)
 	leaked = run_once(0, &complete, r);
 	assert_true(complete);
 	assert_int_equal(leaked, 0);
-	total = fm.n;
+	total = wrap_alloc.n;
 	assert_true(total > 10);
 	for (k = 1;; k++) {
 		bool known = false;
 
 		leaked = run_once(k, &complete, r);
-		if (!fm.injected)
+		if (!wrap_alloc.injected)
 			break; /* the run made fewer than k allocations: all done */
 		if (leaked != 0) {
 			print_error("allocation %lu (called from %s) failing leaks %d block(s)\n",
-				    k, site_name(fm.site), leaked);
+				    k, site_name(wrap_alloc.site), leaked);
 			defects++;
 		}
 		if (r->api_err) {
@@ -451,7 +363,7 @@ static void every_allocation_fails_once(void **state)
 				print_error(
 				    "allocation %lu (called from %s) failing returns %d (%s: "
 				    "%s), not ENOMEM\n",
-				    k, site_name(fm.site), r->api_err, strerror(r->api_err),
+				    k, site_name(wrap_alloc.site), r->api_err, strerror(r->api_err),
 				    r->err_text);
 				defects++;
 			}
@@ -463,13 +375,13 @@ static void every_allocation_fails_once(void **state)
 		} else {
 			print_error("allocation %lu (called from %s) failing ends in silence: "
 				    "no error, no failure event, scenario not completed\n",
-				    k, site_name(fm.site));
+				    k, site_name(wrap_alloc.site));
 			defects++;
 		}
 		for (unsigned long i = 0; i < sites; i++)
-			known |= seen[i] == fm.site;
+			known |= seen[i] == wrap_alloc.site;
 		if (!known && sites < sizeof(seen) / sizeof(seen[0]))
-			seen[sites++] = fm.site;
+			seen[sites++] = wrap_alloc.site;
 	}
 	print_message("failmalloc: %lu allocations in a full registration (%lu call sites), each "
 		      "failed once: %lu error returns, %lu failure events, %lu absorbed; %lu "

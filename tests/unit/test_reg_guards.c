@@ -33,89 +33,36 @@
 
 #include <cmocka.h>
 
-#include "fake_env.h"
+#include "reg_fixture.h"
 #include "regent.h"
 
-#define MAXMSG 32
 #define AOR "sip:alice@example.com"
-
-struct fix {
-	uint64_t now;
-	struct sim_rng rng;
-	struct fake_env fe;
-	char *sent[MAXMSG];
-	size_t nsent;
-	struct regent_ua *ua;
-	struct regent_registerer *reg;
-	char log[16384];
-	size_t loglen;
-};
-
-static int f_send(void *arg, const char *buf, size_t len)
-{
-	struct fix *f = arg;
-
-	assert_true(f->nsent < MAXMSG);
-	f->sent[f->nsent] = strndup(buf, len);
-	assert_non_null(f->sent[f->nsent]);
-	f->nsent++;
-	return 0;
-}
-
-static void f_log(enum regent_log_level level, const char *line, void *arg)
-{
-	struct fix *f = arg;
-	size_t l = strlen(line);
-
-	(void)level;
-	if (f->loglen + l + 2 < sizeof(f->log)) {
-		memcpy(f->log + f->loglen, line, l);
-		f->loglen += l;
-		f->log[f->loglen++] = '\n';
-		f->log[f->loglen] = '\0';
-	}
-}
 
 /* A UA (with display_name `ua_display`, NULL for none) whose flow is up,
  * and, when `ro` is given, a Registerer from it. */
-static struct fix *setup_with(const char *ua_display, const struct regent_registerer_options *ro)
+static struct reg_fix *setup_with(const char *ua_display,
+				  const struct regent_registerer_options *ro)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct reg_fix *f = reg_fix_alloc(5000000, 0x5eed6a7d5ull);
 	struct regent_ua_options uo;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, f};
-	struct regent_flow_info fi;
 	struct regent_error e;
 
-	assert_non_null(f);
-	f->now = 5000000;
-	sim_rng_seed(&f->rng, 0x5eed6a7d5ull);
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = AOR;
 	uo.display_name = ua_display;
 	uo.contact_name = "guard";
 	uo.instance_id = "0b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d";
-	uo.log_h = f_log;
-	uo.log_arg = f;
-	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, &e), 0);
-	memset(&fi, 0, sizeof(fi));
-	fi.transport = REGENT_TP_UDP;
-	strcpy(fi.local_host, "192.0.2.20");
-	fi.local_port = 5062;
-	strcpy(fi.peer_host, "192.0.2.1");
-	fi.peer_port = 5060;
-	regent_ua_flow_up(f->ua, &fi);
+	reg_fix_ua(f, &uo, &e, REGENT_TP_UDP, "192.0.2.20", 5062, "192.0.2.1");
 	if (ro != NULL) {
 		e.text[0] = '\0';
-		if (regent_registerer_alloc(&f->reg, f->ua, ro, &e) != 0)
+		if (reg_fix_registerer(f, ro, &e) != 0)
 			fail_msg("registerer_alloc: %s", e.text);
 	}
 	return f;
 }
 
 /* A Registerer with reg_id 1 (so the UA's instance id: outbound + gruu). */
-static struct fix *setup(void)
+static struct reg_fix *setup(void)
 {
 	struct regent_registerer_options ro;
 
@@ -123,17 +70,6 @@ static struct fix *setup(void)
 	ro.reg_id = 1;
 	ro.log_configuration = false;
 	return setup_with(NULL, &ro);
-}
-
-static void teardown(struct fix *f)
-{
-	if (f->reg != NULL)
-		regent_registerer_free(f->reg);
-	if (f->ua != NULL)
-		regent_ua_free(f->ua);
-	for (size_t i = 0; i < f->nsent; i++)
-		free(f->sent[i]);
-	free(f);
 }
 
 /* The value of the idx-th header line "Name: value" of message m (the
@@ -176,7 +112,8 @@ static size_t hdr_count(const char *m, const char *name)
 
 /* Answers request i with status and `extra` header lines (each ending in
  * CRLF), echoing Via, From, To (with a tag), Call-ID and CSeq. */
-static void reply(struct fix *f, size_t i, unsigned status, const char *reason, const char *extra)
+static void reply(struct reg_fix *f, size_t i, unsigned status, const char *reason,
+		  const char *extra)
 {
 	static const char *const names[] = {"Via", "From", "Call-ID", "CSeq"};
 	char buf[8192], v[1024];
@@ -198,7 +135,7 @@ static void reply(struct fix *f, size_t i, unsigned status, const char *reason, 
 }
 
 /* The Contact URI of request i (between '<' and '>'). */
-static void contact_uri(const struct fix *f, size_t i, char *out, size_t size)
+static void contact_uri(const struct reg_fix *f, size_t i, char *out, size_t size)
 {
 	char v[1024];
 	char *lt, *gt;
@@ -212,23 +149,7 @@ static void contact_uri(const struct fix *f, size_t i, char *out, size_t size)
 	snprintf(out, size, "%s", lt + 1);
 }
 
-/* Runs due timers until n messages were sent, at most `limit` ms ahead. */
-static void run_until_sent(struct fix *f, size_t n, uint64_t limit)
-{
-	uint64_t end = f->now + limit;
-
-	for (int guard = 0; guard < 100000 && f->nsent < n; guard++) {
-		uint64_t d = regent_ua_next_deadline(f->ua);
-
-		if (d > end)
-			break;
-		if (d > f->now)
-			f->now = d;
-		regent_ua_process(f->ua);
-	}
-}
-
-static const struct regent_binding *find_binding(const struct fix *f, const char *uri)
+static const struct regent_binding *find_binding(const struct reg_fix *f, const char *uri)
 {
 	const struct regent_binding *b = NULL;
 	size_t n = regent_registerer_contacts(f->reg, &b);
@@ -252,7 +173,7 @@ static const struct regent_binding *find_binding(const struct fix *f, const char
  * of the 2xx that has an instance id; each binding keeps its own. */
 static void gruus_of_each_binding_are_stored_and_exposed(void **state)
 {
-	struct fix *f = setup();
+	struct reg_fix *f = setup();
 	const struct regent_binding *b, *o;
 	char ours[256], extra[2048];
 
@@ -286,13 +207,13 @@ static void gruus_of_each_binding_are_stored_and_exposed(void **state)
 	assert_non_null(o->temp_gruu);
 	assert_string_equal(o->pub_gruu, PUB_B);
 	assert_string_equal(o->temp_gruu, TMP_B);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* A binding without GRUUs has NULL for both, not "" (regent.h: "or NULL"). */
 static void binding_without_gruu_has_null_gruus(void **state)
 {
-	struct fix *f = setup();
+	struct reg_fix *f = setup();
 	const struct regent_binding *b;
 	char ours[256], extra[512];
 
@@ -305,7 +226,7 @@ static void binding_without_gruu_has_null_gruus(void **state)
 	assert_string_equal(b[0].uri, ours);
 	assert_null(b[0].pub_gruu);
 	assert_null(b[0].temp_gruu);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* RFC 5627 §4.2: each refresh's 2xx may carry a new temp-gruu; what is
@@ -313,7 +234,7 @@ static void binding_without_gruu_has_null_gruus(void **state)
  * leaves no GRUU behind. */
 static void gruus_follow_the_last_2xx_and_go_with_the_unregister(void **state)
 {
-	struct fix *f = setup();
+	struct reg_fix *f = setup();
 	const struct regent_binding *b;
 	char ours[256], extra[1024];
 
@@ -329,7 +250,7 @@ static void gruus_follow_the_last_2xx_and_go_with_the_unregister(void **state)
 	assert_non_null(b->temp_gruu);
 	assert_string_equal(b->temp_gruu, TMP1);
 
-	run_until_sent(f, 2, 700000); /* the refresh */
+	reg_fix_run_until_sent(f, 2, 700000); /* the refresh */
 	assert_int_equal(f->nsent, 2);
 	snprintf(extra, sizeof(extra),
 		 "Contact: <%s>;pub-gruu=\"" PUB1 "\";temp-gruu=\"" TMP2 "\";expires=600\r\n",
@@ -348,7 +269,7 @@ static void gruus_follow_the_last_2xx_and_go_with_the_unregister(void **state)
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
 	assert_int_equal(regent_registerer_contacts(f->reg, &b), 0);
 	assert_null(find_binding(f, ours));
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* --------------------------------------------------------- Service-Route */
@@ -362,7 +283,7 @@ static void gruus_follow_the_last_2xx_and_go_with_the_unregister(void **state)
  * without one, and kept over a failure (it is not a successful response). */
 static void service_route_is_the_last_2xx_s_and_cleared_by_one_without(void **state)
 {
-	struct fix *f = setup();
+	struct reg_fix *f = setup();
 	const char *sr;
 	char ours[256], extra[1024];
 
@@ -380,7 +301,7 @@ static void service_route_is_the_last_2xx_s_and_cleared_by_one_without(void **st
 	assert_string_equal(sr, SR1 ", " SR2);
 
 	/* the refresh's 2xx names another route: it replaces the first */
-	run_until_sent(f, 2, 700000);
+	reg_fix_run_until_sent(f, 2, 700000);
 	assert_int_equal(f->nsent, 2);
 	snprintf(extra, sizeof(extra), "Service-Route: " SR3 "\r\nContact: <%s>;expires=600\r\n",
 		 ours);
@@ -390,7 +311,7 @@ static void service_route_is_the_last_2xx_s_and_cleared_by_one_without(void **st
 	assert_string_equal(sr, SR3);
 
 	/* a failed refresh is no successful registration: the route stays */
-	run_until_sent(f, 3, 700000);
+	reg_fix_run_until_sent(f, 3, 700000);
 	assert_int_equal(f->nsent, 3);
 	reply(f, 2, 500, "Server Internal Error", NULL);
 	sr = regent_registerer_service_route(f->reg);
@@ -398,13 +319,13 @@ static void service_route_is_the_last_2xx_s_and_cleared_by_one_without(void **st
 	assert_string_equal(sr, SR3);
 
 	/* a 2xx without Service-Route clears it (§6: "MUST clear") */
-	run_until_sent(f, 4, 700000);
+	reg_fix_run_until_sent(f, 4, 700000);
 	assert_int_equal(f->nsent, 4);
 	snprintf(extra, sizeof(extra), "Contact: <%s>;expires=600\r\n", ours);
 	reply(f, 3, 200, "OK", extra);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
 	assert_null(regent_registerer_service_route(f->reg));
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* ---------------------------------------------- From / To on the wire */
@@ -447,7 +368,7 @@ static void from_tag_and_display_names_are_exact_on_the_wire(void **state)
 	for (size_t i = 0; i < sizeof(names_tab) / sizeof(names_tab[0]); i++) {
 		const struct names_row *t = &names_tab[i];
 		struct regent_registerer_options ro;
-		struct fix *f;
+		struct reg_fix *f;
 
 		regent_registerer_options_init(&ro);
 		ro.log_configuration = false;
@@ -460,7 +381,7 @@ static void from_tag_and_display_names_are_exact_on_the_wire(void **state)
 		contact_uri(f, 0, ours, sizeof(ours));
 		snprintf(extra, sizeof(extra), "Contact: <%s>;expires=600\r\n", ours);
 		reply(f, 0, 200, "OK", extra);
-		run_until_sent(f, 2, 700000);
+		reg_fix_run_until_sent(f, 2, 700000);
 		assert_int_equal(f->nsent, 2);
 		reply(f, 1, 200, "OK", extra);
 		assert_int_equal(regent_registerer_unregister(f->reg, false, NULL), 0);
@@ -477,7 +398,7 @@ static void from_tag_and_display_names_are_exact_on_the_wire(void **state)
 				fail_msg("row %zu request %zu: To: %s, wanted %s", i, k, v,
 					 t->want_to);
 		}
-		teardown(f);
+		reg_fix_free(f);
 	}
 }
 
@@ -488,7 +409,7 @@ static void from_tag_by_default_is_random_per_registerer(void **state)
 	struct regent_registerer_options ro;
 	struct regent_registerer *r2 = NULL;
 	struct regent_error e;
-	struct fix *f;
+	struct reg_fix *f;
 	char a[256], b[256];
 	const char *ta, *tb;
 
@@ -509,7 +430,7 @@ static void from_tag_by_default_is_random_per_registerer(void **state)
 	assert_true(strlen(ta + 5) >= 8);
 	assert_string_not_equal(ta, tb);
 	regent_registerer_free(r2);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ defaults */
@@ -697,7 +618,7 @@ static void ua_options_init_sets_the_readme_defaults(void **state)
 static void defaults_as_a_registerer_uses_them(void **state)
 {
 	struct regent_registerer_options ro;
-	struct fix *f;
+	struct reg_fix *f;
 	char v[512], ours[256], extra[512];
 	uint64_t t0;
 
@@ -723,12 +644,12 @@ static void defaults_as_a_registerer_uses_them(void **state)
 	snprintf(extra, sizeof(extra), "Contact: <%s>;expires=1000\r\n", ours);
 	t0 = f->now;
 	reply(f, 0, 200, "OK", extra);
-	run_until_sent(f, 2, 2000000);
+	reg_fix_run_until_sent(f, 2, 2000000);
 	assert_int_equal(f->nsent, 2);
 	/* 99 % of 1000 s, up to 5 % earlier (docs/design.md, Refresh) */
 	assert_true(f->now - t0 <= 990000);
 	assert_true(f->now - t0 >= 990000 - 990000 / 20);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* The README's UA defaults that the constructor applies, seen on the wire
@@ -739,36 +660,22 @@ static void defaults_as_a_registerer_uses_them(void **state)
  * authorization username the user part of the AOR. */
 static void ua_defaults_as_a_ua_uses_them(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct reg_fix *f = reg_fix_alloc(5000000, 0xdefa17ull);
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, f};
-	struct regent_flow_info fi;
 	struct regent_error e;
 	char v[1024], user[64], inst[64];
 	const char *at, *u;
 
 	(void)state;
-	assert_non_null(f);
-	f->now = 5000000;
-	sim_rng_seed(&f->rng, 0xdefa17ull);
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = AOR;
 	uo.authorization_password = "pw";
-	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, &e), 0);
-	memset(&fi, 0, sizeof(fi));
-	fi.transport = REGENT_TP_TCP;
-	strcpy(fi.local_host, "192.0.2.30");
-	fi.local_port = 40123;
-	strcpy(fi.peer_host, "192.0.2.1");
-	fi.peer_port = 5060;
-	regent_ua_flow_up(f->ua, &fi);
+	reg_fix_ua(f, &uo, &e, REGENT_TP_TCP, "192.0.2.30", 40123, "192.0.2.1");
 	regent_registerer_options_init(&ro);
 	ro.log_configuration = false;
 	ro.reg_id = 1; /* the UA's instance id on the wire */
-	assert_int_equal(regent_registerer_alloc(&f->reg, f->ua, &ro, &e), 0);
+	assert_int_equal(reg_fix_registerer(f, &ro, &e), 0);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 	assert_int_equal(f->nsent, 1);
 
@@ -809,7 +716,7 @@ static void ua_defaults_as_a_ua_uses_them(void **state)
 	assert_int_equal(f->nsent, 2);
 	assert_true(hdr(f->sent[1], "Authorization", 0, v, sizeof(v)));
 	assert_non_null(strstr(v, "username=\"alice\""));
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* -------------------------------------- reserved Contact parameter names */
@@ -833,7 +740,7 @@ static void reserved_contact_params_are_refused_in_any_case(void **state)
 	    "+SIP.INSTANCE=\"<urn:uuid:0b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d>\"",
 	    "+Sip.Instance",
 	};
-	struct fix *f = setup_with(NULL, NULL);
+	struct reg_fix *f = setup_with(NULL, NULL);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -857,7 +764,7 @@ static void reserved_contact_params_are_refused_in_any_case(void **state)
 			fail_msg("\"%s\": error \"%s\" does not start with the field", refused[i],
 				 e.text);
 	}
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* Harmless params (and ones that only look like ours) go onto the Contact
@@ -866,7 +773,7 @@ static void harmless_contact_params_are_accepted_onto_the_wire(void **state)
 {
 	static const char *const xp[] = {"foo=bar", "+sip.ice", "q=0.7", "expiry-hint=5", "Video"};
 	struct regent_registerer_options ro;
-	struct fix *f;
+	struct reg_fix *f;
 	char v[512];
 
 	(void)state;
@@ -881,7 +788,7 @@ static void harmless_contact_params_are_accepted_onto_the_wire(void **state)
 	assert_string_equal(v, "<sip:guard@192.0.2.20:5062;transport=udp>;reg-id=1;"
 			       "+sip.instance=\"<urn:uuid:0b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d>\";"
 			       "foo=bar;+sip.ice;q=0.7;expiry-hint=5;Video;expires=600");
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* A name that only begins like a reserved one is another parameter
@@ -891,7 +798,7 @@ static void harmless_contact_params_are_accepted_onto_the_wire(void **state)
 static void param_names_only_prefixed_like_ours_are_accepted(void **state)
 {
 	static const char *const names[] = {"expiresx=1", "reg-idx", "+sip.instances=2"};
-	struct fix *f;
+	struct reg_fix *f;
 
 	(void)state;
 	f = setup_with(NULL, NULL);
@@ -911,7 +818,7 @@ static void param_names_only_prefixed_like_ours_are_accepted(void **state)
 			fail_msg("\"%s\": refused (%s)", names[i], e.text);
 		regent_registerer_free(r);
 	}
-	teardown(f);
+	reg_fix_free(f);
 }
 
 int main(void)

@@ -19,78 +19,9 @@
 
 #include <cmocka.h>
 
-#include "fake_env.h"
 #include "msg/msg.h"
+#include "reg_fixture.h"
 #include "regent.h"
-
-#define MAXMSG 32
-#define MAXEV 64
-
-struct fix {
-	uint64_t now;
-	struct sim_rng rng;
-	struct fake_env fe;
-	char *sent[MAXMSG];
-	size_t nsent;
-	struct regent_ua *ua;
-	struct regent_registerer *reg;
-	struct regent_event ev[MAXEV];
-	char ev_peer[MAXEV][64];
-	size_t nev;
-	char log[16384];
-	size_t loglen;
-	size_t ndrops, nmalformed;
-	char drop_reason[160], drop_peer[64];
-	uint16_t drop_port;
-};
-
-static int f_send(void *arg, const char *buf, size_t len)
-{
-	struct fix *f = arg;
-
-	assert_true(f->nsent < MAXMSG);
-	f->sent[f->nsent++] = strndup(buf, len);
-	return 0;
-}
-
-static void f_log(enum regent_log_level level, const char *line, void *arg)
-{
-	struct fix *f = arg;
-	size_t l = strlen(line);
-
-	(void)level;
-	if (f->loglen + l + 2 < sizeof(f->log)) {
-		memcpy(f->log + f->loglen, line, l);
-		f->loglen += l;
-		f->log[f->loglen++] = '\n';
-		f->log[f->loglen] = '\0';
-	}
-}
-
-static void f_drop(const struct regent_drop *d, void *arg)
-{
-	struct fix *f = arg;
-
-	f->ndrops++;
-	if (d->malformed)
-		f->nmalformed++;
-	snprintf(f->drop_reason, sizeof(f->drop_reason), "%s", d->reason);
-	snprintf(f->drop_peer, sizeof(f->drop_peer), "%s", d->peer_host);
-	f->drop_port = d->peer_port;
-}
-
-static void f_event(struct regent_registerer *r, const struct regent_event *ev, void *arg)
-{
-	struct fix *f = arg;
-
-	(void)r;
-	if (f->nev < MAXEV) {
-		f->ev[f->nev] = *ev;
-		snprintf(f->ev_peer[f->nev], sizeof(f->ev_peer[0]), "%s",
-			 ev->flow_peer_host ? ev->flow_peer_host : "(null)");
-		f->nev++;
-	}
-}
 
 struct setup {
 	const char *aor;
@@ -101,98 +32,39 @@ struct setup {
 	size_t nxh;
 };
 
-static struct fix *make(const struct setup *s, int *alloc_rc, struct regent_error *e)
+static struct reg_fix *make(const struct setup *s, int *alloc_rc, struct regent_error *e)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct reg_fix *f = reg_fix_alloc(1000000, 12);
 	struct regent_ua_options uo;
 	struct regent_registerer_options ro;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, f};
-	struct regent_flow_info fi;
 
-	assert_non_null(f);
-	f->now = 1000000;
-	sim_rng_seed(&f->rng, 12);
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = s->aor ? s->aor : "sip:alice@example.com";
 	uo.contact_name = "me";
-	uo.log_h = f_log;
-	uo.log_arg = f;
 	uo.log_level = REGENT_LOG_TRACE;
-	uo.drop_h = f_drop;
-	uo.drop_arg = f;
 	uo.transaction_timeout_ms = s->txn_timeout_ms;
-	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, e), 0);
-	memset(&fi, 0, sizeof(fi));
-	fi.transport = s->tp ? s->tp : REGENT_TP_UDP;
-	strcpy(fi.local_host, "127.0.0.1");
-	fi.local_port = 47200;
-	strcpy(fi.peer_host, "127.0.0.2");
-	fi.peer_port = 5060;
-	regent_ua_flow_up(f->ua, &fi);
+	reg_fix_ua(f, &uo, e, s->tp ? s->tp : REGENT_TP_UDP, "127.0.0.1", 47200, "127.0.0.2");
 	regent_registerer_options_init(&ro);
 	ro.log_configuration = false;
 	ro.contact_uri = s->contact_uri;
 	ro.extra_headers = s->xh;
 	ro.extra_headers_count = s->nxh;
-	ro.event_h = f_event;
-	ro.event_arg = f;
-	*alloc_rc = regent_registerer_alloc(&f->reg, f->ua, &ro, e);
+	*alloc_rc = reg_fix_registerer(f, &ro, e);
 	return f;
 }
 
-static struct fix *make_ok(const struct setup *s)
+static struct reg_fix *make_ok(const struct setup *s)
 {
 	struct regent_error e;
 	int rc;
-	struct fix *f = make(s, &rc, &e);
+	struct reg_fix *f = make(s, &rc, &e);
 
 	assert_int_equal(rc, 0);
 	return f;
 }
 
-static void done(struct fix *f)
-{
-	if (f->reg != NULL)
-		regent_registerer_free(f->reg);
-	regent_ua_free(f->ua);
-	for (size_t i = 0; i < f->nsent; i++)
-		free(f->sent[i]);
-	free(f);
-}
-
-static void run_until(struct fix *f, uint64_t t)
-{
-	for (int guard = 0; guard < 100000; guard++) {
-		uint64_t d = regent_ua_next_deadline(f->ua);
-
-		if (d > t)
-			break;
-		if (d > f->now)
-			f->now = d;
-		regent_ua_process(f->ua);
-	}
-	f->now = t;
-}
-
-/* The value of the first header `name` of message m, into out. */
-static bool hdr(const char *m, const char *name, char *out, size_t size)
-{
-	struct regent_msg *msg = NULL;
-	const struct regent_hdr *h;
-	bool ok = false;
-
-	assert_int_equal(regent_msg_parse(&msg, m, strlen(m), NULL, NULL), 0);
-	h = regent_msg_hdr_find(msg, regent_hdr_id_from_name(name, strlen(name)), name, NULL);
-	if (h != NULL)
-		ok = regent_pl_strcpy(h->value, out, size) == 0;
-	regent_msg_free(msg);
-	return ok;
-}
-
 /* Answers request i with `status`, `extra` lines and `branch` (NULL: its own). */
-static void reply(struct fix *f, size_t i, uint16_t status, const char *extra)
+static void reply(struct reg_fix *f, size_t i, uint16_t status, const char *extra)
 {
 	char buf[4096], v[1024];
 	size_t n = 0;
@@ -200,7 +72,7 @@ static void reply(struct fix *f, size_t i, uint16_t status, const char *extra)
 
 	n += (size_t)snprintf(buf, sizeof(buf), "SIP/2.0 %u X\r\n", status);
 	for (size_t k = 0; k < 5; k++) {
-		assert_true(hdr(f->sent[i], names[k], v, sizeof(v)));
+		assert_true(reg_fix_hdr(f->sent[i], names[k], 0, v, sizeof(v)));
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\r\n", names[k], v);
 	}
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sContent-Length: 0\r\n\r\n",
@@ -208,20 +80,12 @@ static void reply(struct fix *f, size_t i, uint16_t status, const char *extra)
 	regent_ua_recv(f->ua, buf, n);
 }
 
-static long find_ev(const struct fix *f, enum regent_event_type t)
-{
-	for (size_t i = 0; i < f->nev; i++)
-		if (f->ev[i].type == t)
-			return (long)i;
-	return -1;
-}
-
 /* ------------------------------------------------------------ item 3 */
 
 static void dropped_responses_are_counted_logged_with_reason_and_peer_and_handed_over(void **st)
 {
 	struct setup s = {0};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	struct regent_ua_stats us;
 	static const char junk[] = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1;\r\n"
 				   "Content-Length: 0\r\n\r\n";
@@ -251,13 +115,13 @@ static void dropped_responses_are_counted_logged_with_reason_and_peer_and_handed
 	assert_int_equal(f->nmalformed, 1);
 	assert_non_null(strstr(f->drop_reason, "no transaction"));
 	assert_non_null(strstr(f->log, "dropped an unmatched response #1"));
-	done(f);
+	reg_fix_free(f);
 }
 
 static void a_flood_of_junk_is_logged_rate_limited_but_all_counted(void **st)
 {
 	struct setup s = {0};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	struct regent_ua_stats us;
 	static const char junk[] = "SIP/2.0 200 OK\r\nCSeq: x\r\n\r\n";
 	size_t logged = 0;
@@ -271,7 +135,7 @@ static void a_flood_of_junk_is_logged_rate_limited_but_all_counted(void **st)
 	for (const char *p = f->log; (p = strstr(p, "dropped a malformed")) != NULL; p++)
 		logged++;
 	assert_int_equal(logged, 16 + 2); /* 1..16, then 32 and 64 */
-	done(f);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ -v trace */
@@ -279,7 +143,7 @@ static void a_flood_of_junk_is_logged_rate_limited_but_all_counted(void **st)
 static void trace_names_direction_and_addresses(void **st)
 {
 	struct setup s = {0};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 
 	(void)st;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
@@ -287,7 +151,7 @@ static void trace_names_direction_and_addresses(void **st)
 	assert_non_null(strstr(f->log, "send UDP 127.0.0.1:47200 -> 127.0.0.2:5060, "));
 	reply(f, 0, 500, NULL);
 	assert_non_null(strstr(f->log, "recv UDP 127.0.0.2:5060 -> 127.0.0.1:47200, "));
-	done(f);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ item 5 */
@@ -295,20 +159,20 @@ static void trace_names_direction_and_addresses(void **st)
 static void a_local_failure_names_its_flow(void **st)
 {
 	struct setup s = {0};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	long i;
 
 	(void)st;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 	regent_ua_flow_down(f->ua, ECONNREFUSED);
-	i = find_ev(f, REGENT_EV_RESPONSE);
+	i = reg_fix_find_ev(f, REGENT_EV_RESPONSE, 0);
 	assert_true(i >= 0);
-	assert_true(f->ev[i].local);
-	assert_int_equal(f->ev[i].error, ECONNREFUSED);
-	assert_int_equal(f->ev[i].flow_transport, REGENT_TP_UDP);
-	assert_string_equal(f->ev_peer[i], "127.0.0.2");
-	assert_int_equal(f->ev[i].flow_peer_port, 5060);
-	done(f);
+	assert_true(f->ev[i].ev.local);
+	assert_int_equal(f->ev[i].ev.error, ECONNREFUSED);
+	assert_int_equal(f->ev[i].ev.flow_transport, REGENT_TP_UDP);
+	assert_string_equal(f->ev[i].peer, "127.0.0.2");
+	assert_int_equal(f->ev[i].ev.flow_peer_port, 5060);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ item 7 */
@@ -328,7 +192,7 @@ static void extra_headers_refuse_the_headers_the_registerer_writes(void **st)
 	(void)st;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct setup s = {.xh = &bad[i], .nxh = 1};
-		struct fix *f = make(&s, &rc, &e);
+		struct reg_fix *f = make(&s, &rc, &e);
 		size_t n = strcspn(bad[i], " :");
 
 		assert_int_equal(rc, EINVAL);
@@ -336,19 +200,19 @@ static void extra_headers_refuse_the_headers_the_registerer_writes(void **st)
 		/* names it as given */
 		assert_int_equal(strncmp(e.text + 15, "regent writes ", 14), 0);
 		assert_int_equal(strncmp(e.text + 29, bad[i], n), 0);
-		done(f);
+		reg_fix_free(f);
 	}
 	{
 		struct setup s = {.xh = &bad[1], .nxh = 1};
-		struct fix *f = make(&s, &rc, &e);
+		struct reg_fix *f = make(&s, &rc, &e);
 
 		/* a compact form says which header it is */
 		assert_non_null(strstr(e.text, "regent writes l itself (Content-Length)"));
-		done(f);
+		reg_fix_free(f);
 	}
 	{
 		struct setup s = {.xh = good, .nxh = 3};
-		struct fix *f = make_ok(&s);
+		struct reg_fix *f = make_ok(&s);
 
 		/* per request too */
 		rq.extra_headers = &bad[0];
@@ -359,7 +223,7 @@ static void extra_headers_refuse_the_headers_the_registerer_writes(void **st)
 		rq.extra_headers_count = 3;
 		assert_int_equal(regent_registerer_register(f->reg, &rq), 0);
 		assert_int_equal(f->nsent, 1);
-		done(f);
+		reg_fix_free(f);
 	}
 }
 
@@ -368,12 +232,12 @@ static void extra_headers_refuse_the_headers_the_registerer_writes(void **st)
 static void a_sips_aor_gets_a_sips_contact(void **st)
 {
 	struct setup s = {.aor = "sips:alice@example.com", .tp = REGENT_TP_TLS};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	char ct[512];
 
 	(void)st;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	assert_true(hdr(f->sent[0], "Contact", ct, sizeof(ct)));
+	assert_true(reg_fix_hdr(f->sent[0], "Contact", 0, ct, sizeof(ct)));
 	assert_int_equal(strncmp(ct, "<sips:me@127.0.0.1:47200>", 25), 0);
 	assert_null(strstr(ct, "transport=tls"));
 	assert_non_null(strstr(f->sent[0], "REGISTER sips:example.com SIP/2.0\r\n"));
@@ -385,15 +249,15 @@ static void a_sips_aor_gets_a_sips_contact(void **st)
 		reply(f, 0, 200, extra);
 	}
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
-	done(f);
+	reg_fix_free(f);
 
 	/* a sip: AOR keeps sip: and names the transport */
 	struct setup s2 = {.tp = REGENT_TP_TLS};
 	f = make_ok(&s2);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	assert_true(hdr(f->sent[0], "Contact", ct, sizeof(ct)));
+	assert_true(reg_fix_hdr(f->sent[0], "Contact", 0, ct, sizeof(ct)));
 	assert_int_equal(strncmp(ct, "<sip:me@127.0.0.1:47200;transport=tls>", 38), 0);
-	done(f);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ --timeout */
@@ -401,31 +265,31 @@ static void a_sips_aor_gets_a_sips_contact(void **st)
 static void transaction_timeout_bounds_the_transaction_instead_of_timer_f(void **st)
 {
 	struct setup s = {.txn_timeout_ms = 2000};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	uint64_t t0 = f->now;
 	long i;
 
 	(void)st;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	run_until(f, t0 + 1999);
-	assert_int_equal(find_ev(f, REGENT_EV_RESPONSE), -1);
-	run_until(f, t0 + 2000);
-	i = find_ev(f, REGENT_EV_RESPONSE);
+	reg_fix_run_until(f, t0 + 1999);
+	assert_int_equal(reg_fix_find_ev(f, REGENT_EV_RESPONSE, 0), -1);
+	reg_fix_run_until(f, t0 + 2000);
+	i = reg_fix_find_ev(f, REGENT_EV_RESPONSE, 0);
 	assert_true(i >= 0);
-	assert_int_equal(f->ev[i].status, 408);
-	assert_int_equal(f->ev[i].error, REGENT_ETIMEOUT);
-	done(f);
+	assert_int_equal(f->ev[i].ev.status, 408);
+	assert_int_equal(f->ev[i].ev.error, REGENT_ETIMEOUT);
+	reg_fix_free(f);
 
 	/* unset: timer F, 64*T1 */
 	struct setup s2 = {0};
 	f = make_ok(&s2);
 	t0 = f->now;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	run_until(f, t0 + 31999);
-	assert_int_equal(find_ev(f, REGENT_EV_RESPONSE), -1);
-	run_until(f, t0 + 32000);
-	assert_true(find_ev(f, REGENT_EV_RESPONSE) >= 0);
-	done(f);
+	reg_fix_run_until(f, t0 + 31999);
+	assert_int_equal(reg_fix_find_ev(f, REGENT_EV_RESPONSE, 0), -1);
+	reg_fix_run_until(f, t0 + 32000);
+	assert_true(reg_fix_find_ev(f, REGENT_EV_RESPONSE, 0) >= 0);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ --contact */
@@ -433,17 +297,17 @@ static void transaction_timeout_bounds_the_transaction_instead_of_timer_f(void *
 static void contact_uri_is_registered_exactly_and_recognised_in_the_2xx(void **st)
 {
 	struct setup s = {.contact_uri = "sip:door@127.0.0.9:5070;transport=tcp"};
-	struct fix *f = make_ok(&s);
+	struct reg_fix *f = make_ok(&s);
 	char ct[512];
 
 	(void)st;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	assert_true(hdr(f->sent[0], "Contact", ct, sizeof(ct)));
+	assert_true(reg_fix_hdr(f->sent[0], "Contact", 0, ct, sizeof(ct)));
 	assert_int_equal(strncmp(ct, "<sip:door@127.0.0.9:5070;transport=tcp>", 39), 0);
 	/* RFC 3261 §19.1.4: host case and param order do not matter */
 	reply(f, 0, 200, "Contact: <sip:door@127.0.0.9:5070;TRANSPORT=TCP>;expires=60\r\n");
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
-	done(f);
+	reg_fix_free(f);
 
 	{
 		struct regent_error e;
@@ -453,7 +317,7 @@ static void contact_uri_is_registered_exactly_and_recognised_in_the_2xx(void **s
 		f = make(&bad, &rc, &e);
 		assert_int_equal(rc, EINVAL);
 		assert_int_equal(strncmp(e.text, "contact_uri: ", 13), 0);
-		done(f);
+		reg_fix_free(f);
 	}
 }
 

@@ -15,84 +15,22 @@
 
 #include <cmocka.h>
 
-#include "fake_env.h"
 #include "msg/msg.h"
 #include "reg/policy.h"
+#include "reg_fixture.h"
 #include "regent.h"
 
-#define MAXMSG 64
-#define MAXEV 256
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-struct ev_rec {
-	struct regent_event ev;
-	char why[160];
-	uint64_t t;
-};
-
-struct fix {
-	uint64_t now;
-	struct sim_rng rng;
-	struct fake_env fe;
-	char *sent[MAXMSG];
-	size_t nsent;
-	struct regent_ua *ua;
-	struct regent_registerer *reg;
-	struct ev_rec ev[MAXEV];
-	size_t nev;
-	char log[16384];
-	size_t loglen;
-};
-
-static int f_send(void *arg, const char *buf, size_t len)
+/* A UA from `uo_in` (NULL: alice with contact name reguser) logging at
+ * DEBUG with the level on each line, its flow up over TCP (no
+ * retransmissions to count). */
+static struct reg_fix *fix_ua(const struct regent_ua_options *uo_in)
 {
-	struct fix *f = arg;
-
-	assert_true(f->nsent < MAXMSG);
-	f->sent[f->nsent++] = strndup(buf, len);
-	return 0;
-}
-
-static void f_log(enum regent_log_level level, const char *line, void *arg)
-{
-	struct fix *f = arg;
-	size_t l = strlen(line);
-
-	if (f->loglen + l + 8 < sizeof(f->log))
-		f->loglen += (size_t)snprintf(f->log + f->loglen, sizeof(f->log) - f->loglen,
-					      "%d %s\n", (int)level, line);
-}
-
-static void f_event(struct regent_registerer *r, const struct regent_event *ev, void *arg)
-{
-	struct fix *f = arg;
-
-	(void)r;
-	if (f->nev < MAXEV) {
-		f->ev[f->nev].ev = *ev;
-		f->ev[f->nev].ev.msg = NULL;
-		f->ev[f->nev].ev.phrase = NULL;
-		f->ev[f->nev].ev.why = NULL;
-		snprintf(f->ev[f->nev].why, sizeof(f->ev[f->nev].why), "%s",
-			 ev->why != NULL ? ev->why : "");
-		f->ev[f->nev].t = f->now;
-		f->nev++;
-	}
-}
-
-static struct fix *fix_ua(const struct regent_ua_options *uo_in)
-{
-	struct fix *f = calloc(1, sizeof(*f));
+	struct reg_fix *f = reg_fix_alloc(1000000, 0x9e3779b97f4a7c15ull);
 	struct regent_ua_options uo;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, f};
-	struct regent_flow_info fi;
 	struct regent_error e;
 
-	assert_non_null(f);
-	f->now = 1000000;
-	sim_rng_seed(&f->rng, 0x9e3779b97f4a7c15ull);
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	if (uo_in != NULL) {
 		uo = *uo_in;
 	} else {
@@ -100,21 +38,13 @@ static struct fix *fix_ua(const struct regent_ua_options *uo_in)
 		uo.uri = "sip:alice@example.com";
 		uo.contact_name = "reguser";
 	}
-	uo.log_h = f_log;
-	uo.log_arg = f;
 	uo.log_level = REGENT_LOG_DEBUG;
-	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, &e), 0);
-	memset(&fi, 0, sizeof(fi));
-	fi.transport = REGENT_TP_TCP; /* no retransmissions to count */
-	strcpy(fi.local_host, "192.0.2.10");
-	fi.local_port = 5060;
-	strcpy(fi.peer_host, "192.0.2.1");
-	fi.peer_port = 5060;
-	regent_ua_flow_up(f->ua, &fi);
+	f->log_levels = true;
+	reg_fix_ua(f, &uo, &e, REGENT_TP_TCP, "192.0.2.10", 5060, "192.0.2.1");
 	return f;
 }
 
-static void fix_reg(struct fix *f, struct regent_registerer_options *ro_in)
+static void fix_reg(struct reg_fix *f, struct regent_registerer_options *ro_in)
 {
 	struct regent_registerer_options ro;
 	struct regent_error e;
@@ -123,157 +53,16 @@ static void fix_reg(struct fix *f, struct regent_registerer_options *ro_in)
 		ro = *ro_in;
 	else
 		regent_registerer_options_init(&ro);
-	ro.event_h = f_event;
-	ro.event_arg = f;
 	ro.log_configuration = false;
-	assert_int_equal(regent_registerer_alloc(&f->reg, f->ua, &ro, &e), 0);
+	assert_int_equal(reg_fix_registerer(f, &ro, &e), 0);
 }
 
-static struct fix *setup(struct regent_registerer_options *ro)
+static struct reg_fix *setup(struct regent_registerer_options *ro)
 {
-	struct fix *f = fix_ua(NULL);
+	struct reg_fix *f = fix_ua(NULL);
 
 	fix_reg(f, ro);
 	return f;
-}
-
-static void teardown(struct fix *f)
-{
-	if (f->reg != NULL)
-		regent_registerer_free(f->reg);
-	if (f->ua != NULL)
-		regent_ua_free(f->ua);
-	for (size_t i = 0; i < f->nsent; i++)
-		free(f->sent[i]);
-	free(f);
-}
-
-static void run_until(struct fix *f, uint64_t t)
-{
-	for (int guard = 0; guard < 100000; guard++) {
-		uint64_t d = regent_ua_next_deadline(f->ua);
-		if (d > t)
-			break;
-		if (d > f->now)
-			f->now = d;
-		regent_ua_process(f->ua);
-	}
-	f->now = t;
-}
-
-static void run_for(struct fix *f, uint64_t ms)
-{
-	run_until(f, f->now + ms);
-}
-
-static size_t count_ev(const struct fix *f, enum regent_event_type t);
-
-/* Runs timers until the n-th REQUEST_SENT (or `limit` ms pass). */
-static void run_until_sent(struct fix *f, size_t n, uint64_t limit)
-{
-	uint64_t end = f->now + limit;
-
-	for (int guard = 0; guard < 100000 && count_ev(f, REGENT_EV_REQUEST_SENT) < n; guard++) {
-		uint64_t d = regent_ua_next_deadline(f->ua);
-		if (d > end)
-			break;
-		if (d > f->now)
-			f->now = d;
-		regent_ua_process(f->ua);
-	}
-}
-
-/* The value of header `name` (idx-th occurrence) in message text. */
-static bool hdr(const char *m, const char *name, size_t idx, char *out, size_t size)
-{
-	struct regent_msg *msg = NULL;
-	const struct regent_hdr *h = NULL;
-	enum regent_hdr_id id = regent_hdr_id_from_name(name, strlen(name));
-	bool ok = false;
-
-	assert_int_equal(regent_msg_parse(&msg, m, strlen(m), NULL, NULL), 0);
-	for (size_t i = 0; i <= idx; i++) {
-		h = regent_msg_hdr_find(msg, id, name, h);
-		if (h == NULL)
-			break;
-	}
-	if (h != NULL)
-		ok = regent_pl_strcpy(h->value, out, size) == 0;
-	regent_msg_free(msg);
-	return ok;
-}
-
-static size_t hdr_count(const char *m, const char *name)
-{
-	char v[1024];
-	size_t n = 0;
-
-	while (hdr(m, name, n, v, sizeof(v)))
-		n++;
-	return n;
-}
-
-/* Answers request i; `callid`/`ftag` replace the request's when not NULL. */
-static void reply_ids(struct fix *f, size_t i, uint16_t status, const char *reason,
-		      const char *extra, const char *callid, const char *ftag)
-{
-	char buf[4096], v[1024];
-	size_t n = 0;
-
-	assert_true(i < f->nsent);
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "SIP/2.0 %u %s\r\n", status, reason);
-	assert_true(hdr(f->sent[i], "Via", 0, v, sizeof(v)));
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Via: %s\r\n", v);
-	assert_true(hdr(f->sent[i], "From", 0, v, sizeof(v)));
-	if (ftag != NULL)
-		*strstr(v, ";tag=") = '\0';
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "From: %s%s%s\r\n", v,
-			      ftag != NULL ? ";tag=" : "", ftag != NULL ? ftag : "");
-	assert_true(hdr(f->sent[i], "Call-ID", 0, v, sizeof(v)));
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Call-ID: %s\r\n",
-			      callid != NULL ? callid : v);
-	assert_true(hdr(f->sent[i], "CSeq", 0, v, sizeof(v)));
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "CSeq: %s\r\n", v);
-	assert_true(hdr(f->sent[i], "To", 0, v, sizeof(v)));
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "To: %s;tag=srv\r\n", v);
-	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%sContent-Length: 0\r\n\r\n",
-			      extra != NULL ? extra : "");
-	assert_true(n < sizeof(buf));
-	regent_ua_recv(f->ua, buf, n);
-}
-
-static void reply(struct fix *f, size_t i, uint16_t status, const char *reason, const char *extra)
-{
-	reply_ids(f, i, status, reason, extra, NULL, NULL);
-}
-
-static void reply_200(struct fix *f, size_t i, uint32_t e)
-{
-	char ct[1024], extra[1200], *semi;
-
-	assert_true(hdr(f->sent[i], "Contact", 0, ct, sizeof(ct)));
-	semi = strstr(ct, ";expires=");
-	if (semi != NULL)
-		*semi = '\0';
-	snprintf(extra, sizeof(extra), "Contact: %s;expires=%u\r\n", ct, e);
-	reply(f, i, 200, "OK", extra);
-}
-
-static size_t count_ev(const struct fix *f, enum regent_event_type t)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < f->nev; i++)
-		n += f->ev[i].ev.type == t;
-	return n;
-}
-
-static long find_ev(const struct fix *f, enum regent_event_type t, size_t from)
-{
-	for (size_t i = from; i < f->nev; i++)
-		if (f->ev[i].ev.type == t)
-			return (long)i;
-	return -1;
 }
 
 static size_t count_str(const char *hay, const char *needle)
@@ -316,7 +105,7 @@ static void retry_after_cap_table(void **state)
 static void overlarge_retry_after_is_capped_at_retry_max_and_said_so(void **state)
 {
 	struct regent_registerer_options ro;
-	struct fix *f;
+	struct reg_fix *f;
 	long w;
 
 	(void)state;
@@ -324,63 +113,63 @@ static void overlarge_retry_after_is_capped_at_retry_max_and_said_so(void **stat
 	ro.retry_max_s = 1800;
 	f = setup(&ro);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	reply(f, 0, 503, "Service Unavailable", "Retry-After: 99999999999\r\n");
+	reg_fix_reply(f, 0, 503, "Service Unavailable", "Retry-After: 99999999999\r\n");
 	assert_int_equal(regent_registerer_retry_after(f->reg), 1800);
-	w = find_ev(f, REGENT_EV_WILL_RETRY, 0);
+	w = reg_fix_find_ev(f, REGENT_EV_WILL_RETRY, 0);
 	assert_true(w >= 0);
 	assert_true(f->ev[w].ev.retry_in_ms >= 1800000 && f->ev[w].ev.retry_in_ms <= 1980000);
 	assert_non_null(strstr(f->ev[w].why, "capped at 1800 s"));
 	assert_non_null(strstr(f->log, "capped at retry_max_s 1800 s"));
 	/* and it does go out then, not in 136 years */
-	run_until_sent(f, 2, 1980000);
+	reg_fix_run_until_requests(f, 2, 1980000);
 	assert_int_equal(f->nsent, 2);
 	assert_true(f->now - 1000000 >= 1800000);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void odd_final_response_is_used_counted_and_logged_once(void **state)
 {
 	struct regent_ua_stats st;
-	struct fix *f = setup(NULL);
+	struct reg_fix *f = setup(NULL);
 
 	(void)state;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	reply(f, 0, 500, "Server Error", "Expires: 99999999999\r\nMin-Expires: -3\r\n");
-	assert_int_equal(count_ev(f, REGENT_EV_RESPONSE), 1);
-	run_until_sent(f, 2, 3600000); /* the back-off retry */
+	reg_fix_reply(f, 0, 500, "Server Error", "Expires: 99999999999\r\nMin-Expires: -3\r\n");
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_RESPONSE), 1);
+	reg_fix_run_until_requests(f, 2, 3600000); /* the back-off retry */
 	assert_int_equal(f->nsent, 2);
-	reply(f, 1, 500, "Server Error", "Retry-After: x\r\nRetry-After: 99999999999\r\n");
+	reg_fix_reply(f, 1, 500, "Server Error", "Retry-After: x\r\nRetry-After: 99999999999\r\n");
 	regent_ua_stats(f->ua, &st);
 	assert_int_equal(st.odd_responses, 2);
 	assert_int_equal(count_str(f->log, "odd value"), 1);
 	assert_non_null(strstr(f->log, "1 registerer"));
 	assert_non_null(strstr(f->log, "Expires, Min-Expires"));
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void branch_ours_but_other_call_id_or_tag_is_dropped_counted_logged(void **state)
 {
 	struct regent_ua_stats st;
-	struct fix *f = setup(NULL);
+	struct reg_fix *f = setup(NULL);
 
 	(void)state;
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	reply_ids(f, 0, 200, "OK", NULL, "someone-else@192.0.2.99", NULL);
-	reply_ids(f, 0, 200, "OK", NULL, NULL, "nottag");
-	assert_int_equal(count_ev(f, REGENT_EV_RESPONSE), 0);
+	reg_fix_reply_ids(f, 0, 200, "OK", NULL, "someone-else@192.0.2.99", NULL);
+	reg_fix_reply_ids(f, 0, 200, "OK", NULL, NULL, "nottag");
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_RESPONSE), 0);
 	assert_true(regent_registerer_waiting(f->reg));
 	regent_ua_stats(f->ua, &st);
 	assert_int_equal(st.mismatched_dropped, 2);
 	assert_int_equal(st.unmatched_dropped, 0);
 	assert_int_equal(count_str(f->log, "Call-ID or From tag"), 1); /* once a second */
 	f->now += 1000;
-	reply_ids(f, 0, 404, "Not Found", NULL, "x@y", "z");
+	reg_fix_reply_ids(f, 0, 404, "Not Found", NULL, "x@y", "z");
 	assert_int_equal(count_str(f->log, "Call-ID or From tag"), 2);
 	assert_non_null(strstr(f->log, "(1 more not logged)"));
 	/* the real answer still completes the transaction */
-	reply_200(f, 0, 600);
+	reg_fix_reply_200(f, 0, 600);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* ------------------------------------------------------------ §3 */
@@ -394,9 +183,7 @@ static void preloaded_route_set_on_every_register_first_must_be_loose(void **sta
 	struct regent_ua_options uo;
 	struct regent_ua *ua = NULL;
 	struct regent_error e;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, NULL};
-	struct fix *f;
+	struct reg_fix *f;
 	char v[256];
 
 	(void)state;
@@ -407,30 +194,29 @@ static void preloaded_route_set_on_every_register_first_must_be_loose(void **sta
 	f = fix_ua(&uo);
 	fix_reg(f, NULL);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	reply_200(f, 0, 600);
+	reg_fix_reply_200(f, 0, 600);
 	assert_int_equal(regent_registerer_unregister(f->reg, false, NULL), 0);
 	assert_int_equal(f->nsent, 2);
 	for (size_t i = 0; i < 2; i++) {
-		assert_int_equal(hdr_count(f->sent[i], "Route"), 2);
-		assert_true(hdr(f->sent[i], "Route", 0, v, sizeof(v)));
+		assert_int_equal(reg_fix_hdr_count(f->sent[i], "Route"), 2);
+		assert_true(reg_fix_hdr(f->sent[i], "Route", 0, v, sizeof(v)));
 		assert_string_equal(v, "<sip:edge.example.net;lr>");
-		assert_true(hdr(f->sent[i], "Route", 1, v, sizeof(v)));
+		assert_true(reg_fix_hdr(f->sent[i], "Route", 1, v, sizeof(v)));
 		assert_string_equal(v, "<sip:core.example.net:5070;lr>");
 		/* loose routing: the Request-URI stays the registrar */
 		assert_true(strncmp(f->sent[i], "REGISTER sip:example.com SIP/2.0", 32) == 0);
 	}
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	uo.preloaded_route_set = strict;
 	uo.preloaded_route_set_count = 1;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "preloaded_route_set[0]: ", 24) == 0);
 	assert_non_null(strstr(e.text, "loose router"));
 	uo.preloaded_route_set = bad;
 	uo.preloaded_route_set_count = 2;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "preloaded_route_set[1]: ", 24) == 0);
 	assert_null(ua);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void extra_supported_tokens_are_validated_and_sent(void **state)
@@ -441,9 +227,7 @@ static void extra_supported_tokens_are_validated_and_sent(void **state)
 	struct regent_ua_options uo;
 	struct regent_ua *ua = NULL;
 	struct regent_error e;
-	struct regent_env env;
-	struct regent_sender snd = {NULL, f_send, NULL, NULL};
-	struct fix *f;
+	struct reg_fix *f;
 	char v[256];
 
 	(void)state;
@@ -454,25 +238,24 @@ static void extra_supported_tokens_are_validated_and_sent(void **state)
 	f = fix_ua(&uo);
 	fix_reg(f, NULL);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	assert_true(hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
+	assert_true(reg_fix_hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
 	assert_string_equal(v, "path, 100rel, replaces, x-foo.bar");
-	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	uo.extra_supported = space;
 	uo.extra_supported_count = 1;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "extra_supported[0]: ", 20) == 0);
 	uo.extra_supported = own;
 	uo.extra_supported_count = 2;
-	assert_int_equal(regent_ua_alloc_core(&ua, &uo, &env, &snd, &e), EINVAL);
+	assert_int_equal(reg_fix_ua_alloc(&ua, f, &uo, &e), EINVAL);
 	assert_true(strncmp(e.text, "extra_supported[1]: ", 20) == 0);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void instance_id_without_reg_id_is_gruu_only(void **state)
 {
 	struct regent_registerer_options ro;
 	const struct regent_binding *b;
-	struct fix *f;
+	struct reg_fix *f;
 	char v[512], extra[700];
 
 	(void)state;
@@ -480,11 +263,11 @@ static void instance_id_without_reg_id_is_gruu_only(void **state)
 	ro.instance_id = "8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 	f = setup(&ro);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	assert_true(hdr(f->sent[0], "Contact", 0, v, sizeof(v)));
+	assert_true(reg_fix_hdr(f->sent[0], "Contact", 0, v, sizeof(v)));
 	assert_non_null(
 	    strstr(v, ";+sip.instance=\"<urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b>\""));
 	assert_null(strstr(v, "reg-id"));
-	assert_true(hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
+	assert_true(reg_fix_hdr(f->sent[0], "Supported", 0, v, sizeof(v)));
 	assert_string_equal(v, "path, gruu");
 	/* the registrar rewrote the URI: the instance alone makes it ours */
 	snprintf(extra, sizeof(extra),
@@ -492,20 +275,20 @@ static void instance_id_without_reg_id_is_gruu_only(void **state)
 		 "+sip.instance=\"<urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b>\";"
 		 "pub-gruu=\"sip:alice@example.com;gr=urn:uuid:8d1a2b3c-4d5e-4f60-8a7b-"
 		 "9c0d1e2f3a4b\"\r\n");
-	reply(f, 0, 200, "OK", extra);
+	reg_fix_reply(f, 0, 200, "OK", extra);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
 	assert_int_equal(regent_registerer_contacts(f->reg, &b), 1);
 	assert_true(b[0].ours);
 	assert_int_equal(b[0].expires, 300);
 	assert_non_null(b[0].pub_gruu);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 struct dlg {
 	unsigned trying, progress, accept, reject, redirect;
 	uint16_t last_status;
 	size_t at_nev; /* f->nev when the last final callback ran */
-	struct fix *f;
+	struct reg_fix *f;
 };
 
 static void d_trying(struct regent_registerer *r, const struct regent_event *ev, void *arg)
@@ -556,7 +339,7 @@ static void d_redirect(struct regent_registerer *r, const struct regent_event *e
 
 static void provisional_responses_are_events_and_reach_the_delegate(void **state)
 {
-	struct fix *f = setup(NULL);
+	struct reg_fix *f = setup(NULL);
 	struct dlg d = {0};
 	struct regent_request_options ro;
 	long w;
@@ -567,33 +350,33 @@ static void provisional_responses_are_events_and_reach_the_delegate(void **state
 	ro.delegate = (struct regent_request_delegate){d_accept,   d_reject, d_redirect,
 						       d_progress, d_trying, &d};
 	assert_int_equal(regent_registerer_register(f->reg, &ro), 0);
-	reply(f, 0, 100, "Trying", NULL);
-	assert_int_equal(count_ev(f, REGENT_EV_PROVISIONAL), 1);
+	reg_fix_reply(f, 0, 100, "Trying", NULL);
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_PROVISIONAL), 1);
 	assert_int_equal(d.trying, 1);
 	assert_int_equal(d.last_status, 100);
-	reply(f, 0, 183, "Session Progress", NULL);
-	assert_int_equal(count_ev(f, REGENT_EV_PROVISIONAL), 2);
+	reg_fix_reply(f, 0, 183, "Session Progress", NULL);
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_PROVISIONAL), 2);
 	assert_int_equal(d.progress, 1);
-	assert_int_equal(f->ev[find_ev(f, REGENT_EV_PROVISIONAL, 0)].ev.status, 100);
+	assert_int_equal(f->ev[reg_fix_find_ev(f, REGENT_EV_PROVISIONAL, 0)].ev.status, 100);
 	assert_true(regent_registerer_waiting(f->reg));
-	reply_200(f, 0, 600);
+	reg_fix_reply_200(f, 0, 600);
 	assert_int_equal(d.accept, 1);
 	assert_int_equal(d.reject + d.redirect, 0);
 	/* after the Registerer's own handling, before WAITING_CHANGED(false) */
-	assert_true(find_ev(f, REGENT_EV_STATE_CHANGED, 0) < (long)d.at_nev);
-	w = find_ev(f, REGENT_EV_WAITING_CHANGED, 1);
+	assert_true(reg_fix_find_ev(f, REGENT_EV_STATE_CHANGED, 0) < (long)d.at_nev);
+	w = reg_fix_find_ev(f, REGENT_EV_WAITING_CHANGED, 1);
 	assert_true(w >= (long)d.at_nev);
 	assert_false(f->ev[w].ev.waiting);
 	/* a refresh has no delegate */
-	run_until_sent(f, 2, 700000);
-	reply_200(f, 1, 600);
+	reg_fix_run_until_requests(f, 2, 700000);
+	reg_fix_reply_200(f, 1, 600);
 	assert_int_equal(d.accept, 1);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void delegate_hears_the_outcome_not_the_answered_challenge_or_423(void **state)
 {
-	struct fix *f = fix_ua(NULL);
+	struct reg_fix *f = fix_ua(NULL);
 	struct regent_ua_options uo;
 	struct regent_unregister_options uro;
 	struct dlg d = {0};
@@ -613,13 +396,14 @@ static void delegate_hears_the_outcome_not_the_answered_challenge_or_423(void **
 	ro.delegate =
 	    (struct regent_request_delegate){d_accept, d_reject, d_redirect, NULL, NULL, &d};
 	assert_int_equal(regent_registerer_register(f->reg, &ro), 0);
-	reply(f, 0, 401, "Unauthorized",
-	      "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\"\r\n");
+	reg_fix_reply(
+	    f, 0, 401, "Unauthorized",
+	    "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n1\", qop=\"auth\"\r\n");
 	assert_int_equal(f->nsent, 2);
-	reply(f, 1, 423, "Interval Too Brief", "Min-Expires: 1200\r\n");
+	reg_fix_reply(f, 1, 423, "Interval Too Brief", "Min-Expires: 1200\r\n");
 	assert_int_equal(f->nsent, 3);
 	assert_int_equal(d.accept + d.reject + d.redirect, 0);
-	reply(f, 2, 403, "Forbidden", NULL);
+	reg_fix_reply(f, 2, 403, "Forbidden", NULL);
 	assert_int_equal(d.reject, 1);
 	assert_int_equal(d.last_status, 403);
 	/* the options struct of unregister carries a delegate too */
@@ -628,15 +412,15 @@ static void delegate_hears_the_outcome_not_the_answered_challenge_or_423(void **
 	uro.request.delegate = ro.delegate;
 	assert_int_equal(regent_registerer_unregister_with(f->reg, &uro), 0);
 	assert_non_null(strstr(f->sent[f->nsent - 1], "\r\nContact: *\r\n"));
-	reply(f, f->nsent - 1, 200, "OK", NULL);
+	reg_fix_reply(f, f->nsent - 1, 200, "OK", NULL);
 	assert_int_equal(d.accept, 1);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void www_and_proxy_challenges_in_one_response_answered_in_one_request(void **state)
 {
 	struct regent_ua_options uo;
-	struct fix *f;
+	struct reg_fix *f;
 	char v[1024];
 
 	(void)state;
@@ -646,18 +430,18 @@ static void www_and_proxy_challenges_in_one_response_answered_in_one_request(voi
 	f = fix_ua(&uo);
 	fix_reg(f, NULL);
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-	reply(
+	reg_fix_reply(
 	    f, 0, 407, "Proxy Authentication Required",
 	    "Proxy-Authenticate: Digest realm=\"proxy.example.net\", nonce=\"p1\", qop=\"auth\"\r\n"
 	    "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"w1\", qop=\"auth\"\r\n");
 	assert_int_equal(f->nsent, 2);
-	assert_true(hdr(f->sent[1], "Proxy-Authorization", 0, v, sizeof(v)));
+	assert_true(reg_fix_hdr(f->sent[1], "Proxy-Authorization", 0, v, sizeof(v)));
 	assert_non_null(strstr(v, "realm=\"proxy.example.net\""));
-	assert_true(hdr(f->sent[1], "Authorization", 0, v, sizeof(v)));
+	assert_true(reg_fix_hdr(f->sent[1], "Authorization", 0, v, sizeof(v)));
 	assert_non_null(strstr(v, "realm=\"example.com\""));
-	reply_200(f, 1, 600);
+	reg_fix_reply_200(f, 1, 600);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 static void definitive_failure_table(void **state)
@@ -690,7 +474,7 @@ static void retry_on_reject_off_ends_after_403_404_603_and_refused_credentials(v
 
 	(void)state;
 	for (size_t i = 0; i < N(st); i++) {
-		struct fix *f;
+		struct reg_fix *f;
 
 		regent_ua_options_init(&uo);
 		uo.uri = "sip:alice@example.com";
@@ -702,38 +486,38 @@ static void retry_on_reject_off_ends_after_403_404_603_and_refused_credentials(v
 		fix_reg(f, &ro);
 		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 		if (st[i] == 401) {
-			reply(
+			reg_fix_reply(
 			    f, 0, 401, "Unauthorized",
 			    "WWW-Authenticate: Digest realm=\"r\", nonce=\"a\", qop=\"auth\"\r\n");
-			reply(
+			reg_fix_reply(
 			    f, 1, 401, "Unauthorized", /* the password is refused */
 			    "WWW-Authenticate: Digest realm=\"r\", nonce=\"b\", qop=\"auth\"\r\n");
 		} else {
-			reply(f, 0, st[i], "No", NULL);
+			reg_fix_reply(f, 0, st[i], "No", NULL);
 		}
-		assert_int_equal(count_ev(f, REGENT_EV_WILL_RETRY), 0);
+		assert_int_equal(reg_fix_count_ev(f, REGENT_EV_WILL_RETRY), 0);
 		assert_false(regent_registerer_waiting(f->reg));
 		assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_UNREGISTERED);
-		run_for(f, 7 * 86400 * 1000ull);
-		assert_int_equal(count_ev(f, REGENT_EV_REQUEST_SENT), st[i] == 401 ? 2 : 1);
+		reg_fix_run_for(f, 7 * 86400 * 1000ull);
+		assert_int_equal(reg_fix_count_ev(f, REGENT_EV_REQUEST_SENT), st[i] == 401 ? 2 : 1);
 		assert_non_null(strstr(f->log, "not retried (retry_on_reject off)"));
-		teardown(f);
+		reg_fix_free(f);
 	}
 	/* on (the default): the back-off as before */
 	{
-		struct fix *f = setup(NULL);
+		struct reg_fix *f = setup(NULL);
 
 		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
-		reply(f, 0, 403, "Forbidden", NULL);
-		assert_int_equal(count_ev(f, REGENT_EV_WILL_RETRY), 1);
-		teardown(f);
+		reg_fix_reply(f, 0, 403, "Forbidden", NULL);
+		assert_int_equal(reg_fix_count_ev(f, REGENT_EV_WILL_RETRY), 1);
+		reg_fix_free(f);
 	}
 }
 
 struct stopped {
 	unsigned n;
 	uint64_t at;
-	struct fix *f;
+	struct reg_fix *f;
 };
 
 static void on_stopped(struct regent_ua *ua, void *arg)
@@ -747,7 +531,7 @@ static void on_stopped(struct regent_ua *ua, void *arg)
 
 static void ua_stop_unregisters_every_registerer_then_reports_done(void **state)
 {
-	struct fix *f = setup(NULL);
+	struct reg_fix *f = setup(NULL);
 	struct regent_registerer *r2 = NULL, *r3 = NULL;
 	struct regent_registerer_options ro;
 	struct regent_error e;
@@ -763,8 +547,8 @@ static void ua_stop_unregisters_every_registerer_then_reports_done(void **state)
 	assert_int_equal(regent_registerer_alloc(&r3, f->ua, &ro, &e), 0); /* never registered */
 	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
 	assert_int_equal(regent_registerer_register(r2, NULL), 0);
-	reply_200(f, 0, 600);
-	reply_200(f, 1, 600);
+	reg_fix_reply_200(f, 0, 600);
+	reg_fix_reply_200(f, 1, 600);
 	assert_int_equal(regent_registerer_state(r2), REGENT_REG_REGISTERED);
 	t0 = f->now;
 	assert_int_equal(regent_ua_stop(f->ua, 3000, on_stopped, &s), 0);
@@ -775,9 +559,9 @@ static void ua_stop_unregisters_every_registerer_then_reports_done(void **state)
 	assert_non_null(strstr(f->sent[3], "expires=0"));
 	assert_int_equal(regent_registerer_state(r3), REGENT_REG_TERMINATED);
 	assert_int_equal(s.n, 0);
-	reply(f, 2, 200, "OK", NULL);
-	assert_int_equal(s.n, 0); /* the other is still out */
-	run_for(f, 10000);	  /* it never answers: the deadline ends it */
+	reg_fix_reply(f, 2, 200, "OK", NULL);
+	assert_int_equal(s.n, 0);  /* the other is still out */
+	reg_fix_run_for(f, 10000); /* it never answers: the deadline ends it */
 	assert_int_equal(s.n, 1);
 	assert_true(s.at - t0 <= 3000);
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_TERMINATED);
@@ -787,7 +571,7 @@ static void ua_stop_unregisters_every_registerer_then_reports_done(void **state)
 	/* nothing left to wait for: done at once */
 	assert_int_equal(regent_ua_stop(f->ua, 0, on_stopped, &s), 0);
 	assert_int_equal(s.n, 2);
-	teardown(f);
+	reg_fix_free(f);
 }
 
 /* PARITY_TESTS */

@@ -20,14 +20,7 @@
 
 #include "cmd_load.h"
 #include "load_run.h"
-
-uint64_t load_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
+#include "report.h"
 
 static uint64_t cpu_now_us(void)
 {
@@ -149,7 +142,7 @@ static void read_signals(struct load_run *run)
 {
 	static uint64_t last_us;
 	struct signalfd_siginfo si;
-	uint64_t now = load_now_us();
+	uint64_t now = regent_report_now_us();
 
 	while (read(run->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (run->signals && now - last_us < 100000)
@@ -221,13 +214,13 @@ static int tick(struct load_run *run, uint64_t now_us, uint64_t *next_tick, uint
 static void run_main(struct load_run *run, uint64_t cpu0)
 {
 	const struct load_opts *o = run->o;
-	uint64_t now = load_now_us(), hold_until = UINT64_MAX, next_tick = now + 1000000;
+	uint64_t now = regent_report_now_us(), hold_until = UINT64_MAX, next_tick = now + 1000000;
 
 	load_pace_init(&run->pace, o->rate, o->ramp_s, now);
 	while (!run->signals) {
 		int timeout = 1000;
 
-		now = load_now_us();
+		now = regent_report_now_us();
 		if (run->next < run->n && run->inflight < o->window) {
 			uint64_t got = load_pace_take(&run->pace, now, o->window - run->inflight);
 
@@ -256,7 +249,7 @@ static void run_main(struct load_run *run, uint64_t cpu0)
 static void run_stop(struct load_run *run, uint64_t cpu0)
 {
 	const struct load_opts *o = run->o;
-	uint64_t now = load_now_us(), next_tick = now + 1000000;
+	uint64_t now = regent_report_now_us(), next_tick = now + 1000000;
 	uint64_t deadline = now + (uint64_t)o->stop_timeout_s * 1000000u;
 	int signals0 = run->signals;
 
@@ -266,7 +259,7 @@ static void run_stop(struct load_run *run, uint64_t cpu0)
 		while (run->inflight < o->window && load_dispose_next(run))
 			;
 		pump(run, min_ms(tick(run, now, &next_tick, cpu0), ms_until(now, deadline)));
-		now = load_now_us();
+		now = regent_report_now_us();
 	}
 }
 
@@ -298,7 +291,7 @@ static int finish(struct load_run *run, uint64_t cpu0, uint64_t t0_us)
 		run->st.bytes_recv += us.bytes_recv;
 	}
 	run->st.cpu_us = cpu_now_us() - cpu0;
-	run->st.wall_ms = (load_now_us() - t0_us) / 1000;
+	run->st.wall_ms = (regent_report_now_us() - t0_us) / 1000;
 	run->st.rss_peak_kib = proc_kib("VmHWM:");
 	run->st.interrupted = run->signals > 0;
 	code = load_exit_code(run->o, &run->st);
@@ -336,7 +329,7 @@ int regent_cmd_load(int argc, char **argv)
 		load_opts_release(&o);
 		return code;
 	}
-	t0 = load_now_us();
+	t0 = regent_report_now_us();
 	cpu0 = cpu_now_us();
 	code = setup(&run, &o);
 	if (!code) {

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "load_run.h"
+#include "report.h"
 
 static const char *cause_name(int err, uint16_t status)
 {
@@ -192,7 +193,7 @@ void load_on_event(struct regent_registerer *r, const struct regent_event *ev, v
 {
 	struct load_acct *a = arg;
 	struct load_run *run = a->run;
-	uint64_t now_us = load_now_us();
+	uint64_t now_us = regent_report_now_us();
 
 	(void)r;
 	switch (ev->type) {
@@ -294,7 +295,7 @@ bool load_start_next(struct load_run *run)
 	run->outstanding++;
 	run->pending++;
 	a->phase = LOAD_REGISTERING;
-	a->t_sent_us = load_now_us();
+	a->t_sent_us = regent_report_now_us();
 	e = regent_registerer_register(a->r, NULL);
 	if (e && a->phase == LOAD_REGISTERING) {
 		a->last_local = true;

@@ -59,8 +59,6 @@ struct load_run {
 	bool reported_alloc_error;
 };
 
-uint64_t load_now_us(void);
-
 /* Starts the next account (alloc + REGISTER); false when none is left. */
 bool load_start_next(struct load_run *run);
 /* The Registerers' event handler (event_arg: the struct load_acct). */

@@ -17,20 +17,17 @@
 #include "internal.h"
 #include "report.h"
 
-uint64_t regent_report_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t now_us(void)
+uint64_t regent_report_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t regent_report_now_ms(void)
+{
+	return regent_report_now_us() / 1000u;
 }
 
 void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, bool verbose,
@@ -473,12 +470,12 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 	case REGENT_EV_REQUEST_SENT:
 		rp->retry_at_ms = 0;
 		rp->last_reason = ev->reason;
-		rp->sent_at_us = now_us();
+		rp->sent_at_us = regent_report_now_us();
 		break;
 	case REGENT_EV_RESPONSE:
 		/* the round trip of this final response: from its REQUEST_SENT
 		 * (the first transmission; retransmissions are not events) */
-		rp->rtt_us = rp->sent_at_us ? now_us() - rp->sent_at_us : 0;
+		rp->rtt_us = rp->sent_at_us ? regent_report_now_us() - rp->sent_at_us : 0;
 		if (ev->local)
 			rp->cause = regent_report_cause(ev, rp->cause_text, sizeof(rp->cause_text));
 		else if (ev->status >= 200 && ev->status < 300)

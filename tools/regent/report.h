@@ -65,7 +65,9 @@ void regent_report_drop(const struct regent_drop *d, void *arg);
  * 127.0.0.1:5060)" for the final error; "" when none was dropped. */
 void regent_report_dropped_words(const struct regent_report *rp, char *buf, size_t n);
 
-/* Monotonic milliseconds, for the CLI's own bookkeeping. */
+/* The CLI's one monotonic clock (CLOCK_MONOTONIC), in microseconds and in
+ * milliseconds, for its own bookkeeping. */
+uint64_t regent_report_now_us(void);
 uint64_t regent_report_now_ms(void);
 
 void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, bool verbose,
