@@ -182,7 +182,9 @@ struct regent_ua_options {
 	bool tls_insecure;             /* turn off peer verification (logged loudly) */
 	const char *dns_server;        /* "127.0.0.1:5353"; NULL: /etc/resolv.conf */
 	uint32_t connect_timeout_ms;   /* default 5000 */
-	uint32_t keepalive_interval_s; /* CRLF keep-alive on reliable flows; 0 off (default) */
+	uint32_t keepalive_interval_s; /* keep-alives (RFC 5626 §4.4): 0 auto (default: on
+	                                * where needed, see REGENT_KEEPALIVE_OFF), N seconds,
+	                                * or REGENT_KEEPALIVE_OFF */
 
 	/* Appended (issue 11 §3, SIP.js parity). */
 	/* SIP.js preloadedRouteSet: a Route header per URI on every REGISTER
@@ -214,7 +216,27 @@ struct regent_ua_options {
 	const char *request_methods; /* "INVITE, MESSAGE": what request_h answers (Allow) */
 	const char *request_accept;  /* Accept of the OPTIONS answer; NULL: "application/sdp"
 	                              * with a handler, none (empty Accept) without */
+	/* NAT learning (RFC 3581 §4): when a 2xx's top Via received/rport show
+	 * that the registrar sees us from another address and outbound is not
+	 * in use, re-register at once with that address in the Contact and the
+	 * old Contact removed (expires=0) in the same REGISTER; at most once
+	 * per learnt address and 4 times an hour. REGENT_CONTACT_REWRITE_AUTO
+	 * (0) by default. */
+	enum regent_contact_rewrite {
+		REGENT_CONTACT_REWRITE_AUTO = 0,
+		REGENT_CONTACT_REWRITE_OFF,
+	} contact_rewrite;
 };
+
+/* keepalive_interval_s: no keep-alives at all. 0 (the default) is "auto":
+ * after each 2xx the Registerer picks the interval (RFC 5626 §4.4.1): 80-100 %
+ * of Flow-Timer; the §4.4.1 defaults with outbound; 20-25 s on a UDP flow
+ * behind a NAT (the 2xx's Via received/rport differs from our address),
+ * 95-120 s on a stream behind one; none when both sides see the same
+ * address. UDP keep-alives are STUN Binding requests (CRLF when the peer
+ * never answers STUN), streams CRLF ping/pong, WS ping frames; an answer
+ * is due within 10 s or the flow is failed and re-registered. */
+#define REGENT_KEEPALIVE_OFF UINT32_MAX
 
 void regent_ua_options_init(struct regent_ua_options *o);
 
@@ -337,6 +359,9 @@ enum regent_event_type {
 	REGENT_EV_REGISTRATION_LOST, /* binding expired, removed, or the flow died */
 	REGENT_EV_PROVISIONAL,       /* every 1xx to a REGISTER (status, phrase, msg);
 				      * appended (issue 11 §3) */
+	REGENT_EV_KEEPALIVE,         /* the flow's keep-alive interval changed after a 2xx:
+				      * keepalive_s (0: off), why = mechanism ("stun",
+				      * "crlf", "ws-ping") and the reason; appended (issue 13) */
 };
 
 enum regent_send_reason {
@@ -388,6 +413,12 @@ struct regent_event {
 	 * or 0 when the registration just expired.
 	 * Appended: older fields keep their place. */
 	int error;
+
+	/* KEEPALIVE: the interval now in force on the flow, seconds (0: none);
+	 * nat: the 2xx's Via received/rport showed a NAT (RFC 3581 §4).
+	 * Appended (issue 13). */
+	uint32_t keepalive_s;
+	bool nat;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted

@@ -41,6 +41,13 @@ struct regent_edge_flow {
 	bool out_pending;
 	uint32_t out_cseq;
 	uint64_t out_since;
+
+	/* the keep-alive interval the core chose for this flow (ka_set), for
+	 * its connection and the next ones; the mapped address STUN last told */
+	bool ka_set;
+	uint32_t ka_s;
+	char mapped_host[64];
+	uint16_t mapped_port;
 };
 
 struct regent_edge {

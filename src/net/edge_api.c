@@ -68,10 +68,15 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
 	io->log.arg = o->log_arg;
 	io->log.level = o->log_level;
 	io->t1_ms = o->t1_ms;
+	/* RFC 5626 §4.4 keep-alives with an answer check (pong within 10 s,
+	 * STUN on UDP); a user interval applies from the first connection,
+	 * "auto" is set per flow by the Registerer after each 2xx */
+	regent_conn_options_init(&io->co);
 	io->co.connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 5000;
-	io->co.keepalive_interval_s = o->keepalive_interval_s;
-	io->co.max_msg = 65536;
+	io->co.keepalive_interval_s =
+	    o->keepalive_interval_s == REGENT_KEEPALIVE_OFF ? 0 : o->keepalive_interval_s;
 	io->co.log = &io->log;
+	io->co.env = &io->env;
 	s.arg = io;
 	e = regent_edge_srv_init(io, o, err);
 	if (!e)

@@ -410,5 +410,6 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
+	free(r->nat_old);
 	free(r);
 }

@@ -217,8 +217,10 @@ static void read_final(struct regent_registerer *r, struct final *f)
 		regent_reg_build_me(r, &me, &cu, cbuf, sizeof(cbuf));
 		g = regent_reg_granted_levels(f->m, &me, r->asked_expires, &f->granted, levels,
 					      sizeof(levels), &nlev);
-		if (f->xk == REGENT_X_REGISTER)
+		if (f->xk == REGENT_X_REGISTER) {
 			f->g = g;
+			regent_reg_nat_read(r, f->m);
+		}
 		regent_reg_store_bindings(r, f->m, levels,
 					  nlev < sizeof(levels) ? nlev : sizeof(levels),
 					  r->asked_expires);
@@ -354,6 +356,8 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 		failure(r, f, why, false, f->local ? f->lerr : REGENT_EREJECTED);
 	}
 	if (!regent_reg_alive(r))
+		return;
+	if (!regent_reg_nat_emit(r) && !regent_reg_alive(r))
 		return;
 	/* the request's delegate hears the outcome, after the Registerer's
 	 * own handling (SIP.js order) and before WAITING_CHANGED(false) */

@@ -26,6 +26,7 @@
 #include "auth/auth.h"
 #include "base/base.h"
 #include "msg/msg.h"
+#include "reg/nat.h"
 #include "reg/policy.h"
 #include "regent.h"
 #include "txn/txn.h"
@@ -107,6 +108,19 @@ struct regent_registerer {
 	struct regent_binding *bindings; /* one block: array + strings */
 	size_t nbindings;
 	char *service_route;
+
+	/* the path the last 2xx showed and the keep-alive chosen for it
+	 * (natflow.c) */
+	bool ka_known, ka_emit, ka_outbound, ka_nat;
+	enum regent_transport ka_tp;
+	uint32_t ka_ft, ka_s;
+	/* contact rewrite (RFC 3581 §4): the learnt address our Contact uses
+	 * (host "" none), the Contact it replaced (sent with expires=0 until a
+	 * 2xx), the re-REGISTER it asks for, the loop guard's memory */
+	struct regent_reg_nat_addr nat_contact;
+	char *nat_old;
+	bool nat_reregister;
+	struct regent_reg_nat_memo nat_memo;
 };
 
 /* ------------------------------------------------ emit.c */
@@ -124,6 +138,20 @@ bool regent_reg_delegate(struct regent_registerer *r, const struct regent_reques
 			 struct regent_event *ev);
 bool regent_reg_emit_simple(struct regent_registerer *r, enum regent_event_type type,
 			    const char *why, uint64_t retry_in, int error);
+
+/* ------------------------------------------------ natflow.c */
+
+/* A 2xx to a REGISTER: NAT seen?, outbound, Flow-Timer; sets the flow's
+ * keep-alive interval when it changes. Does not emit. */
+void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m);
+/* After a final response: REGENT_EV_KEEPALIVE if the interval changed,
+ * the re-REGISTER a contact rewrite asks for. Same return as
+ * regent_reg_emit. */
+bool regent_reg_nat_emit(struct regent_registerer *r);
+/* The host ([v6]) and port of our Contact: the learnt address after a
+ * rewrite, else regent_reg_sent_by(). */
+void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
+			     uint16_t *port);
 
 /* ------------------------------------------------ registerer.c */
 

@@ -46,6 +46,8 @@ struct regent_ua_identity {
 	const char *route_set;	     /* "Route: <..>\r\n"... */
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
+	uint32_t keepalive_s; /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
+	bool contact_rewrite_off;
 };
 
 const struct regent_ua_identity *regent_ua_identity(const struct regent_ua *ua);
@@ -146,6 +148,11 @@ const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua,
 int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
 		   size_t len, uint32_t cseq, bool again);
 
+/* Sets the keep-alive interval of c's flow (0: none); nothing without an
+ * I/O edge (a core-only UA's sender owns its transport). */
+void regent_ua_flow_keepalive(struct regent_ua *ua, const struct regent_ua_client *c,
+			      uint32_t interval_s);
+
 /* Asks for c's flow to come up unless it is up or opening. */
 void regent_ua_want_flow(struct regent_ua *ua, const struct regent_ua_client *c);
 
@@ -172,6 +179,9 @@ struct regent_ua_edge_ops {
 	int (*open)(void *edge, uint32_t f);
 	int (*send)(void *edge, uint32_t f, const char *buf, size_t len);
 	void (*close)(void *edge, uint32_t f);
+	/* the keep-alive interval of flow f from now on (0: none), for its
+	 * live connection and the next ones (RFC 5626 §4.4.1) */
+	void (*keepalive)(void *edge, uint32_t f, uint32_t interval_s);
 };
 
 /* The edge's entry points for flow f (the public regent_ua_recv,

@@ -62,6 +62,7 @@ enum {
 	OPT_JSON,
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
+	OPT_NO_CONTACT_REWRITE,
 	OPT_TIMEOUT,
 	OPT_ROUTE, /* issue 11 §3, §3b */
 	OPT_EXTRA_SUPPORTED,
@@ -101,6 +102,7 @@ static const struct option long_opts[] = {
     {"tls-insecure", no_argument, NULL, OPT_TLS_INSECURE},
     {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"no-contact-rewrite", no_argument, NULL, OPT_NO_CONTACT_REWRITE},
     {"t1", required_argument, NULL, OPT_T1},
     {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
     {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
@@ -306,7 +308,8 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --auth-user U  --password-file F (or REGENT_PASSWORD, or a prompt)  --ha1 HEX\n"
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
-	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
+	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
+	    "  --no-contact-rewrite\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
 	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
@@ -681,7 +684,15 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		case OPT_DNS_SERVER:
 			o->ua.dns_server = optarg;
 			break;
+		case OPT_NO_CONTACT_REWRITE: /* RFC 3581 learning, issue 13 */
+			o->ua.contact_rewrite = REGENT_CONTACT_REWRITE_OFF;
+			break;
 		case OPT_KEEPALIVE:
+			/* 0: auto (the library default), "off": none */
+			if (strcmp(optarg, "off") == 0) {
+				o->ua.keepalive_interval_s = REGENT_KEEPALIVE_OFF;
+				break;
+			}
 			err = parse_u32(cmd, "keepalive", optarg, 0, 86400,
 					&o->ua.keepalive_interval_s);
 			if (err)
