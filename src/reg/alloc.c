@@ -410,6 +410,8 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
-	free(r->nat_old);
+	if (r->nat != NULL)
+		free(r->nat->old);
+	free(r->nat);
 	free(r);
 }

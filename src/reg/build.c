@@ -176,9 +176,9 @@ static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uin
 	} else if (r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER) {
 		/* a contact rewrite removes the Contact it replaced in the same
 		 * REGISTER (natflow.c, RFC 3261 §10.2.2) */
-		if (r->nat_old != NULL) {
+		if (r->nat != NULL && r->nat->old != NULL) {
 			regent_wbuf_puts(wb, "Contact: <");
-			regent_wbuf_puts(wb, r->nat_old);
+			regent_wbuf_puts(wb, r->nat->old);
 			regent_wbuf_puts(wb, ">;expires=0\r\n");
 		}
 		return put_our_contact(r, wb, expires);

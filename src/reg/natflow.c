@@ -60,14 +60,14 @@ static bool same_addr(const struct regent_reg_nat_addr *a, const struct regent_r
 void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
 			     uint16_t *port)
 {
-	const char *h = r->nat_contact.host;
+	const char *h = r->nat != NULL ? r->nat->contact.host : "";
 
 	if (h[0] == '\0') {
 		regent_reg_sent_by(r, host, size, port);
 		return;
 	}
 	snprintf(host, size, strchr(h, ':') != NULL ? "[%s]" : "%s", h); /* RFC 3261 §25.1 */
-	*port = r->nat_contact.port;
+	*port = r->nat->contact.port;
 }
 
 /* RFC 3581 §4 contact rewrite: decides with the loop guard of src/reg/nat.c
@@ -76,21 +76,27 @@ void regent_reg_contact_host(const struct regent_registerer *r, char *host, size
 static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_addr *me,
 		    const struct regent_reg_nat_addr *learnt, bool outbound)
 {
+	static const struct regent_reg_nat_memo none;
 	struct regent_reg_nat_in in;
 	enum regent_reg_nat_verdict v;
 	char old[512];
 	uint64_t now = regent_reg_now(r);
 
-	/* this 2xx answered a REGISTER that carried the old Contact's removal */
-	free(r->nat_old);
-	r->nat_old = NULL;
 	memset(&in, 0, sizeof(in));
-	in.contact = r->nat_contact.host[0] != '\0' ? r->nat_contact : *me;
+	in.contact = *me;
+	if (r->nat != NULL) {
+		/* this 2xx answered a REGISTER that carried the old Contact's
+		 * removal */
+		free(r->nat->old);
+		r->nat->old = NULL;
+		if (r->nat->contact.host[0] != '\0')
+			in.contact = r->nat->contact;
+	}
 	in.learnt = *learnt;
 	in.outbound = outbound;
 	in.mode = regent_ua_identity(r->ua)->contact_rewrite_off ? REGENT_REG_NAT_OFF
 								 : REGENT_REG_NAT_AUTO;
-	v = regent_reg_nat_decide(&in, &r->nat_memo, now);
+	v = regent_reg_nat_decide(&in, r->nat != NULL ? &r->nat->memo : &none, now);
 	if (v == REGENT_REG_NAT_KEEP_FLAPPING)
 		regent_ua_log(r->ua, REGENT_LOG_WARN,
 			      "registerer %s: the learnt address keeps changing (now %s port %u): "
@@ -98,10 +104,12 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 			      r->call_id, learnt->host, learnt->port);
 	if (v != REGENT_REG_NAT_REWRITE || regent_reg_contact_uri(r, old, sizeof(old)) != 0)
 		return;
-	r->nat_old = strdup(old);
-	r->nat_contact = *learnt;
+	if (r->nat == NULL && (r->nat = calloc(1, sizeof(*r->nat))) == NULL)
+		return; /* no memory: keep the Contact, try at the next 2xx */
+	r->nat->old = strdup(old);
+	r->nat->contact = *learnt;
 	r->nat_reregister = true;
-	regent_reg_nat_note(&r->nat_memo, learnt, now);
+	regent_reg_nat_note(&r->nat->memo, learnt, now);
 	regent_ua_log(r->ua, REGENT_LOG_INFO,
 		      "registerer %s: contact rewrite: %s -> %s port %u (RFC 3581), re-registering",
 		      r->call_id, old, learnt->host, learnt->port);
@@ -188,4 +196,14 @@ bool regent_reg_nat_emit(struct regent_registerer *r)
 	ev.keepalive_s = r->ka_s;
 	ev.nat = r->ka_nat;
 	return regent_reg_emit(r, &ev);
+}
+
+void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16_t port)
+{
+	if (!r->want_reg || r->state != REGENT_REG_REGISTERED)
+		return;
+	regent_ua_log(r->ua, REGENT_LOG_INFO,
+		      "registerer %s: NAT rebinding (now seen from %s port %u): re-registering",
+		      r->call_id, host, port);
+	r->t_refresh = regent_reg_now(r);
 }

@@ -114,13 +114,18 @@ struct regent_registerer {
 	bool ka_known, ka_emit, ka_outbound, ka_nat;
 	enum regent_transport ka_tp;
 	uint32_t ka_ft, ka_s;
-	/* contact rewrite (RFC 3581 §4): the learnt address our Contact uses
-	 * (host "" none), the Contact it replaced (sent with expires=0 until a
-	 * 2xx), the re-REGISTER it asks for, the loop guard's memory */
-	struct regent_reg_nat_addr nat_contact;
-	char *nat_old;
+	/* contact rewrite (RFC 3581 §4), made at the first one (a Registerer
+	 * that never sees a NAT pays one pointer); the re-REGISTER it asks for */
+	struct regent_reg_natstate *nat;
 	bool nat_reregister;
-	struct regent_reg_nat_memo nat_memo;
+};
+
+/* The learnt address our Contact uses, the Contact it replaced (sent with
+ * expires=0 until a 2xx; NULL none), the loop guard's memory. */
+struct regent_reg_natstate {
+	struct regent_reg_nat_addr contact;
+	char *old;
+	struct regent_reg_nat_memo memo;
 };
 
 /* ------------------------------------------------ emit.c */
@@ -148,6 +153,9 @@ void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m
  * the re-REGISTER a contact rewrite asks for. Same return as
  * regent_reg_emit. */
 bool regent_reg_nat_emit(struct regent_registerer *r);
+/* The flow's mapped address changed (NAT rebinding): re-register at once
+ * when registered (through the refresh timer: one owner schedules). */
+void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16_t port);
 /* The host ([v6]) and port of our Contact: the learnt address after a
  * rewrite, else regent_reg_sent_by(). */
 void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,

@@ -361,6 +361,15 @@ static void on_destroy(struct regent_ua_client *c)
 	regent_reg_destroy(of(c));
 }
 
+/* A NAT rebinding seen by a STUN keep-alive (RFC 5626 §4.4.2): the
+ * registrar's binding (or its received/rport) points at the old mapping;
+ * re-register now (natflow.c then rewrites the Contact if need be). */
+static void on_flow_mapped(struct regent_ua_client *c, const char *host, uint16_t port)
+{
+	regent_reg_nat_mapped(of(c), host, port);
+	regent_reg_resched(of(c));
+}
+
 const struct regent_ua_client_ops regent_reg_client_ops = {
-    on_recv, on_process, on_flow_up, on_flow_down, on_deadline, on_destroy,
+    on_recv, on_process, on_flow_up, on_flow_down, on_deadline, on_destroy, on_flow_mapped,
 };

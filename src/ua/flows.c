@@ -186,6 +186,18 @@ void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regen
 	regent_ua_leave(ua);
 }
 
+void regent_ua_edge_flow_mapped(struct regent_ua *ua, uint32_t f, const char *host, uint16_t port)
+{
+	if (!usable(ua) || f >= ua->nflows)
+		return;
+	regent_ua_log(ua, REGENT_LOG_INFO, "flow %u: the peer now sees us from %s port %u", f, host,
+		      port);
+	for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next) {
+		if (!c->dead && c->ops->flow_mapped != NULL)
+			c->ops->flow_mapped(c, host, port);
+	}
+}
+
 void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err)
 {
 	if (!usable(ua) || f >= ua->nflows)

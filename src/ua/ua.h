@@ -71,6 +71,10 @@ struct regent_ua_client_ops {
 	uint64_t (*deadline)(const struct regent_ua_client *c);
 	/* Frees it (the UA has unlinked it, or is going itself). */
 	void (*destroy)(struct regent_ua_client *c);
+	/* The address the peer sees the flow from changed (a STUN answer on
+	 * a keep-alive: a NAT rebinding, RFC 5626 §4.4.2); NULL: not told.
+	 * It may only schedule (no call back into the UA). */
+	void (*flow_mapped)(struct regent_ua_client *c, const char *host, uint16_t port);
 };
 
 /* Embedded in the client; the UA owns the fields. */
@@ -189,6 +193,8 @@ struct regent_ua_edge_ops {
 void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len);
 void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regent_flow_info *fi);
 void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err);
+/* Flow f's mapped address changed (NAT rebinding): its clients are told. */
+void regent_ua_edge_flow_mapped(struct regent_ua *ua, uint32_t f, const char *host, uint16_t port);
 
 /* Attaches the edge to a UA from regent_ua_alloc_core(). */
 void regent_ua_set_edge(struct regent_ua *ua, void *edge, const struct regent_ua_edge_ops *ops);
