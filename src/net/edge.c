@@ -286,8 +286,9 @@ static void on_mapped(void *arg, const char *host, uint16_t port)
 			first ? "" : "changed (NAT rebinding) to ", host, port);
 	snprintf(f->mapped_host, sizeof(f->mapped_host), "%s", host);
 	f->mapped_port = port;
-	/* a rebinding: the registrar's binding points at the old mapping */
-	if (!first && f->io->ua)
+	/* the core compares it with what the registrar saw (a rebinding:
+	 * the binding points at the old mapping) */
+	if (f->io->ua)
 		regent_ua_edge_flow_mapped(f->io->ua, f->id, host, port);
 }
 

@@ -102,10 +102,9 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 			      "registerer %s: the learnt address keeps changing (now %s port %u): "
 			      "Contact kept until the hour is over",
 			      r->call_id, learnt->host, learnt->port);
-	if (v != REGENT_REG_NAT_REWRITE || regent_reg_contact_uri(r, old, sizeof(old)) != 0)
+	if (v != REGENT_REG_NAT_REWRITE || r->nat == NULL ||
+	    regent_reg_contact_uri(r, old, sizeof(old)) != 0)
 		return;
-	if (r->nat == NULL && (r->nat = calloc(1, sizeof(*r->nat))) == NULL)
-		return; /* no memory: keep the Contact, try at the next 2xx */
 	r->nat->old = strdup(old);
 	r->nat->contact = *learnt;
 	r->nat_reregister = true;
@@ -126,6 +125,10 @@ void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m
 	memset(&in, 0, sizeof(in));
 	in.tp = regent_ua_flow_info(r->ua, &r->cl)->transport;
 	in.outbound = regent_msg_has_token(m, REGENT_HDR_REQUIRE, "outbound");
+	if (learnt.host[0] != '\0' && !same_addr(&me, &learnt) && r->nat == NULL)
+		r->nat = calloc(1, sizeof(*r->nat)); /* NULL: no learning this time */
+	if (r->nat != NULL)
+		r->nat->learnt = learnt;
 	rewrite(r, &me, &learnt, in.outbound);
 	if (regent_msg_u32(m, REGENT_HDR_FLOW_TIMER, &ft) == 0)
 		in.flow_timer_s = ft;
@@ -200,10 +203,24 @@ bool regent_reg_nat_emit(struct regent_registerer *r)
 
 void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16_t port)
 {
+	struct regent_reg_nat_addr seen, mapped;
+
 	if (!r->want_reg || r->state != REGENT_REG_REGISTERED)
 		return;
+	/* what the registrar saw at the last 2xx (our own address when it
+	 * showed no NAT) */
+	if (r->nat != NULL && r->nat->learnt.host[0] != '\0')
+		seen = r->nat->learnt;
+	else
+		our_addr(r, &seen);
+	memset(&mapped, 0, sizeof(mapped));
+	snprintf(mapped.host, sizeof(mapped.host), "%s", host);
+	mapped.port = port;
+	if (same_addr(&seen, &mapped))
+		return;
 	regent_ua_log(r->ua, REGENT_LOG_INFO,
-		      "registerer %s: NAT rebinding (now seen from %s port %u): re-registering",
-		      r->call_id, host, port);
+		      "registerer %s: NAT rebinding: seen from %s port %u, the registrar last saw "
+		      "%s port %u: re-registering",
+		      r->call_id, host, port, seen.host, seen.port);
 	r->t_refresh = regent_reg_now(r);
 }

@@ -114,8 +114,9 @@ struct regent_registerer {
 	bool ka_known, ka_emit, ka_outbound, ka_nat;
 	enum regent_transport ka_tp;
 	uint32_t ka_ft, ka_s;
-	/* contact rewrite (RFC 3581 §4), made at the first one (a Registerer
-	 * that never sees a NAT pays one pointer); the re-REGISTER it asks for */
+	/* NAT learning (RFC 3581 §4), made when a NAT is first seen (a
+	 * Registerer that never sees one pays one pointer); the re-REGISTER a
+	 * contact rewrite asks for */
 	struct regent_reg_natstate *nat;
 	bool nat_reregister;
 };
@@ -123,6 +124,7 @@ struct regent_registerer {
 /* The learnt address our Contact uses, the Contact it replaced (sent with
  * expires=0 until a 2xx; NULL none), the loop guard's memory. */
 struct regent_reg_natstate {
+	struct regent_reg_nat_addr learnt; /* what the last 2xx's Via said */
 	struct regent_reg_nat_addr contact;
 	char *old;
 	struct regent_reg_nat_memo memo;
