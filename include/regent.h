@@ -226,6 +226,11 @@ struct regent_ua_options {
 		REGENT_CONTACT_REWRITE_AUTO = 0,
 		REGENT_CONTACT_REWRITE_OFF,
 	} contact_rewrite;
+	/* Watch the kernel's address and route changes (rtnetlink; Linux) and
+	 * call regent_ua_network_changed() once per burst (regent_ua_alloc
+	 * only; its fd is among regent_ua_io_fds()). Off by default in the
+	 * library, on in the CLI (--no-watch-network). */
+	bool watch_network;
 };
 
 /* keepalive_interval_s: no keep-alives at all. 0 (the default) is "auto":

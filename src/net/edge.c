@@ -60,6 +60,7 @@ void regent_edge_destroy(struct regent_edge *io)
 	regent_dns_free(io->dns);
 	regent_tls_free(io->tls);
 	regent_edge_srv_free(io->srv);
+	regent_netwatch_close(io->nw);
 	free(io);
 }
 

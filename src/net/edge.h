@@ -13,6 +13,7 @@
 #include "base/base.h"
 #include "base/guard.h"
 #include "net/net.h"
+#include "net/netwatch.h"
 #include "regent.h"
 #include "ua/ua.h"
 
@@ -78,6 +79,7 @@ struct regent_edge {
 	size_t rnd_left;
 
 	struct regent_edge_srv *srv; /* edge_answer.c: the request handler, answer cache */
+	struct regent_netwatch *nw;  /* watch_network: address/route changes, or NULL */
 };
 
 /* edge.c */

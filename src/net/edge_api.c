@@ -40,6 +40,11 @@ static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 		regent_log_emit(&io->log, REGENT_LOG_WARN,
 				"tls_insecure is set: TLS peers will NOT be verified (no "
 				"certificate or host name check); use only for testing");
+	/* issue 13 item 6: a new address or route re-registers over a new
+	 * flow; without rtnetlink (not Linux, a sandbox) only logged */
+	if (o->watch_network && (e = regent_netwatch_open(&io->nw, 0)) != 0)
+		regent_log_emit(&io->log, REGENT_LOG_WARN, "watch_network: cannot watch: %s",
+				regent_strerror(e));
 	e = regent_dns_alloc(&io->dns, o->dns_server);
 	if (e)
 		return regent_error_set(err, e, "dns_server: \"%.100s\" is not usable",
@@ -117,6 +122,12 @@ size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t 
 			n++;
 		}
 	}
+	if (io->nw != NULL) {
+		if (n < max && fds)
+			fds[n] =
+			    (struct regent_pollfd){regent_netwatch_fd(io->nw), REGENT_POLL_IN, 0};
+		n++;
+	}
 	k = regent_dns_fds(io->dns, tmp, 16);
 	for (size_t i = 0; i < k && i < 16; i++) {
 		if (n < max && fds)
@@ -147,6 +158,8 @@ static uint64_t flows_deadline(const struct regent_edge *io)
 		dl = cd < dl ? cd : dl;
 		dl = out_deadline(io, f) < dl ? out_deadline(io, f) : dl;
 	}
+	if (io->nw != NULL && regent_netwatch_deadline(io->nw) < dl)
+		dl = regent_netwatch_deadline(io->nw);
 	return dl;
 }
 
@@ -235,12 +248,33 @@ static bool failover_flow(struct regent_edge *io, uint32_t i)
 	return true;
 }
 
+/* The network watcher: a burst of address/route changes is one
+ * regent_ua_network_changed() (new flows, re-registration). */
+static void process_netwatch(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
+{
+	int fd = regent_netwatch_fd(io->nw);
+	uint64_t now = io->env.now_ms(io->env.arg);
+	bool ready = now >= regent_netwatch_deadline(io->nw);
+
+	for (size_t i = 0; i < n && fds != NULL; i++)
+		ready = ready || (fds[i].fd == fd && fds[i].revents != 0);
+	if (!ready || !regent_netwatch_process(io->nw, now) || io->ua == NULL)
+		return;
+	regent_log_emit(&io->log, REGENT_LOG_INFO, "network changed: re-registering");
+	regent_ua_network_changed(io->ua);
+}
+
 /* The steps of one process call; each may free the UA (and doom io). */
 static void process_steps(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
 {
 	regent_dns_process(io->dns, fds, n);
 	if (regent_guard_doomed(&io->guard))
 		return;
+	if (io->nw != NULL) {
+		process_netwatch(io, fds, n);
+		if (regent_guard_doomed(&io->guard))
+			return;
+	}
 	for (uint32_t i = 0; i < io->nflows; i++) {
 		if (!process_flow(io, i, fds, n))
 			return;

@@ -63,6 +63,7 @@ enum {
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
 	OPT_NO_CONTACT_REWRITE,
+	OPT_NO_WATCH_NETWORK,
 	OPT_TIMEOUT,
 	OPT_ROUTE, /* issue 11 §3, §3b */
 	OPT_EXTRA_SUPPORTED,
@@ -103,6 +104,7 @@ static const struct option long_opts[] = {
     {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
     {"no-contact-rewrite", no_argument, NULL, OPT_NO_CONTACT_REWRITE},
+    {"no-watch-network", no_argument, NULL, OPT_NO_WATCH_NETWORK},
     {"t1", required_argument, NULL, OPT_T1},
     {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
     {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
@@ -309,7 +311,7 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
-	    "  --no-contact-rewrite\n"
+	    "  --no-contact-rewrite  --no-watch-network\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
 	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
@@ -555,6 +557,7 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	regent_ua_options_init(&o->ua);
+	o->ua.watch_network = true; /* the CLI follows address changes (issue 13) */
 	regent_registerer_options_init(&o->reg);
 	o->unregister_timeout_ms = 5000;
 
@@ -683,6 +686,9 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			break;
 		case OPT_DNS_SERVER:
 			o->ua.dns_server = optarg;
+			break;
+		case OPT_NO_WATCH_NETWORK:
+			o->ua.watch_network = false;
 			break;
 		case OPT_NO_CONTACT_REWRITE: /* RFC 3581 learning, issue 13 */
 			o->ua.contact_rewrite = REGENT_CONTACT_REWRITE_OFF;
