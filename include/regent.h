@@ -367,6 +367,9 @@ enum regent_event_type {
 	REGENT_EV_KEEPALIVE,         /* the flow's keep-alive interval changed after a 2xx:
 				      * keepalive_s (0: off), why = mechanism ("stun",
 				      * "crlf", "ws-ping") and the reason; appended (issue 13) */
+	REGENT_EV_REACHABILITY,      /* the outcome of regent_registerer_check_reachability():
+				      * reachable, rtt_ms, status (a final answer to the
+				      * probe other than ours, 0 none), why; appended */
 };
 
 enum regent_send_reason {
@@ -424,6 +427,9 @@ struct regent_event {
 	 * Appended (issue 13). */
 	uint32_t keepalive_s;
 	bool nat;
+	/* REACHABILITY: the probe came back to us over our flow, and when */
+	bool reachable;
+	uint32_t rtt_ms;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted
@@ -535,6 +541,17 @@ int regent_registerer_unregister_with(struct regent_registerer *r,
 
 /* REGISTER without Contact: fetch the bindings (RFC 3261 §10.2.3). */
 int regent_registerer_query(struct regent_registerer *r);
+/* Is the registration any use? Sends, once the Registerer is idle, an
+ * OPTIONS to our own AOR through the registrar's flow (the registrar as a
+ * proxy: RFC 3261 §16 lookup + relay) with a marked Call-ID, and reports
+ * REGENT_EV_REACHABILITY: reachable with the round-trip time when it comes
+ * back to us over our flow (answered 200 by the I/O edge), otherwise
+ * unreachable with the final status the probe got (e.g. 408, 404, 477) or
+ * none within timeout_ms (0: 5000). Needs an I/O edge (regent_ua_alloc):
+ * a core-only UA never sees requests and reports unreachable at the
+ * timeout. 0, ENOTCONN (not registered), EBUSY (one is pending), ENOMEM,
+ * EINVAL. Appended (issue 13). */
+int regent_registerer_check_reachability(struct regent_registerer *r, uint32_t timeout_ms);
 
 /* un-REGISTER the given Contact URIs (each with expires=0, RFC 3261
  * §10.2.2), not our own: bindings another process or device made, as

@@ -119,6 +119,7 @@ struct regent_registerer {
 	 * contact rewrite asks for */
 	struct regent_reg_natstate *nat;
 	bool nat_reregister;
+	struct regent_reg_probe *probe; /* reach.c, made at the first check */
 };
 
 /* The learnt address our Contact uses, the Contact it replaced (sent with
@@ -162,6 +163,17 @@ void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16
  * rewrite, else regent_reg_sent_by(). */
 void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
 			     uint16_t *port);
+
+/* ------------------------------------------------ reach.c */
+
+uint64_t regent_reg_probe_deadline(const struct regent_registerer *r);
+/* Sends a queued probe, reports a timed-out one. False: r is gone. */
+bool regent_reg_probe_timers(struct regent_registerer *r, uint64_t now);
+/* A response to the probe (true: taken). May free r: the caller returns. */
+bool regent_reg_probe_response(struct regent_registerer *r, const struct regent_msg *m,
+			       struct regent_pl branch);
+void regent_reg_probe_seen(struct regent_registerer *r, const char *call_id);
+void regent_reg_probe_free(struct regent_registerer *r);
 
 /* ------------------------------------------------ registerer.c */
 

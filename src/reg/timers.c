@@ -29,6 +29,7 @@ uint64_t regent_reg_deadline(const struct regent_registerer *r)
 	if (r->queued)
 		d = min64(d, r->t_queue);
 	d = min64(d, r->t_dispose);
+	d = min64(d, regent_reg_probe_deadline(r));
 	if (r->xk == REGENT_X_NONE) {
 		/* idle only: one owner schedules requests */
 		d = min64(d, r->t_retry);
@@ -113,6 +114,8 @@ void regent_reg_process_timers(struct regent_registerer *r, uint64_t now)
 	}
 	if (r->xk == REGENT_X_NONE)
 		idle_timers(r, now);
+	if (regent_reg_alive(r) && r->state != REGENT_REG_TERMINATED)
+		regent_reg_probe_timers(r, now);
 }
 
 void regent_reg_flow_up(struct regent_registerer *r)

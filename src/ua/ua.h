@@ -75,6 +75,9 @@ struct regent_ua_client_ops {
 	 * a keep-alive: a NAT rebinding, RFC 5626 §4.4.2); NULL: not told.
 	 * It may only schedule (no call back into the UA). */
 	void (*flow_mapped)(struct regent_ua_client *c, const char *host, uint16_t port);
+	/* A request with this Call-ID came to us over the client's flow (a
+	 * reachability probe, src/reg/reach.c); NULL: not told. */
+	void (*probe_seen)(struct regent_ua_client *c, const char *call_id);
 };
 
 /* Embedded in the client; the UA owns the fields. */
@@ -157,6 +160,11 @@ int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const
 void regent_ua_flow_keepalive(struct regent_ua *ua, const struct regent_ua_client *c,
 			      uint32_t interval_s);
 
+/* Sends a request of c's that is not a REGISTER transaction (a probe) on
+ * c's flow: not counted as the edge's request on the wire. 0 or errno. */
+int regent_ua_send_other(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
+			 size_t len);
+
 /* Asks for c's flow to come up unless it is up or opening. */
 void regent_ua_want_flow(struct regent_ua *ua, const struct regent_ua_client *c);
 
@@ -193,6 +201,8 @@ struct regent_ua_edge_ops {
 void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len);
 void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regent_flow_info *fi);
 void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err);
+/* A reachability probe (Call-ID "regent-reach-...") arrived on flow f. */
+void regent_ua_edge_probe_seen(struct regent_ua *ua, uint32_t f, const char *call_id);
 /* Flow f's mapped address changed (NAT rebinding): its clients are told. */
 void regent_ua_edge_flow_mapped(struct regent_ua *ua, uint32_t f, const char *host, uint16_t port);
 

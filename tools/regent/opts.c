@@ -57,6 +57,7 @@ enum {
 	OPT_RETRY_MAX,
 	OPT_FOR,
 	OPT_ONCE,
+	OPT_CHECK_REACH,
 	OPT_ALL,
 	OPT_CONTACT,
 	OPT_JSON,
@@ -110,6 +111,7 @@ static const struct option long_opts[] = {
     {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
     {"for", required_argument, NULL, OPT_FOR},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"check-reachability", no_argument, NULL, OPT_CHECK_REACH},
     {"all", no_argument, NULL, OPT_ALL},
     {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
@@ -150,6 +152,7 @@ static bool opt_for(enum regent_cli_cmd cmd, int val)
 	switch (val) {
 	case OPT_FOR:
 	case OPT_ONCE:
+	case OPT_CHECK_REACH:
 		return cmd == REGENT_CLI_REGISTER;
 	case OPT_ALL:
 	case OPT_CONTACT:
@@ -311,7 +314,7 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
-	    "  --no-contact-rewrite  --no-watch-network\n"
+	    "  --no-contact-rewrite  --no-watch-network  --check-reachability (register)\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
 	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
@@ -732,6 +735,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (cmd != REGENT_CLI_REGISTER)
 				goto not_here;
 			o->once = true;
+			break;
+		case OPT_CHECK_REACH:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			o->check_reach = true;
 			break;
 		case OPT_ALL:
 			if (cmd != REGENT_CLI_UNREGISTER)

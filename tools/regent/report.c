@@ -328,6 +328,16 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 			ev->nat ? "true" : "false");
 		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
 		break;
+	case REGENT_EV_REACHABILITY: /* issue 13 */
+		json_begin(rp, "reachability");
+		fprintf(rp->out, ",\"reachable\":%s", ev->reachable ? "true" : "false");
+		if (ev->reachable)
+			fprintf(rp->out, ",\"rtt_ms\":%" PRIu32, ev->rtt_ms);
+		if (ev->status)
+			fprintf(rp->out, ",\"status\":%u", (unsigned)ev->status);
+		fputs(",\"why\":", rp->out);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
 	case REGENT_EV_REGISTRATION_LOST:
 		json_begin(rp, "lost");
 		fputs(",\"why\":", rp->out);
@@ -397,6 +407,15 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 				fprintf(rp->out, ", Retry-After %lld s",
 					(long long)rp->retry_after);
 			fputc(')', rp->out);
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_REACHABILITY: /* issue 13 */
+		if (text_begin(rp)) {
+			if (ev->reachable)
+				fprintf(rp->out, "reachable: yes (%" PRIu32 " ms)", ev->rtt_ms);
+			else
+				fprintf(rp->out, "reachable: NO (%s)", ev->why ? ev->why : "");
 			text_end(rp);
 		}
 		break;
