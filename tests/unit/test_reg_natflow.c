@@ -6,6 +6,7 @@
  * old Contact; the loop guard holds over a simulated day of a flapping NAT;
  * the keep-alive interval (REGENT_EV_KEEPALIVE) follows RFC 5626 §4.4.1.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "fake_env.h"
 #include "msg/msg.h"
 #include "regent.h"
+#include "ua/ua.h"
 
 #define MAXMSG 512
 
@@ -31,7 +33,10 @@ struct fix {
 	size_t nsent;
 	struct regent_ua *ua;
 	struct regent_registerer *reg;
-	size_t nka;	  /* KEEPALIVE events */
+	size_t nka;    /* KEEPALIVE events */
+	size_t nreach; /* REACHABILITY events */
+	bool reachable;
+	uint16_t reach_status;
 	uint32_t last_ka; /* their last interval */
 	bool last_nat;
 };
@@ -51,6 +56,11 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	struct fix *f = arg;
 
 	(void)r;
+	if (ev->type == REGENT_EV_REACHABILITY) {
+		f->nreach++;
+		f->reachable = ev->reachable;
+		f->reach_status = ev->status;
+	}
 	if (ev->type == REGENT_EV_KEEPALIVE) {
 		f->nka++;
 		f->last_ka = ev->keepalive_s;
@@ -311,6 +321,69 @@ static void flapping_nat_for_a_day_is_bounded(void **state)
 	teardown(f);
 }
 
+/* Answers request i (any method) with a bare final response. */
+static void reply_status(struct fix *f, size_t i, unsigned status)
+{
+	char buf[2048], v[512];
+	size_t n = 0;
+	const char *names[] = {"Via", "From", "To", "Call-ID", "CSeq"};
+
+	n += (size_t)snprintf(buf, sizeof(buf), "SIP/2.0 %u Whatever\r\n", status);
+	for (size_t k = 0; k < 5; k++) {
+		hdr(f->sent[i], names[k], 0, v, sizeof(v));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\r\n", names[k], v);
+	}
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Content-Length: 0\r\n\r\n");
+	regent_ua_recv(f->ua, buf, n);
+}
+
+/* The probe (issue 13 item 5): sent once idle, to our AOR with a marked
+ * Call-ID; seen back: reachable; a final answer of another: NO with its
+ * status; nothing: NO at the timeout; never two at once. */
+static void reachability_probe(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	char v[256];
+
+	(void)state;
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), ENOTCONN);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, "", NULL);
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), 0);
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), EBUSY);
+	run_until(f, f->now + 1);
+	assert_int_equal(f->nsent, 2);
+	assert_true(strncmp(f->sent[1], "OPTIONS sip:alice@example.com SIP/2.0\r\n", 39) == 0);
+	hdr(f->sent[1], "Call-ID", 0, v, sizeof(v));
+	assert_true(strncmp(v, "regent-reach-", 13) == 0);
+	/* it comes back over our flow 40 ms later */
+	run_until(f, f->now + 40);
+	regent_ua_edge_probe_seen(f->ua, 0, "regent-reach-not-ours");
+	assert_int_equal(f->nreach, 0);
+	regent_ua_edge_probe_seen(f->ua, 0, v);
+	assert_int_equal(f->nreach, 1);
+	assert_true(f->reachable);
+	reply_status(f, 1, 200); /* our own 200 relayed back: absorbed */
+	assert_int_equal(f->nreach, 1);
+	/* a second probe answered 477 by the proxy: NO with that status */
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), 0);
+	run_until(f, f->now + 1);
+	assert_int_equal(f->nsent, 3);
+	reply_status(f, 2, 477);
+	assert_int_equal(f->nreach, 2);
+	assert_false(f->reachable);
+	assert_int_equal(f->reach_status, 477);
+	/* a third: nothing at all, NO at the timeout, not before */
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), 0);
+	run_until(f, f->now + 999);
+	assert_int_equal(f->nreach, 2);
+	run_until(f, f->now + 2);
+	assert_int_equal(f->nreach, 3);
+	assert_false(f->reachable);
+	assert_int_equal(f->reach_status, 0);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +393,7 @@ int main(void)
 	    cmocka_unit_test(user_interval_and_off),
 	    cmocka_unit_test(outbound_flow_timer),
 	    cmocka_unit_test(flapping_nat_for_a_day_is_bounded),
+	    cmocka_unit_test(reachability_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
