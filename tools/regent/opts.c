@@ -295,7 +295,9 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 		fputs("  --for SECONDS            stay registered that long, then unregister\n"
 		      "  --once                   register, report, exit without unregistering\n"
 		      "  --unregister-all-at-exit remove every binding of the AOR at the end\n"
-		      "  --max-unregistered S     fail once unregistered longer than S in all\n",
+		      "  --max-unregistered S     fail once unregistered longer than S in all\n"
+		      "  --check-reachability     once registered, is the AOR reachable through\n"
+		      "                           the registrar? (with --once: exit 5 if not)\n",
 		      f);
 	if (cmd == REGENT_CLI_UNREGISTER)
 		fputs(
@@ -314,7 +316,7 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
-	    "  --no-contact-rewrite  --no-watch-network  --check-reachability (register)\n"
+	    "  --no-contact-rewrite  --no-watch-network\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
 	    "  --timeout S (bounds one exchange; register needs its once-only flag)\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
