@@ -38,12 +38,16 @@ void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_
 			       const char *why, int err)
 {
 	uint64_t now = regent_reg_now(r), d;
+	bool at_once = r->retry_now;
 
+	r->retry_now = false;
 	if (!r->auto_retry || !r->want_reg || r->disposing)
 		return;
 	r->failures++;
 	d = regent_reg_retry_ms(r->failures, r->retry_base_s, r->retry_max_s, has_ra, ra_s,
 				regent_reg_rnd16(r));
+	if (at_once) /* a dropped flow, the first time (timers.c) */
+		d = regent_reg_rnd16(r) % 500u;
 	/* A binding still held on the registrar: retry well before it ends,
 	 * but never in a rush (the floor bounds REGISTERs per minute). */
 	if (!has_ra && r->state == REGENT_REG_REGISTERED && r->t_expire != REGENT_REG_NEVER &&

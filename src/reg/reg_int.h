@@ -74,6 +74,7 @@ struct regent_registerer {
 	bool dispose_sent; /* the dispose un-REGISTER went out */
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
+	bool retry_now;	   /* the next retry goes at once (a first flow drop) */
 	uint32_t cseq;
 	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
 	uint32_t asked_expires;	  /* for this registration (423 may raise it) */

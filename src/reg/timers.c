@@ -175,5 +175,10 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		 err != 0 ? regent_strerror(err) : "network changed");
 	if (!regent_reg_lost(r, why, err != 0 ? err : ENETRESET))
 		return;
+	/* issue 13: a connection that drops while the registrar was fine (a
+	 * held registration, no failure since) is reopened and re-registered
+	 * at once, once (plus up to 0.5 s of jitter); a second drop in a row
+	 * gets the RFC 5626 §4.5 back-off */
+	r->retry_now = r->failures == 0;
 	regent_reg_schedule_retry(r, false, 0, "flow lost", err != 0 ? err : ENETRESET);
 }

@@ -33,8 +33,10 @@ struct fix {
 	size_t nsent;
 	struct regent_ua *ua;
 	struct regent_registerer *reg;
-	size_t nka;    /* KEEPALIVE events */
-	size_t nreach; /* REACHABILITY events */
+	size_t nka;		/* KEEPALIVE events */
+	size_t nreach;		/* REACHABILITY events */
+	uint64_t last_retry_ms; /* WILL_RETRY */
+	size_t nretry;
 	bool reachable;
 	uint16_t reach_status;
 	uint32_t last_ka; /* their last interval */
@@ -56,6 +58,10 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	struct fix *f = arg;
 
 	(void)r;
+	if (ev->type == REGENT_EV_WILL_RETRY) {
+		f->nretry++;
+		f->last_retry_ms = ev->retry_in_ms;
+	}
 	if (ev->type == REGENT_EV_REACHABILITY) {
 		f->nreach++;
 		f->reachable = ev->reachable;
@@ -384,6 +390,35 @@ static void reachability_probe(void **state)
 	teardown(f);
 }
 
+/* Issue 13: a flow that drops under a held registration is reopened and
+ * re-registered at once (under 0.5 s), once; a second drop in a row gets
+ * the RFC 5626 §4.5 back-off. */
+static void dropped_flow_reregisters_at_once_once(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	struct regent_flow_info fi;
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, "", NULL);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	assert_int_equal(f->nretry, 1);
+	assert_true(f->last_retry_ms < 500);
+	memset(&fi, 0, sizeof(fi));
+	fi.transport = REGENT_TP_UDP;
+	strcpy(fi.local_host, "192.0.2.10");
+	fi.local_port = 5062;
+	regent_ua_flow_up(f->ua, &fi);
+	run_until(f, f->now + 500);
+	assert_int_equal(f->nsent, 2); /* the re-REGISTER, at once */
+	/* dropped again before its answer: now the back-off */
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	assert_true(f->nretry >= 2);
+	assert_true(f->last_retry_ms >= 5000);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(outbound_flow_timer),
 	    cmocka_unit_test(flapping_nat_for_a_day_is_bounded),
 	    cmocka_unit_test(reachability_probe),
+	    cmocka_unit_test(dropped_flow_reregisters_at_once_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
