@@ -194,7 +194,9 @@ struct regent_ua_options {
 	bool tls_insecure;             /* turn off peer verification (logged loudly) */
 	const char *dns_server;        /* "127.0.0.1:5353"; NULL: /etc/resolv.conf */
 	uint32_t connect_timeout_ms;   /* default 5000 */
-	uint32_t keepalive_interval_s; /* CRLF keep-alive on reliable flows; 0 off (default) */
+	uint32_t keepalive_interval_s; /* keep-alives (RFC 5626 §4.4): 0 auto (default: on
+	                                * where needed, see REGENT_KEEPALIVE_OFF), N seconds,
+	                                * or REGENT_KEEPALIVE_OFF */
 
 	/* Appended (issue 11 §3, SIP.js parity). */
 	/* SIP.js preloadedRouteSet: a Route header per URI on every REGISTER
@@ -241,7 +243,34 @@ struct regent_ua_options {
 	 * logs each at DEBUG (rate-limited). */
 	void (*drop_h)(const struct regent_drop *d, void *arg);
 	void *drop_arg;
+
+	/* Appended (issue 13). */
+	/* NAT learning (RFC 3581 §4): when a 2xx's top Via received/rport show
+	 * that the registrar sees us from another address and outbound is not
+	 * in use, re-register at once with that address in the Contact and the
+	 * old Contact removed (expires=0) in the same REGISTER; at most once
+	 * per learnt address and 4 times an hour. REGENT_CONTACT_REWRITE_AUTO
+	 * (0) by default. */
+	enum regent_contact_rewrite {
+		REGENT_CONTACT_REWRITE_AUTO = 0,
+		REGENT_CONTACT_REWRITE_OFF,
+	} contact_rewrite;
+	/* Watch the kernel's address and route changes (rtnetlink; Linux) and
+	 * call regent_ua_network_changed() once per burst (regent_ua_alloc
+	 * only; its fd is among regent_ua_io_fds()). Off by default in the
+	 * library, on in the CLI (--no-watch-network). */
+	bool watch_network;
 };
+
+/* keepalive_interval_s: no keep-alives at all. 0 (the default) is "auto":
+ * after each 2xx the Registerer picks the interval (RFC 5626 §4.4.1): 80-100 %
+ * of Flow-Timer; the §4.4.1 defaults with outbound; 20-25 s on a UDP flow
+ * behind a NAT (the 2xx's Via received/rport differs from our address),
+ * 95-120 s on a stream behind one; none when both sides see the same
+ * address. UDP keep-alives are STUN Binding requests (CRLF when the peer
+ * never answers STUN), streams CRLF ping/pong, WS ping frames; an answer
+ * is due within 10 s or the flow is failed and re-registered. */
+#define REGENT_KEEPALIVE_OFF UINT32_MAX
 
 void regent_ua_options_init(struct regent_ua_options *o);
 
@@ -366,6 +395,12 @@ enum regent_event_type {
 	REGENT_EV_REGISTRATION_LOST, /* binding expired, removed, or the flow died */
 	REGENT_EV_PROVISIONAL,       /* every 1xx to a REGISTER (status, phrase, msg);
 				      * appended (issue 11 §3) */
+	REGENT_EV_KEEPALIVE,         /* the flow's keep-alive interval changed after a 2xx:
+				      * keepalive_s (0: off), why = mechanism ("stun",
+				      * "crlf", "ws-ping") and the reason; appended (issue 13) */
+	REGENT_EV_REACHABILITY,      /* the outcome of regent_registerer_check_reachability():
+				      * reachable, rtt_ms, status (a final answer to the
+				      * probe other than ours, 0 none), why; appended */
 };
 
 enum regent_send_reason {
@@ -430,6 +465,14 @@ struct regent_event {
 	uint16_t flow_peer_port;
 	const char *dns_name;
 	const char *detail;
+	/* KEEPALIVE: the interval now in force on the flow, seconds (0: none);
+	 * nat: the 2xx's Via received/rport showed a NAT (RFC 3581 §4).
+	 * Appended (issue 13). */
+	uint32_t keepalive_s;
+	bool nat;
+	/* REACHABILITY: the probe came back to us over our flow, and when */
+	bool reachable;
+	uint32_t rtt_ms;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted
@@ -545,6 +588,17 @@ int regent_registerer_unregister_with(struct regent_registerer *r,
 
 /* REGISTER without Contact: fetch the bindings (RFC 3261 §10.2.3). */
 int regent_registerer_query(struct regent_registerer *r);
+/* Is the registration any use? Sends, once the Registerer is idle, an
+ * OPTIONS to our own AOR through the registrar's flow (the registrar as a
+ * proxy: RFC 3261 §16 lookup + relay) with a marked Call-ID, and reports
+ * REGENT_EV_REACHABILITY: reachable with the round-trip time when it comes
+ * back to us over our flow (answered 200 by the I/O edge), otherwise
+ * unreachable with the final status the probe got (e.g. 408, 404, 477) or
+ * none within timeout_ms (0: 5000). Needs an I/O edge (regent_ua_alloc):
+ * a core-only UA never sees requests and reports unreachable at the
+ * timeout. 0, ENOTCONN (not registered), EBUSY (one is pending), ENOMEM,
+ * EINVAL. Appended (issue 13). */
+int regent_registerer_check_reachability(struct regent_registerer *r, uint32_t timeout_ms);
 
 /* un-REGISTER the given Contact URIs (each with expires=0, RFC 3261
  * §10.2.2), not our own: bindings another process or device made, as

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +60,7 @@ void regent_edge_destroy(struct regent_edge *io)
 	regent_dns_free(io->dns);
 	regent_tls_free(io->tls);
 	regent_edge_srv_free(io->srv);
+	regent_netwatch_close(io->nw);
 	free(io);
 }
 
@@ -273,11 +275,36 @@ static void on_down(void *arg, int err)
 		regent_ua_edge_flow_down(f->io->ua, f->id, err);
 }
 
+/* The address the registrar's STUN answer says we are seen from (RFC 5626
+ * §4.4.2): told at the first answer and at each change, a NAT rebinding. */
+static void on_mapped(void *arg, const char *host, uint16_t port)
+{
+	struct regent_edge_flow *f = arg;
+	bool first = f->mapped_host[0] == '\0';
+
+	if (!first && strcmp(f->mapped_host, host) == 0 && f->mapped_port == port)
+		return;
+	regent_log_emit(&f->io->log, first ? REGENT_LOG_DEBUG : REGENT_LOG_INFO,
+			"flow %u: STUN mapped address %s%s port %u", f->id,
+			first ? "" : "changed (NAT rebinding) to ", host, port);
+	snprintf(f->mapped_host, sizeof(f->mapped_host), "%s", host);
+	f->mapped_port = port;
+	/* the core compares it with what the registrar saw (a rebinding:
+	 * the binding points at the old mapping) */
+	if (f->io->ua)
+		regent_ua_edge_flow_mapped(f->io->ua, f->id, host, port);
+}
+
 static void start_next(struct regent_edge_flow *f)
 {
 	static const struct regent_conn_handlers h0 = {on_up, on_recv, on_down, NULL};
 	struct regent_edge *io = f->io;
+	struct regent_conn_options co = io->co;
 	int err = REGENT_EDNS;
+
+	if (f->ka_set)
+		co.keepalive_interval_s = f->ka_s;
+	f->mapped_host[0] = '\0';
 
 	while (f->cur < f->ntargets) {
 		struct regent_conn_handlers h = h0;
@@ -291,9 +318,11 @@ static void start_next(struct regent_edge_flow *f)
 				regent_transport_name(t->tp), host, port, t->host);
 		regent_ua_note_flow(io->ua, f->id, t->tp, host, port,
 				    f->dest.numeric ? "" : f->dest.host);
-		err = regent_conn_open(&f->conn, t, &io->co, &h, io->env.now_ms(io->env.arg));
-		if (!err)
+		err = regent_conn_open(&f->conn, t, &co, &h, io->env.now_ms(io->env.arg));
+		if (!err) {
+			regent_conn_on_mapped(f->conn, on_mapped);
 			return;
+		}
 		regent_log_emit(&io->log, REGENT_LOG_WARN, "cannot open %s flow to %s: %s",
 				regent_transport_name(t->tp), host, regent_strerror(err));
 		f->cur++;
@@ -417,8 +446,22 @@ static void edge_close_f(void *arg, uint32_t id)
 		flow_close(f);
 }
 
+/* RFC 5626 §4.4.1: the core picks the interval after each 2xx. */
+static void edge_keepalive_f(void *arg, uint32_t id, uint32_t interval_s)
+{
+	struct regent_edge_flow *f = flow_of(arg, id);
+
+	if (f == NULL || (f->ka_set && f->ka_s == interval_s))
+		return;
+	f->ka_set = true;
+	f->ka_s = interval_s;
+	if (f->conn != NULL)
+		regent_conn_set_keepalive(f->conn, interval_s, f->io->env.now_ms(f->io->env.arg));
+}
+
 const struct regent_ua_edge_ops regent_edge_ops = {
-    edge_sent, edge_response, edge_free, edge_flow_for, edge_open_f, edge_send_f, edge_close_f,
+    edge_sent,	 edge_response, edge_free,    edge_flow_for,
+    edge_open_f, edge_send_f,	edge_close_f, edge_keepalive_f,
 };
 
 /* Flow 0 through the public struct regent_sender, as for any transport. */

@@ -13,6 +13,7 @@
 #include "base/base.h"
 #include "base/guard.h"
 #include "net/net.h"
+#include "net/netwatch.h"
 #include "regent.h"
 #include "ua/ua.h"
 
@@ -41,6 +42,13 @@ struct regent_edge_flow {
 	bool out_pending;
 	uint32_t out_cseq;
 	uint64_t out_since;
+
+	/* the keep-alive interval the core chose for this flow (ka_set), for
+	 * its connection and the next ones; the mapped address STUN last told */
+	bool ka_set;
+	uint32_t ka_s;
+	char mapped_host[64];
+	uint16_t mapped_port;
 };
 
 struct regent_edge {
@@ -74,6 +82,7 @@ struct regent_edge {
 	size_t rnd_left;
 
 	struct regent_edge_srv *srv; /* edge_answer.c: the request handler, answer cache */
+	struct regent_netwatch *nw;  /* watch_network: address/route changes, or NULL */
 };
 
 /* edge.c */

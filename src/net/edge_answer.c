@@ -278,6 +278,22 @@ static void dispatch(struct regent_request *req)
 	respond(req, code, reason, NULL, NULL, 0, false);
 }
 
+/* Our own reachability probe came back over this flow (answered 200 above
+ * like any OPTIONS): the core reports it (src/reg/reach.c). */
+static void probe_seen(struct regent_edge_flow *f, const struct regent_request *req)
+{
+	static const char mark[] = "regent-reach-";
+	struct regent_pl cid = regent_msg_call_id(req->m);
+	char buf[64];
+
+	if (f->io->ua == NULL || strcmp(req->method, "OPTIONS") != 0 || cid.l >= sizeof(buf) ||
+	    cid.l < sizeof(mark) - 1 || memcmp(cid.p, mark, sizeof(mark) - 1) != 0)
+		return;
+	memcpy(buf, cid.p, cid.l);
+	buf[cid.l] = '\0';
+	regent_ua_edge_probe_seen(f->io->ua, f->id, buf);
+}
+
 void regent_edge_answer(struct regent_edge_flow *f, const char *buf, size_t len)
 {
 	struct regent_edge *io = f->io;
@@ -306,5 +322,6 @@ void regent_edge_answer(struct regent_edge_flow *f, const char *buf, size_t len)
 	snprintf(req.tag, sizeof(req.tag), "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
 		 r[5]);
 	dispatch(&req);
+	probe_seen(f, &req);
 	regent_msg_free(m);
 }

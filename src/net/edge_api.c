@@ -47,6 +47,11 @@ static int set_up(struct regent_edge *io, const struct regent_ua_options *o,
 		regent_log_emit(&io->log, REGENT_LOG_WARN,
 				"tls_insecure is set: TLS peers will NOT be verified (no "
 				"certificate or host name check); use only for testing");
+	/* issue 13 item 6: a new address or route re-registers over a new
+	 * flow; without rtnetlink (not Linux, a sandbox) only logged */
+	if (o->watch_network && (e = regent_netwatch_open(&io->nw, 0)) != 0)
+		regent_log_emit(&io->log, REGENT_LOG_WARN, "watch_network: cannot watch: %s",
+				regent_strerror(e));
 	e = regent_dns_alloc(&io->dns, o->dns_server);
 	if (e)
 		return regent_error_set(err, e, "dns_server: \"%.100s\" is not usable",
@@ -75,13 +80,18 @@ int regent_ua_alloc(struct regent_ua **uap, const struct regent_ua_options *o,
 	io->log.arg = o->log_arg;
 	io->log.level = o->log_level;
 	io->t1_ms = o->t1_ms;
+	/* RFC 5626 §4.4 keep-alives with an answer check (pong within 10 s,
+	 * STUN on UDP); a user interval applies from the first connection,
+	 * "auto" is set per flow by the Registerer after each 2xx */
+	regent_conn_options_init(&io->co);
 	io->co.connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms : 5000;
-	io->co.keepalive_interval_s = o->keepalive_interval_s;
-	io->co.max_msg = 65536;
+	io->co.keepalive_interval_s =
+	    o->keepalive_interval_s == REGENT_KEEPALIVE_OFF ? 0 : o->keepalive_interval_s;
 	io->co.log = &io->log;
 	io->co.local = &io->local;
 	io->co.tls_detail = io->tls_detail;
 	io->co.tls_detail_size = sizeof(io->tls_detail);
+	io->co.env = &io->env;
 	s.arg = io;
 	e = regent_edge_srv_init(io, o, err);
 	if (!e)
@@ -122,6 +132,12 @@ size_t regent_ua_io_fds(struct regent_ua *ua, struct regent_pollfd *fds, size_t 
 			n++;
 		}
 	}
+	if (io->nw != NULL) {
+		if (n < max && fds)
+			fds[n] =
+			    (struct regent_pollfd){regent_netwatch_fd(io->nw), REGENT_POLL_IN, 0};
+		n++;
+	}
 	k = regent_dns_fds(io->dns, tmp, 16);
 	for (size_t i = 0; i < k && i < 16; i++) {
 		if (n < max && fds)
@@ -152,6 +168,8 @@ static uint64_t flows_deadline(const struct regent_edge *io)
 		dl = cd < dl ? cd : dl;
 		dl = out_deadline(io, f) < dl ? out_deadline(io, f) : dl;
 	}
+	if (io->nw != NULL && regent_netwatch_deadline(io->nw) < dl)
+		dl = regent_netwatch_deadline(io->nw);
 	return dl;
 }
 
@@ -240,12 +258,33 @@ static bool failover_flow(struct regent_edge *io, uint32_t i)
 	return true;
 }
 
+/* The network watcher: a burst of address/route changes is one
+ * regent_ua_network_changed() (new flows, re-registration). */
+static void process_netwatch(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
+{
+	int fd = regent_netwatch_fd(io->nw);
+	uint64_t now = io->env.now_ms(io->env.arg);
+	bool ready = now >= regent_netwatch_deadline(io->nw);
+
+	for (size_t i = 0; i < n && fds != NULL; i++)
+		ready = ready || (fds[i].fd == fd && fds[i].revents != 0);
+	if (!ready || !regent_netwatch_process(io->nw, now) || io->ua == NULL)
+		return;
+	regent_log_emit(&io->log, REGENT_LOG_INFO, "network changed: re-registering");
+	regent_ua_network_changed(io->ua);
+}
+
 /* The steps of one process call; each may free the UA (and doom io). */
 static void process_steps(struct regent_edge *io, const struct regent_pollfd *fds, size_t n)
 {
 	regent_dns_process(io->dns, fds, n);
 	if (regent_guard_doomed(&io->guard))
 		return;
+	if (io->nw != NULL) {
+		process_netwatch(io, fds, n);
+		if (regent_guard_doomed(&io->guard))
+			return;
+	}
 	for (uint32_t i = 0; i < io->nflows; i++) {
 		if (!process_flow(io, i, fds, n))
 			return;

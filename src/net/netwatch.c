@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -73,6 +74,34 @@ uint64_t regent_netwatch_events(const struct regent_netwatch *w)
 	return w != NULL ? w->events : 0;
 }
 
+/* IPv6 link-local and multicast: a link coming up makes them (and their
+ * DAD ends a second later); no flow of ours ever uses them (issue 13, seen
+ * in tests/nat: a veth's fe80:: address turned a black-hole test into a
+ * "network change"). */
+static bool v6_link_only(const struct nlmsghdr *h)
+{
+	if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
+		const struct ifaddrmsg *a = NLMSG_DATA(h);
+
+		return a->ifa_family == AF_INET6 &&
+		       (a->ifa_scope == RT_SCOPE_LINK || (a->ifa_flags & IFA_F_TENTATIVE) != 0);
+	}
+	const struct rtmsg *r = NLMSG_DATA(h);
+	int alen = (int)RTM_PAYLOAD(h);
+
+	if (r->rtm_family != AF_INET6)
+		return false;
+	if (r->rtm_type == RTN_MULTICAST)
+		return true;
+	for (const struct rtattr *ra = RTM_RTA(r); RTA_OK(ra, alen); ra = RTA_NEXT(ra, alen)) {
+		const unsigned char *d = RTA_DATA(ra);
+
+		if (ra->rta_type == RTA_DST && RTA_PAYLOAD(ra) >= 2)
+			return d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80);
+	}
+	return false;
+}
+
 /* Counts the address and route messages of one datagram. */
 static unsigned count(const char *buf, size_t n)
 {
@@ -86,7 +115,7 @@ static unsigned count(const char *buf, size_t n)
 		case RTM_DELADDR:
 		case RTM_NEWROUTE:
 		case RTM_DELROUTE:
-			k++;
+			k += !v6_link_only(h);
 			break;
 		default:
 			break;

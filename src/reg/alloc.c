@@ -399,6 +399,7 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_stop_detach(r, false); /* the UA is going, or r was freed */
 	regent_reg_drop_txn(r, &r->txn);
 	regent_reg_drop_txn(r, &r->old);
+	regent_reg_probe_free(r);
 	regent_auth_client_free(r->auth);
 	free(r->ruri);
 	free(r->from_uri);
@@ -415,5 +416,8 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
+	if (r->nat != NULL)
+		free(r->nat->old);
+	free(r->nat);
 	free(r);
 }

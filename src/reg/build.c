@@ -60,7 +60,7 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 
 	if (r->contact_uri != NULL) /* on behalf of another device, exactly */
 		return put(buf, size, 0, r->contact_uri) < size ? 0 : ENOSPC;
-	regent_reg_sent_by(r, host, sizeof(host), &port);
+	regent_reg_contact_host(r, host, sizeof(host), &port);
 	regent_wbuf_init_fixed(&wb, buf, size);
 	/* RFC 3261 §8.1.1.8: a SIPS Request-URI or To wants a SIPS Contact */
 	regent_wbuf_puts(&wb, sips ? "sips:" : "sip:");
@@ -179,6 +179,13 @@ static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uin
 		}
 		regent_wbuf_puts(wb, "Expires: 0\r\n");
 	} else if (r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER) {
+		/* a contact rewrite removes the Contact it replaced in the same
+		 * REGISTER (natflow.c, RFC 3261 §10.2.2) */
+		if (r->nat != NULL && r->nat->old != NULL) {
+			regent_wbuf_puts(wb, "Contact: <");
+			regent_wbuf_puts(wb, r->nat->old);
+			regent_wbuf_puts(wb, ">;expires=0\r\n");
+		}
 		return put_our_contact(r, wb, expires);
 	}
 	return 0;

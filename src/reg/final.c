@@ -38,12 +38,16 @@ void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_
 			       const char *why, int err)
 {
 	uint64_t now = regent_reg_now(r), d;
+	bool at_once = r->retry_now;
 
+	r->retry_now = false;
 	if (!r->auto_retry || !r->want_reg || r->disposing)
 		return;
 	r->failures++;
 	d = regent_reg_retry_ms(r->failures, r->retry_base_s, r->retry_max_s, has_ra, ra_s,
 				regent_reg_rnd16(r));
+	if (at_once) /* a dropped flow, the first time (timers.c) */
+		d = regent_reg_rnd16(r) % 500u;
 	/* A binding still held on the registrar: retry well before it ends,
 	 * but never in a rush (the floor bounds REGISTERs per minute). */
 	if (!has_ra && r->state == REGENT_REG_REGISTERED && r->t_expire != REGENT_REG_NEVER &&
@@ -217,8 +221,10 @@ static void read_final(struct regent_registerer *r, struct final *f)
 		regent_reg_build_me(r, &me, &cu, cbuf, sizeof(cbuf));
 		g = regent_reg_granted_levels(f->m, &me, r->asked_expires, &f->granted, levels,
 					      sizeof(levels), &nlev);
-		if (f->xk == REGENT_X_REGISTER)
+		if (f->xk == REGENT_X_REGISTER) {
 			f->g = g;
+			regent_reg_nat_read(r, f->m);
+		}
 		regent_reg_store_bindings(r, f->m, levels,
 					  nlev < sizeof(levels) ? nlev : sizeof(levels),
 					  r->asked_expires);
@@ -354,6 +360,8 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 		failure(r, f, why, false, f->local ? f->lerr : REGENT_EREJECTED);
 	}
 	if (!regent_reg_alive(r))
+		return;
+	if (!regent_reg_nat_emit(r) && !regent_reg_alive(r))
 		return;
 	/* the request's delegate hears the outcome, after the Registerer's
 	 * own handling (SIP.js order) and before WAITING_CHANGED(false) */

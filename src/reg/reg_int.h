@@ -26,6 +26,7 @@
 #include "auth/auth.h"
 #include "base/base.h"
 #include "msg/msg.h"
+#include "reg/nat.h"
 #include "reg/policy.h"
 #include "regent.h"
 #include "txn/txn.h"
@@ -74,6 +75,7 @@ struct regent_registerer {
 	bool dispose_sent; /* the dispose un-REGISTER went out */
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
+	bool retry_now;	   /* the next retry goes at once (a first flow drop) */
 	uint32_t cseq;
 	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
 	uint32_t asked_expires;	  /* for this registration (423 may raise it) */
@@ -108,6 +110,27 @@ struct regent_registerer {
 	struct regent_binding *bindings; /* one block: array + strings */
 	size_t nbindings;
 	char *service_route;
+
+	/* the path the last 2xx showed and the keep-alive chosen for it
+	 * (natflow.c) */
+	bool ka_known, ka_emit, ka_outbound, ka_nat;
+	enum regent_transport ka_tp;
+	uint32_t ka_ft, ka_s;
+	/* NAT learning (RFC 3581 §4), made when a NAT is first seen (a
+	 * Registerer that never sees one pays one pointer); the re-REGISTER a
+	 * contact rewrite asks for */
+	struct regent_reg_natstate *nat;
+	bool nat_reregister;
+	struct regent_reg_probe *probe; /* reach.c, made at the first check */
+};
+
+/* The learnt address our Contact uses, the Contact it replaced (sent with
+ * expires=0 until a 2xx; NULL none), the loop guard's memory. */
+struct regent_reg_natstate {
+	struct regent_reg_nat_addr learnt; /* what the last 2xx's Via said */
+	struct regent_reg_nat_addr contact;
+	char *old;
+	struct regent_reg_nat_memo memo;
 };
 
 /* ------------------------------------------------ emit.c */
@@ -125,6 +148,34 @@ bool regent_reg_delegate(struct regent_registerer *r, const struct regent_reques
 			 struct regent_event *ev);
 bool regent_reg_emit_simple(struct regent_registerer *r, enum regent_event_type type,
 			    const char *why, uint64_t retry_in, int error);
+
+/* ------------------------------------------------ natflow.c */
+
+/* A 2xx to a REGISTER: NAT seen?, outbound, Flow-Timer; sets the flow's
+ * keep-alive interval when it changes. Does not emit. */
+void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m);
+/* After a final response: REGENT_EV_KEEPALIVE if the interval changed,
+ * the re-REGISTER a contact rewrite asks for. Same return as
+ * regent_reg_emit. */
+bool regent_reg_nat_emit(struct regent_registerer *r);
+/* The flow's mapped address changed (NAT rebinding): re-register at once
+ * when registered (through the refresh timer: one owner schedules). */
+void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16_t port);
+/* The host ([v6]) and port of our Contact: the learnt address after a
+ * rewrite, else regent_reg_sent_by(). */
+void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
+			     uint16_t *port);
+
+/* ------------------------------------------------ reach.c */
+
+uint64_t regent_reg_probe_deadline(const struct regent_registerer *r);
+/* Sends a queued probe, reports a timed-out one. False: r is gone. */
+bool regent_reg_probe_timers(struct regent_registerer *r, uint64_t now);
+/* A response to the probe (true: taken). May free r: the caller returns. */
+bool regent_reg_probe_response(struct regent_registerer *r, const struct regent_msg *m,
+			       struct regent_pl branch);
+void regent_reg_probe_seen(struct regent_registerer *r, const char *call_id);
+void regent_reg_probe_free(struct regent_registerer *r);
 
 /* ------------------------------------------------ registerer.c */
 

@@ -330,7 +330,14 @@ static struct regent_registerer *of(struct regent_ua_client *c)
 static bool on_recv(struct regent_ua_client *c, const struct regent_msg *m, struct regent_pl branch,
 		    struct regent_pl method)
 {
-	bool taken = recv_response(of(c), m, branch, method);
+	bool taken;
+
+	if (regent_reg_probe_response(of(c), m, branch)) {
+		if (regent_reg_alive(of(c)))
+			regent_reg_resched(of(c));
+		return true;
+	}
+	taken = recv_response(of(c), m, branch, method);
 
 	regent_reg_resched(of(c));
 	return taken;
@@ -364,6 +371,24 @@ static void on_destroy(struct regent_ua_client *c)
 	regent_reg_destroy(of(c));
 }
 
+/* A NAT rebinding seen by a STUN keep-alive (RFC 5626 §4.4.2): the
+ * registrar's binding (or its received/rport) points at the old mapping;
+ * re-register now (natflow.c then rewrites the Contact if need be). */
+static void on_flow_mapped(struct regent_ua_client *c, const char *host, uint16_t port)
+{
+	regent_reg_nat_mapped(of(c), host, port);
+	regent_reg_resched(of(c));
+}
+
+/* Our reachability probe came back over the flow (reach.c). */
+static void on_probe_seen(struct regent_ua_client *c, const char *call_id)
+{
+	regent_reg_probe_seen(of(c), call_id);
+	if (regent_reg_alive(of(c)))
+		regent_reg_resched(of(c));
+}
+
 const struct regent_ua_client_ops regent_reg_client_ops = {
-    on_recv, on_process, on_flow_up, on_flow_down, on_deadline, on_destroy,
+    on_recv,	 on_process, on_flow_up,     on_flow_down,
+    on_deadline, on_destroy, on_flow_mapped, on_probe_seen,
 };

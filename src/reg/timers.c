@@ -29,6 +29,7 @@ uint64_t regent_reg_deadline(const struct regent_registerer *r)
 	if (r->queued)
 		d = min64(d, r->t_queue);
 	d = min64(d, r->t_dispose);
+	d = min64(d, regent_reg_probe_deadline(r));
 	if (r->xk == REGENT_X_NONE) {
 		/* idle only: one owner schedules requests */
 		d = min64(d, r->t_retry);
@@ -113,6 +114,8 @@ void regent_reg_process_timers(struct regent_registerer *r, uint64_t now)
 	}
 	if (r->xk == REGENT_X_NONE)
 		idle_timers(r, now);
+	if (regent_reg_alive(r) && r->state != REGENT_REG_TERMINATED)
+		regent_reg_probe_timers(r, now);
 }
 
 void regent_reg_flow_up(struct regent_registerer *r)
@@ -172,5 +175,10 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 		 err != 0 ? regent_strerror(err) : "network changed");
 	if (!regent_reg_lost(r, why, err != 0 ? err : ENETRESET))
 		return;
+	/* issue 13: a connection that drops while the registrar was fine (a
+	 * held registration, no failure since) is reopened and re-registered
+	 * at once, once (plus up to 0.5 s of jitter); a second drop in a row
+	 * gets the RFC 5626 §4.5 back-off */
+	r->retry_now = r->failures == 0;
 	regent_reg_schedule_retry(r, false, 0, "flow lost", err != 0 ? err : ENETRESET);
 }

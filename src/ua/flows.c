@@ -120,6 +120,24 @@ int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const
 	return 0;
 }
 
+int regent_ua_send_other(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
+			 size_t len)
+{
+	uint32_t f = c->flow;
+	int err;
+
+	if (!ua->flows[f].up)
+		return ENOTCONN;
+	regent_ua_log(ua, REGENT_LOG_TRACE, "send %zu bytes:\n%.*s", len, (int)len, buf);
+	err = f == 0 ? ua->sender.send(ua->sender.arg, buf, len)
+		     : ua->edge_ops->send(ua->edge, f, buf, len);
+	if (err)
+		return err < 0 ? EIO : err;
+	ua->stats.msgs_sent++;
+	ua->stats.bytes_sent += len;
+	return 0;
+}
+
 static void want_flow(struct regent_ua *ua, uint32_t f)
 {
 	struct regent_ua_flow *fl = &ua->flows[f];
@@ -184,6 +202,31 @@ void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regen
 	regent_ua_enter(ua);
 	regent_ua_flow_notify(ua, f, true, 0);
 	regent_ua_leave(ua);
+}
+
+void regent_ua_edge_probe_seen(struct regent_ua *ua, uint32_t f, const char *call_id)
+{
+	if (!usable(ua) || f >= ua->nflows)
+		return;
+	regent_ua_enter(ua);
+	for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL && usable(ua);
+	     c = c->next) {
+		if (!c->dead && c->ops->probe_seen != NULL)
+			c->ops->probe_seen(c, call_id);
+	}
+	regent_ua_leave(ua);
+}
+
+void regent_ua_edge_flow_mapped(struct regent_ua *ua, uint32_t f, const char *host, uint16_t port)
+{
+	if (!usable(ua) || f >= ua->nflows)
+		return;
+	regent_ua_log(ua, REGENT_LOG_INFO, "flow %u: the peer now sees us from %s port %u", f, host,
+		      port);
+	for (struct regent_ua_client *c = ua->flows[f].clients; c != NULL; c = c->next) {
+		if (!c->dead && c->ops->flow_mapped != NULL)
+			c->ops->flow_mapped(c, host, port);
+	}
 }
 
 void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err)

@@ -83,3 +83,10 @@ void *regent_ua_edge(const struct regent_ua *ua, const struct regent_ua_edge_ops
 {
 	return ua != NULL && ua->edge_ops == ops ? ua->edge : NULL;
 }
+
+void regent_ua_flow_keepalive(struct regent_ua *ua, const struct regent_ua_client *c,
+			      uint32_t interval_s)
+{
+	if (ua->edge_ops != NULL && ua->edge_ops->keepalive != NULL)
+		ua->edge_ops->keepalive(ua->edge, c->flow, interval_s);
+}

@@ -215,6 +215,8 @@ int regent_ua_alloc_core(struct regent_ua **uap, const struct regent_ua_options 
 	ua->env = *env;
 	ua->sender = *sender;
 	ua->id.t1_ms = o->t1_ms;
+	ua->id.keepalive_s = o->keepalive_interval_s;
+	ua->id.contact_rewrite_off = o->contact_rewrite == REGENT_CONTACT_REWRITE_OFF;
 	ua->id.t2_ms = o->t2_ms;
 	ua->id.t4_ms = o->t4_ms;
 	ua->log.h = o->log_h;

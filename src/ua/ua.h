@@ -47,6 +47,8 @@ struct regent_ua_identity {
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
+	uint32_t keepalive_s; /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
+	bool contact_rewrite_off;
 };
 
 const struct regent_ua_identity *regent_ua_identity(const struct regent_ua *ua);
@@ -70,6 +72,13 @@ struct regent_ua_client_ops {
 	uint64_t (*deadline)(const struct regent_ua_client *c);
 	/* Frees it (the UA has unlinked it, or is going itself). */
 	void (*destroy)(struct regent_ua_client *c);
+	/* The address the peer sees the flow from changed (a STUN answer on
+	 * a keep-alive: a NAT rebinding, RFC 5626 §4.4.2); NULL: not told.
+	 * It may only schedule (no call back into the UA). */
+	void (*flow_mapped)(struct regent_ua_client *c, const char *host, uint16_t port);
+	/* A request with this Call-ID came to us over the client's flow (a
+	 * reachability probe, src/reg/reach.c); NULL: not told. */
+	void (*probe_seen)(struct regent_ua_client *c, const char *call_id);
 };
 
 /* Embedded in the client; the UA owns the fields. */
@@ -147,6 +156,16 @@ const struct regent_flow_info *regent_ua_flow_info(const struct regent_ua *ua,
 int regent_ua_send(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
 		   size_t len, uint32_t cseq, bool again);
 
+/* Sets the keep-alive interval of c's flow (0: none); nothing without an
+ * I/O edge (a core-only UA's sender owns its transport). */
+void regent_ua_flow_keepalive(struct regent_ua *ua, const struct regent_ua_client *c,
+			      uint32_t interval_s);
+
+/* Sends a request of c's that is not a REGISTER transaction (a probe) on
+ * c's flow: not counted as the edge's request on the wire. 0 or errno. */
+int regent_ua_send_other(struct regent_ua *ua, const struct regent_ua_client *c, const char *buf,
+			 size_t len);
+
 /* Asks for c's flow to come up unless it is up or opening. */
 void regent_ua_want_flow(struct regent_ua *ua, const struct regent_ua_client *c);
 
@@ -195,6 +214,9 @@ struct regent_ua_edge_ops {
 	int (*open)(void *edge, uint32_t f);
 	int (*send)(void *edge, uint32_t f, const char *buf, size_t len);
 	void (*close)(void *edge, uint32_t f);
+	/* the keep-alive interval of flow f from now on (0: none), for its
+	 * live connection and the next ones (RFC 5626 §4.4.1) */
+	void (*keepalive)(void *edge, uint32_t f, uint32_t interval_s);
 };
 
 /* The edge's entry points for flow f (the public regent_ua_recv,
@@ -202,6 +224,10 @@ struct regent_ua_edge_ops {
 void regent_ua_edge_recv(struct regent_ua *ua, uint32_t f, const char *buf, size_t len);
 void regent_ua_edge_flow_up(struct regent_ua *ua, uint32_t f, const struct regent_flow_info *fi);
 void regent_ua_edge_flow_down(struct regent_ua *ua, uint32_t f, int err);
+/* A reachability probe (Call-ID "regent-reach-...") arrived on flow f. */
+void regent_ua_edge_probe_seen(struct regent_ua *ua, uint32_t f, const char *call_id);
+/* Flow f's mapped address changed (NAT rebinding): its clients are told. */
+void regent_ua_edge_flow_mapped(struct regent_ua *ua, uint32_t f, const char *host, uint16_t port);
 
 /* Attaches the edge to a UA from regent_ua_alloc_core(). */
 void regent_ua_set_edge(struct regent_ua *ua, void *edge, const struct regent_ua_edge_ops *ops);

@@ -53,6 +53,8 @@ struct run {
 	/* --max-unregistered (issue 11 §3b): time spent not registered */
 	uint64_t unreg_since; /* when the current unregistered spell began; 0: registered */
 	uint64_t unreg_ms;    /* earlier spells, in all */
+	/* --check-reachability: asked once registered; the outcome */
+	bool reach_asked, reach_done, reachable;
 };
 
 /* The exit code a lost registration stands for when no failure said more
@@ -176,6 +178,11 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 	case REGENT_EV_REFRESHED:
 		r->fail_open = false;
 		r->fail_code = 0;
+		break;
+	case REGENT_EV_REACHABILITY:
+		r->reach_done = true;
+		r->reachable = ev->reachable;
+		regent_loop_stop(r->loop);
 		break;
 	case REGENT_EV_STATE_CHANGED:
 		if (ev->state == REGENT_REG_REGISTERED && r->unreg_since) {
@@ -545,9 +552,25 @@ static int run_register(struct run *r)
 			regent_report_note(&r->rep, "note", why);
 			return unregister_and_exit(r, why);
 		}
-		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
+		if (r->o->check_reach && !r->reach_asked &&
+		    regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
 		    !regent_registerer_waiting(r->reg)) {
+			/* issue 13 item 5: the probe goes once the Registerer is
+			 * idle (after a contact rewrite's re-REGISTER) */
+			r->reach_asked = true;
+			e = regent_registerer_check_reachability(r->reg, 5000);
+			if (e) {
+				r->reach_done = true;
+				regent_report_note(&r->rep, "note", regent_strerror(e));
+			}
+		}
+		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
+		    !regent_registerer_waiting(r->reg) && (!r->o->check_reach || r->reach_done)) {
 			report_contacts(r);
+			if (r->o->check_reach && !r->reachable)
+				return finish(r, REGENT_EXIT_UNREACHABLE,
+					      "registered but not reachable (--once: binding left "
+					      "in place)");
 			return finish(r, REGENT_EXIT_OK,
 				      "registered (--once: binding left in place)");
 		}

@@ -57,11 +57,14 @@ enum {
 	OPT_RETRY_MAX,
 	OPT_FOR,
 	OPT_ONCE,
+	OPT_CHECK_REACH,
 	OPT_ALL,
 	OPT_CONTACT,
 	OPT_JSON,
 	OPT_UNREGISTER_TIMEOUT,
 	OPT_KEEPALIVE,
+	OPT_NO_CONTACT_REWRITE,
+	OPT_NO_WATCH_NETWORK,
 	OPT_TIMEOUT,
 	OPT_ROUTE, /* issue 11 §3, §3b */
 	OPT_EXTRA_SUPPORTED,
@@ -102,11 +105,14 @@ static const struct option long_opts[] = {
     {"tls-insecure", no_argument, NULL, OPT_TLS_INSECURE},
     {"dns-server", required_argument, NULL, OPT_DNS_SERVER},
     {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"no-contact-rewrite", no_argument, NULL, OPT_NO_CONTACT_REWRITE},
+    {"no-watch-network", no_argument, NULL, OPT_NO_WATCH_NETWORK},
     {"t1", required_argument, NULL, OPT_T1},
     {"retry-base", required_argument, NULL, OPT_RETRY_BASE},
     {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
     {"for", required_argument, NULL, OPT_FOR},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"check-reachability", no_argument, NULL, OPT_CHECK_REACH},
     {"all", no_argument, NULL, OPT_ALL},
     {"contact", required_argument, NULL, OPT_CONTACT},
     {"unregister-timeout", required_argument, NULL, OPT_UNREGISTER_TIMEOUT},
@@ -148,6 +154,7 @@ static bool opt_for(enum regent_cli_cmd cmd, int val)
 	switch (val) {
 	case OPT_FOR:
 	case OPT_ONCE:
+	case OPT_CHECK_REACH:
 		return cmd == REGENT_CLI_REGISTER;
 	case OPT_ALL:
 		return cmd == REGENT_CLI_UNREGISTER;
@@ -259,7 +266,9 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 		      "  --unregister-all-at-exit remove every binding of the AOR at the end\n"
 		      "  --max-unregistered S     fail once unregistered longer than S in all\n"
 		      "  --contact URI            register this Contact, on behalf of another "
-		      "device\n",
+		      "device\n"
+		      "  --check-reachability     once registered, is the AOR reachable through\n"
+		      "                           the registrar? (with --once: exit 5 if not)\n",
 		      f);
 	if (cmd == REGENT_CLI_UNREGISTER)
 		fputs(
@@ -277,7 +286,8 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --auth-user U  --password-file F (or REGENT_PASSWORD, or a prompt)  --ha1 HEX\n"
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
-	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S\n"
+	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
+	    "  --no-contact-rewrite  --no-watch-network\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
 	    "  --route URI (repeatable)  --sip-extension-extra-supported TOKEN (repeatable)\n"
 	    "  SIP.js names: --extra-header (--header), --authorization-username (--auth-user),\n"
@@ -546,6 +556,7 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	regent_ua_options_init(&o->ua);
+	o->ua.watch_network = true; /* the CLI follows address changes (issue 13) */
 	regent_registerer_options_init(&o->reg);
 	o->unregister_timeout_ms = 5000;
 
@@ -671,7 +682,18 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 		case OPT_DNS_SERVER:
 			o->ua.dns_server = optarg;
 			break;
+		case OPT_NO_WATCH_NETWORK:
+			o->ua.watch_network = false;
+			break;
+		case OPT_NO_CONTACT_REWRITE: /* RFC 3581 learning, issue 13 */
+			o->ua.contact_rewrite = REGENT_CONTACT_REWRITE_OFF;
+			break;
 		case OPT_KEEPALIVE:
+			/* 0: auto (the library default), "off": none */
+			if (strcmp(optarg, "off") == 0) {
+				o->ua.keepalive_interval_s = REGENT_KEEPALIVE_OFF;
+				break;
+			}
 			err = parse_u32(cmd, "keepalive", optarg, 0, 86400,
 					&o->ua.keepalive_interval_s);
 			if (err)
@@ -705,6 +727,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			if (cmd != REGENT_CLI_REGISTER)
 				goto not_here;
 			o->once = true;
+			break;
+		case OPT_CHECK_REACH:
+			if (cmd != REGENT_CLI_REGISTER)
+				goto not_here;
+			o->check_reach = true;
 			break;
 		case OPT_ALL:
 			if (cmd != REGENT_CLI_UNREGISTER)

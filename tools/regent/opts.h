@@ -15,10 +15,12 @@
 /* Exit codes (documented in README and regent(1)). */
 enum {
 	REGENT_EXIT_OK = 0,
-	REGENT_EXIT_REJECTED = 1, /* final 4xx/5xx/6xx, authentication failed */
-	REGENT_EXIT_USAGE = 2,	  /* usage or bad option */
-	REGENT_EXIT_NETWORK = 3,  /* network, DNS or timeout */
-	REGENT_EXIT_TLS = 4,	  /* TLS verification failed */
+	REGENT_EXIT_REJECTED = 1,    /* final 4xx/5xx/6xx, authentication failed */
+	REGENT_EXIT_USAGE = 2,	     /* usage or bad option */
+	REGENT_EXIT_NETWORK = 3,     /* network, DNS or timeout */
+	REGENT_EXIT_TLS = 4,	     /* TLS verification failed */
+	REGENT_EXIT_UNREACHABLE = 5, /* register --once --check-reachability: registered,
+				      * but the probe did not come back (issue 13) */
 };
 
 enum regent_cli_cmd {
@@ -44,9 +46,10 @@ struct regent_cli_opts {
 	char *password;	      /* from the environment, a file or the prompt (malloc) */
 
 	/* behaviour */
-	bool once;	/* register: report and exit without unregistering */
-	uint32_t for_s; /* register: stay this long (0: until a signal) */
-	bool all;	/* unregister: every binding (Contact: *) */
+	bool once;	  /* register: report and exit without unregistering */
+	bool check_reach; /* register: --check-reachability once registered */
+	uint32_t for_s;	  /* register: stay this long (0: until a signal) */
+	bool all;	  /* unregister: every binding (Contact: *) */
 	const char *contacts[REGENT_MAX_REMOVE]; /* unregister --contact, into argv */
 	size_t n_contacts;
 	uint32_t unregister_timeout_ms; /* bound of the final un-REGISTER */

@@ -371,6 +371,22 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		json_begin(rp, "refreshed");
 		fprintf(rp->out, ",\"expires\":%" PRIu32, granted(rp, ev));
 		break;
+	case REGENT_EV_KEEPALIVE: /* issue 13 */
+		json_begin(rp, "keepalive");
+		fprintf(rp->out, ",\"interval_s\":%" PRIu32 ",\"nat\":%s,\"why\":", ev->keepalive_s,
+			ev->nat ? "true" : "false");
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
+	case REGENT_EV_REACHABILITY: /* issue 13 */
+		json_begin(rp, "reachability");
+		fprintf(rp->out, ",\"reachable\":%s", ev->reachable ? "true" : "false");
+		if (ev->reachable)
+			fprintf(rp->out, ",\"rtt_ms\":%" PRIu32, ev->rtt_ms);
+		if (ev->status)
+			fprintf(rp->out, ",\"status\":%u", (unsigned)ev->status);
+		fputs(",\"why\":", rp->out);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
 	case REGENT_EV_REGISTRATION_LOST:
 		json_begin(rp, "lost");
 		fputs(",\"why\":", rp->out);
@@ -440,6 +456,25 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 				fprintf(rp->out, ", Retry-After %lld s",
 					(long long)rp->retry_after);
 			fputc(')', rp->out);
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_REACHABILITY: /* issue 13 */
+		if (text_begin(rp)) {
+			if (ev->reachable)
+				fprintf(rp->out, "reachable: yes (%" PRIu32 " ms)", ev->rtt_ms);
+			else
+				fprintf(rp->out, "reachable: NO (%s)", ev->why ? ev->why : "");
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_KEEPALIVE: /* issue 13 */
+		if (text_begin(rp)) {
+			if (ev->keepalive_s)
+				fprintf(rp->out, "keep-alive: every %" PRIu32 " s (%s)",
+					ev->keepalive_s, ev->why ? ev->why : "");
+			else
+				fprintf(rp->out, "keep-alive: off (%s)", ev->why ? ev->why : "");
 			text_end(rp);
 		}
 		break;
