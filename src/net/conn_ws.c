@@ -158,6 +158,17 @@ static bool token_in(const char *v, size_t vl, const char *tok)
 	return false;
 }
 
+/* At most size-1 bytes of p into out, each byte outside printable ASCII
+ * as '?', NUL-terminated. */
+static void printable(char *out, size_t size, const char *p, size_t len)
+{
+	size_t n = len < size - 1 ? len : size - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+	out[n] = '\0';
+}
+
 /* RFC 6455 §4.1 (client requirements on the server's handshake). */
 int regent_conn_ws_check_response(struct regent_conn *c, size_t hl)
 {
@@ -165,8 +176,12 @@ int regent_conn_ws_check_response(struct regent_conn *c, size_t hl)
 	size_t vl;
 	if (hl < 12 || strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
 		const char *e = memchr(c->in, '\r', hl);
-		regent_log_emit(c->o.log, REGENT_LOG_ERROR, "WebSocket upgrade refused: %.*s",
-				(int)((e ? e : c->in + hl) - c->in), c->in);
+		char line[121];
+
+		/* the peer's status line, bounded and printable: it goes to an
+		 * operator's terminal (found by fuzz_ws) */
+		printable(line, sizeof(line), c->in, (size_t)((e ? e : c->in + hl) - c->in));
+		regent_log_emit(c->o.log, REGENT_LOG_ERROR, "WebSocket upgrade refused: %s", line);
 		return ECONNREFUSED;
 	}
 	if (!http_hdr(c->in, hl, "Upgrade", &v, &vl) || !token_in(v, vl, "websocket") ||
