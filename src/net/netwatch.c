@@ -106,7 +106,7 @@ static bool v6_link_only(const struct nlmsghdr *h)
 static unsigned count(const char *buf, size_t n)
 {
 	unsigned k = 0;
-	int len = (int)n;
+	unsigned int len = (unsigned int)n; /* NLMSG_OK compares it with a __u32 */
 
 	for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len);
 	     h = NLMSG_NEXT(h, len)) {
