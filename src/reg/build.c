@@ -93,16 +93,14 @@ static void name_addr_hdr(struct regent_wbuf *wb, const char *name, const char *
 			       uri);
 }
 
-/* Request line, Via, Max-Forwards, To, From, Call-ID, CSeq. */
-static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, const char *ruri,
-		       const char *branch)
+void regent_reg_put_start(struct regent_registerer *r, struct regent_wbuf *wb, const char *method,
+			  const char *ruri, const char *branch)
 {
-	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	char host[80];
 	uint16_t port;
 
 	regent_reg_sent_by(r, host, sizeof(host), &port);
-	regent_build_request_line(wb, "REGISTER", ruri);
+	regent_build_request_line(wb, method, ruri);
 	regent_wbuf_puts(wb, "Via: SIP/2.0/");
 	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua, &r->cl)->transport));
 	regent_wbuf_puts(wb, " ");
@@ -116,6 +114,15 @@ static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, cons
 	regent_wbuf_puts(wb, branch);
 	regent_wbuf_puts(wb, "\r\n");
 	regent_wbuf_puts(wb, "Max-Forwards: 70\r\n");
+}
+
+/* Request line, Via, Max-Forwards, To, From, Call-ID, CSeq. */
+static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, const char *ruri,
+		       const char *branch)
+{
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
+
+	regent_reg_put_start(r, wb, "REGISTER", ruri, branch);
 	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : id->aor);
 	regent_wbuf_puts(wb, "\r\n");
 	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : id->display_name,

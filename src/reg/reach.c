@@ -32,22 +32,8 @@ static int build(struct regent_registerer *r, struct regent_wbuf *wb)
 	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 	struct regent_reg_probe *p = r->probe;
 	const char *aor = r->to_uri != NULL ? r->to_uri : id->aor;
-	char host[80];
-	uint16_t port;
 
-	regent_reg_sent_by(r, host, sizeof(host), &port);
-	regent_build_request_line(wb, "OPTIONS", aor);
-	regent_wbuf_puts(wb, "Via: SIP/2.0/");
-	regent_wbuf_puts(wb, regent_transport_name(regent_ua_flow_info(r->ua, &r->cl)->transport));
-	regent_wbuf_puts(wb, " ");
-	regent_wbuf_puts(wb, host);
-	if (port != 0) {
-		regent_wbuf_puts(wb, ":");
-		regent_wbuf_u64(wb, port);
-	}
-	regent_wbuf_puts(wb, ";rport;branch=");
-	regent_wbuf_puts(wb, p->branch);
-	regent_wbuf_puts(wb, "\r\nMax-Forwards: 70\r\n");
+	regent_reg_put_start(r, wb, "OPTIONS", aor, p->branch);
 	if (id->route_set != NULL)
 		regent_wbuf_puts(wb, id->route_set);
 	regent_wbuf_puts(wb, "To: ");

@@ -255,6 +255,10 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 /* sips.c: is the Request-URI or the To URI a SIPS URI (RFC 3261 §8.1.1.8)? */
 bool regent_reg_wants_sips(const struct regent_registerer *r);
 /* The Via sent-by host (brackets added for IPv6) and port (0: none). */
+/* Request line, Via (sent-by of the flow, rport, branch) and Max-Forwards of
+ * a request the Registerer sends (build.c: REGISTER; reach.c: OPTIONS). */
+void regent_reg_put_start(struct regent_registerer *r, struct regent_wbuf *wb, const char *method,
+			  const char *ruri, const char *branch);
 void regent_reg_sent_by(const struct regent_registerer *r, char *host, size_t size, uint16_t *port);
 
 #endif /* REGENT_REG_INT_H */

@@ -419,15 +419,15 @@ static int parse_register_options(struct load_opts *o)
 	load_accounts_release(&a);
 	if (e)
 		return usage_error("%s", errbuf);
-	o->placeholder_aor = strdup(acc.aor);
-	if (!o->placeholder_aor)
+	o->first_aor = strdup(acc.aor);
+	if (!o->first_aor)
 		return usage_error("%s", "out of memory");
 	if (o->users_file) {
 		/* each line has its password: no prompt for one */
 		o->pass[o->n_pass++] = "--password-file";
 		o->pass[o->n_pass++] = "/dev/null";
 	}
-	o->pass[o->n_pass++] = o->placeholder_aor;
+	o->pass[o->n_pass++] = o->first_aor;
 	o->pass[o->n_pass] = NULL;
 	o->reg_parsed = true;
 	e = regent_cli_opts_parse(&o->reg, REGENT_CLI_REGISTER, o->n_pass, o->pass);
@@ -503,7 +503,7 @@ void load_opts_release(struct load_opts *o)
 		regent_cli_opts_release(&o->reg);
 	free(o->pass);
 	free(o->merge_files);
-	free(o->placeholder_aor);
+	free(o->first_aor);
 	free(o->local_ip_buf);
 	memset(o, 0, sizeof(*o));
 }

@@ -49,7 +49,8 @@ struct load_opts {
 
 	char **pass; /* argv for regent_cli_opts_parse (malloc'd array) */
 	int n_pass;
-	char *placeholder_aor; /* (malloc) */
+	char *first_aor; /* (malloc) the first account's AOR: the register options are checked
+			    against it */
 };
 
 /* 0; REGENT_EXIT_USAGE after a message; -1 after --help (exit 0). Call
