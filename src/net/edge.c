@@ -187,16 +187,14 @@ static void edge_response(void *arg, uint32_t id, uint32_t cseq, uint16_t status
  * request goes to its Request-URI, so each registrar gets a flow, shared
  * by every Registerer naming the same destination. A linear look-up, at
  * Registerer creation only: a message finds its flow by id. */
-static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
-			 struct regent_error *err)
+static int edge_flow_to(void *arg, const char *uri, const char *field, uint32_t *id,
+			struct regent_error *err)
 {
 	struct regent_edge *io = arg;
 	struct regent_dest d;
 	int e;
 
 	*id = 0;
-	if (io->proxy)
-		return 0;
 	e = regent_dest_parse_field(&d, uri, io->force, field, err);
 	if (e)
 		return e;
@@ -211,6 +209,17 @@ static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t
 		return regent_error_set(err, e, "%s: out of memory", field);
 	regent_log_emit(&io->log, REGENT_LOG_DEBUG, "flow %u: to %s (%s)", *id, d.host, uri);
 	return 0;
+}
+
+static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
+			 struct regent_error *err)
+{
+	struct regent_edge *io = arg;
+
+	*id = 0;
+	if (io->proxy)
+		return 0;
+	return edge_flow_to(arg, uri, field, id, err);
 }
 
 /* ------------------------------------------------------------ flows */
@@ -460,8 +469,8 @@ static void edge_keepalive_f(void *arg, uint32_t id, uint32_t interval_s)
 }
 
 const struct regent_ua_edge_ops regent_edge_ops = {
-    edge_sent,	 edge_response, edge_free,    edge_flow_for,
-    edge_open_f, edge_send_f,	edge_close_f, edge_keepalive_f,
+    edge_sent,	 edge_response, edge_free,	  edge_flow_for, edge_open_f,
+    edge_send_f, edge_close_f,	edge_keepalive_f, edge_flow_to,
 };
 
 /* Flow 0 through the public struct regent_sender, as for any transport. */

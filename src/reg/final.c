@@ -244,6 +244,10 @@ static void response_event(struct regent_registerer *r, const struct final *f,
 	ev.error = f->local ? f->lerr : 0;
 	ev.granted_expires = f->g == REGENT_REG_GRANTED ? f->granted : 0;
 	ev.cseq = r->cseq;
+	/* RFC 5626 §4.2.1, §6: the registrar bound the flow (natflow.c read
+	 * the same 2xx) */
+	ev.outbound = f->xk == REGENT_X_REGISTER && f->m != NULL && f->status >= 200 &&
+		      f->status < 300 && r->ka_outbound;
 	if (f->m != NULL) {
 		struct regent_pl raw = regent_msg_raw(f->m);
 		ev.msg = raw.p;

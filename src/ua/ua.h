@@ -47,7 +47,7 @@ struct regent_ua_identity {
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
-	uint32_t keepalive_s; /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
+	uint32_t keepalive_s;	 /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
 	bool contact_rewrite_off;
 };
 
@@ -97,6 +97,13 @@ struct regent_ua_client {
  * 0, or EINVAL (err names `field`) / ENOMEM. */
 int regent_ua_flow_for(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
 		       struct regent_error *err);
+
+/* The flow of a client with an outbound proxy of its own, `uri` (RFC 3261
+ * §8.1.2; RFC 5626 §4.2: one flow per reg-id): the edge's flow to that
+ * destination, made if none has it yet, even when the UA has a proxy;
+ * flow 0 without an I/O edge (its sender routes). 0, EINVAL, ENOMEM. */
+int regent_ua_flow_to(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
+		      struct regent_error *err);
 
 /* Adds c to the UA on flow `flow` (from regent_ua_flow_for), with room
  * reserved for its timer and two transactions (so none can be lost to
@@ -217,6 +224,10 @@ struct regent_ua_edge_ops {
 	/* the keep-alive interval of flow f from now on (0: none), for its
 	 * live connection and the next ones (RFC 5626 §4.4.1) */
 	void (*keepalive)(void *edge, uint32_t f, uint32_t interval_s);
+	/* the flow to the outbound proxy `uri` of one client (a Registerer's
+	 * own `server`), whatever the UA's proxy: as flow_for without one */
+	int (*flow_to)(void *edge, const char *uri, const char *field, uint32_t *f,
+		       struct regent_error *err);
 };
 
 /* The edge's entry points for flow f (the public regent_ua_recv,
