@@ -46,13 +46,13 @@ const char *regent_strerror(int err);
 
 /* regent-specific error codes (beyond errno's range). */
 enum {
-	REGENT_EAUTH = 1000, /* authentication failed: a challenge that could not be
-			      * answered (no or refused credentials, auth loop) */
-	REGENT_ETLSVERIFY,   /* TLS peer certificate or host name verification failed */
-	REGENT_EDNS,	     /* DNS resolution failed */
-	REGENT_ETIMEOUT,     /* transaction timeout (timer F) */
-	REGENT_EREJECTED,    /* final negative response from the registrar, or a 2xx
-			      * that does not keep our binding */
+	REGENT_EAUTH = 1000,   /* authentication failed: a challenge that could not be
+	                        * answered (no or refused credentials, auth loop) */
+	REGENT_ETLSVERIFY,     /* TLS peer certificate or host name verification failed */
+	REGENT_EDNS,           /* DNS resolution failed */
+	REGENT_ETIMEOUT,       /* transaction timeout (timer F) */
+	REGENT_EREJECTED,      /* final negative response from the registrar, or a 2xx
+	                        * that does not keep our binding */
 };
 
 /* ----------------------------------------------------------------- logging */
@@ -73,7 +73,7 @@ typedef void(regent_log_h)(enum regent_log_level level, const char *line, void *
  * regent_env_system() fills in CLOCK_MONOTONIC and getrandom(); tests and
  * simulations give a virtual clock and a seeded generator. */
 struct regent_env {
-	uint64_t (*now_ms)(void *arg);			  /* monotonic milliseconds */
+	uint64_t (*now_ms)(void *arg);                    /* monotonic milliseconds */
 	void (*random)(void *arg, void *buf, size_t len); /* unpredictable bytes */
 	void *arg;
 };
@@ -100,11 +100,11 @@ int regent_transport_parse(enum regent_transport *tp, const char *s, size_t len)
 
 /* A received message the UA dropped unused (regent_ua_options.drop_h). */
 struct regent_drop {
-	bool malformed;			 /* else: well-formed but unmatched (or a request) */
-	const char *reason;		 /* the parser's error ("Via: empty parameter at 217"),
-					  * or why it matched nothing */
+	bool malformed;    /* else: well-formed but unmatched (or a request) */
+	const char *reason; /* the parser's error ("Via: empty parameter at 217"),
+	                     * or why it matched nothing */
 	enum regent_transport transport; /* the flow it came on */
-	const char *peer_host;		 /* numeric; "" unknown */
+	const char *peer_host;           /* numeric; "" unknown */
 	uint16_t peer_port;
 	const char *msg; /* the bytes (not NUL-terminated) */
 	size_t msg_len;
@@ -163,14 +163,14 @@ int regent_request_respond(struct regent_request *req, uint16_t code, const char
 
 /* SIP.js UserAgentOptions that shape a REGISTER, plus the transport settings. */
 struct regent_ua_options {
-	const char *uri;		    /* the AOR, e.g. "sip:alice@example.com" (required) */
+	const char *uri;                    /* the AOR, e.g. "sip:alice@example.com" (required) */
 	const char *authorization_username; /* default: user part of uri */
 	const char *authorization_password;
 	const char *authorization_ha1; /* precomputed HA1 (hex); wins over the password */
 	const char *display_name;      /* From display name */
 	const char *contact_name;      /* Contact user part; default: 8 random chars */
 	const char *contact_params;    /* Contact URI params "a=b;c"; default: transport=<tp> */
-	const char *via_host;	       /* Via sent-by and Contact host; default: local socket */
+	const char *via_host;          /* Via sent-by and Contact host; default: local socket */
 	const char *instance_id;       /* UUID; default: a random v4 UUID */
 	const char *user_agent_string; /* default "regent/" REGENT_VERSION */
 
@@ -183,20 +183,20 @@ struct regent_ua_options {
 	enum regent_log_level log_level; /* default REGENT_LOG_INFO */
 
 	/* Used by the I/O edge only (regent_ua_alloc), ignored by regent_ua_alloc_core. */
-	const char *server;		 /* outbound proxy: sip:/sips: URI with optional
-					  * ;transport=, or a ws:// / wss:// URL (SIP.js
-					  * transportOptions.server): every request goes
-					  * there. NULL: to each Registerer's registrar
-					  * (RFC 3263; default: the AOR's domain). */
+	const char *server;              /* outbound proxy: sip:/sips: URI with optional
+	                                  * ;transport=, or a ws:// / wss:// URL (SIP.js
+	                                  * transportOptions.server): every request goes
+	                                  * there. NULL: to each Registerer's registrar
+	                                  * (RFC 3263; default: the AOR's domain). */
 	enum regent_transport transport; /* force a transport; NONE: from URI/DNS */
-	const char *tls_ca_file;	 /* NULL: system store */
+	const char *tls_ca_file;         /* NULL: system store */
 	const char *tls_ca_dir;
-	bool tls_insecure;	       /* turn off peer verification (logged loudly) */
-	const char *dns_server;	       /* "127.0.0.1:5353"; NULL: /etc/resolv.conf */
+	bool tls_insecure;             /* turn off peer verification (logged loudly) */
+	const char *dns_server;        /* "127.0.0.1:5353"; NULL: /etc/resolv.conf */
 	uint32_t connect_timeout_ms;   /* default 5000 */
 	uint32_t keepalive_interval_s; /* keep-alives (RFC 5626 §4.4): 0 auto (default: on
-					* where needed, see REGENT_KEEPALIVE_OFF), N seconds,
-					* or REGENT_KEEPALIVE_OFF */
+	                                * where needed, see REGENT_KEEPALIVE_OFF), N seconds,
+	                                * or REGENT_KEEPALIVE_OFF */
 
 	/* Appended (issue 11 §3, SIP.js parity). */
 	/* SIP.js preloadedRouteSet: a Route header per URI on every REGISTER
@@ -228,7 +228,7 @@ struct regent_ua_options {
 	void *request_arg;
 	const char *request_methods; /* "INVITE, MESSAGE": what request_h answers (Allow) */
 	const char *request_accept;  /* Accept of the OPTIONS answer; NULL: "application/sdp"
-				      * with a handler, none (empty Accept) without */
+	                              * with a handler, none (empty Accept) without */
 
 	/* Appended (issue 12). */
 	/* Bound of one client transaction in ms, used instead of timer F
@@ -295,7 +295,7 @@ void regent_ua_free(struct regent_ua *ua);
 void regent_ua_recv(struct regent_ua *ua, const char *buf, size_t len); /* one message */
 void regent_ua_flow_up(struct regent_ua *ua, const struct regent_flow_info *fi);
 void regent_ua_flow_down(struct regent_ua *ua, int err);
-void regent_ua_process(struct regent_ua *ua);		/* run due timers (env clock) */
+void regent_ua_process(struct regent_ua *ua);          /* run due timers (env clock) */
 uint64_t regent_ua_next_deadline(struct regent_ua *ua); /* absolute ms; UINT64_MAX none */
 
 /* The network changed (new address, wake from sleep): drop the flow and
@@ -379,26 +379,26 @@ const char *regent_registerer_state_name(enum regent_registerer_state s);
 /* RegistererOptions.params */
 struct regent_registerer_params {
 	const char *from_display_name; /* default: ua display_name */
-	const char *from_tag;	       /* default: random */
-	const char *from_uri;	       /* default: ua uri */
+	const char *from_tag;          /* default: random */
+	const char *from_uri;          /* default: ua uri */
 	const char *to_display_name;   /* default: none */
-	const char *to_uri;	       /* default: ua uri */
+	const char *to_uri;            /* default: ua uri */
 };
 
 enum regent_event_type {
 	REGENT_EV_STATE_CHANGED = 1,
 	REGENT_EV_WAITING_CHANGED,
-	REGENT_EV_REQUEST_SENT,	     /* every REGISTER put on the wire (not retransmissions) */
-	REGENT_EV_RESPONSE,	     /* every final response (including local 408/503) */
-	REGENT_EV_WILL_RETRY,	     /* a retry is scheduled in retry_in_ms */
-	REGENT_EV_REFRESHED,	     /* a refresh succeeded (state stays REGISTERED) */
+	REGENT_EV_REQUEST_SENT, /* every REGISTER put on the wire (not retransmissions) */
+	REGENT_EV_RESPONSE,     /* every final response (including local 408/503) */
+	REGENT_EV_WILL_RETRY,   /* a retry is scheduled in retry_in_ms */
+	REGENT_EV_REFRESHED,    /* a refresh succeeded (state stays REGISTERED) */
 	REGENT_EV_REGISTRATION_LOST, /* binding expired, removed, or the flow died */
-	REGENT_EV_PROVISIONAL,	     /* every 1xx to a REGISTER (status, phrase, msg);
+	REGENT_EV_PROVISIONAL,       /* every 1xx to a REGISTER (status, phrase, msg);
 				      * appended (issue 11 §3) */
-	REGENT_EV_KEEPALIVE,	     /* the flow's keep-alive interval changed after a 2xx:
+	REGENT_EV_KEEPALIVE,         /* the flow's keep-alive interval changed after a 2xx:
 				      * keepalive_s (0: off), why = mechanism ("stun",
 				      * "crlf", "ws-ping") and the reason; appended (issue 13) */
-	REGENT_EV_REACHABILITY,	     /* the outcome of regent_registerer_check_reachability():
+	REGENT_EV_REACHABILITY,      /* the outcome of regent_registerer_check_reachability():
 				      * reachable, rtt_ms, status (a final answer to the
 				      * probe other than ours, 0 none), why; appended */
 };
@@ -408,28 +408,28 @@ enum regent_send_reason {
 	REGENT_SEND_REFRESH,
 	REGENT_SEND_AUTH_RETRY,
 	REGENT_SEND_INTERVAL_RETRY, /* after 423 Interval Too Brief */
-	REGENT_SEND_RETRY,	    /* after a failure, on the back-off timer */
-	REGENT_SEND_REDIRECT,	    /* after a 3xx */
+	REGENT_SEND_RETRY,          /* after a failure, on the back-off timer */
+	REGENT_SEND_REDIRECT,       /* after a 3xx */
 	REGENT_SEND_UNREGISTER,
-	REGENT_SEND_QUERY, /* REGISTER without Contact */
+	REGENT_SEND_QUERY,          /* REGISTER without Contact */
 };
 
 const char *regent_send_reason_name(enum regent_send_reason r);
 
 struct regent_event {
 	enum regent_event_type type;
-	enum regent_registerer_state state;	/* current */
+	enum regent_registerer_state state;     /* current */
 	enum regent_registerer_state old_state; /* STATE_CHANGED */
-	bool waiting;				/* current */
+	bool waiting;                           /* current */
 
 	/* REQUEST_SENT */
 	enum regent_send_reason reason;
 	uint32_t cseq;
 
 	/* RESPONSE */
-	uint16_t status;	  /* e.g. 200, 401, 408 */
-	const char *phrase;	  /* reason phrase */
-	bool local;		  /* synthesized here: timeout (408) or transport error (503) */
+	uint16_t status;          /* e.g. 200, 401, 408 */
+	const char *phrase;       /* reason phrase */
+	bool local;               /* synthesized here: timeout (408) or transport error (503) */
 	uint32_t granted_expires; /* 2xx to REGISTER: the expiry applied, seconds */
 
 	/* WILL_RETRY */
@@ -495,29 +495,29 @@ typedef void(regent_registerer_event_h)(struct regent_registerer *r, const struc
 					void *arg);
 
 struct regent_registerer_options {
-	uint32_t expires;				/* seconds, default 600; 1 .. 2^31-1 */
+	uint32_t expires; /* seconds, default 600; 1 .. 2^31-1 */
 	const char *const *extra_contact_header_params; /* "name" or "name=value" */
 	size_t extra_contact_header_params_count;
 	const char *const *extra_headers; /* whole lines "Name: value" */
 	size_t extra_headers_count;
 	const char *instance_id; /* UUID; with reg_id rules as SIP.js */
-	bool log_configuration;	 /* default true; secrets masked */
+	bool log_configuration;  /* default true; secrets masked */
 	struct regent_registerer_params params;
-	uint32_t reg_id;	    /* 0 = none */
-	const char *registrar;	    /* Request-URI; default: AOR without user part.
-				     * Also where the REGISTER goes when the UA has
-				     * no `server` (RFC 3261 §8.1.2): a UA from
-				     * regent_ua_alloc gives each registrar a flow,
-				     * shared by the Registerers naming it. */
+	uint32_t reg_id;         /* 0 = none */
+	const char *registrar;   /* Request-URI; default: AOR without user part.
+	                          * Also where the REGISTER goes when the UA has
+	                          * no `server` (RFC 3261 §8.1.2): a UA from
+	                          * regent_ua_alloc gives each registrar a flow,
+	                          * shared by the Registerers naming it. */
 	uint32_t refresh_frequency; /* percent, default 99, allowed 50..99 */
 
 	/* regent additions */
 	regent_registerer_event_h *event_h;
 	void *event_arg;
-	bool auto_retry;       /* default true: retry with back-off / Retry-After */
-	bool auto_refresh;     /* default true: refresh before expiry */
-	uint32_t retry_base_s; /* RFC 5626 §4.5 base, default 30 */
-	uint32_t retry_max_s;  /* cap, default 1800 */
+	bool auto_retry;   /* default true: retry with back-off / Retry-After */
+	bool auto_refresh; /* default true: refresh before expiry */
+	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30 */
+	uint32_t retry_max_s;      /* cap, default 1800 */
 	/* Credentials of this Registerer's account, for a gateway or trunk that
 	 * registers many accounts on one UA (one socket). NULL: the UA's. With
 	 * a password or HA1 of its own, the username defaults to the user part
@@ -628,7 +628,7 @@ int regent_registerer_check_reachability(struct regent_registerer *r, uint32_t t
  * removes that and keeps the state right). */
 #define REGENT_MAX_REMOVE 16
 int regent_registerer_unregister_contacts(struct regent_registerer *r, const char *const *uris,
-					  size_t n, const struct regent_request_options *ro);
+                                          size_t n, const struct regent_request_options *ro);
 
 /* un-REGISTER if registered, bounded by `deadline_ms` (0: default 5000 ms),
  * then TERMINATED. Safe to call from the event callback. */
@@ -651,8 +651,8 @@ struct regent_binding {
 	const char *uri;      /* the Contact URI */
 	const char *params;   /* Contact params as received, without ';' prefix */
 	uint32_t expires;     /* seconds granted for this binding */
-	bool ours;	      /* this binding is our Contact */
-	bool kept;	      /* named by regent_registerer_unregister_contacts(), still listed */
+	bool ours;            /* this binding is our Contact */
+	bool kept;            /* named by regent_registerer_unregister_contacts(), still listed */
 	const char *pub_gruu; /* RFC 5627, or NULL */
 	const char *temp_gruu;
 };

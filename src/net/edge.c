@@ -469,8 +469,9 @@ static void edge_keepalive_f(void *arg, uint32_t id, uint32_t interval_s)
 }
 
 const struct regent_ua_edge_ops regent_edge_ops = {
-    edge_sent,	 edge_response, edge_free,	  edge_flow_for, edge_open_f,
-    edge_send_f, edge_close_f,	edge_keepalive_f, edge_flow_to,
+    edge_sent,	 edge_response, edge_free,    edge_flow_for,
+    edge_open_f, edge_send_f,	edge_close_f, edge_keepalive_f,
+    edge_flow_to, /* appended (issue 13 item 3) */
 };
 
 /* Flow 0 through the public struct regent_sender, as for any transport. */

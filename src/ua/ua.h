@@ -47,7 +47,7 @@ struct regent_ua_identity {
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
-	uint32_t keepalive_s;	 /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
+	uint32_t keepalive_s; /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
 	bool contact_rewrite_off;
 };
 
