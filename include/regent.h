@@ -670,7 +670,9 @@ const char *regent_registerer_service_route(const struct regent_registerer *r);
  * 3261 binding to our Contact and nothing promises that requests come
  * back over this flow: keep-alives then follow the NAT rules of
  * keepalive_interval_s, not the outbound defaults, and RFC 3581 contact
- * rewriting stays on. Appended (issue 13 item 3). */
+ * rewriting stays on. NO too after a 439 First Hop Lacks Outbound Support
+ * (§4.2.1): the Registerer registered again at once without reg-id.
+ * Appended (issue 13 item 3). */
 enum regent_outbound {
 	REGENT_OUTBOUND_NOT_ASKED = 0,
 	REGENT_OUTBOUND_UNKNOWN,

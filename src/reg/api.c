@@ -214,6 +214,8 @@ const char *regent_registerer_service_route(const struct regent_registerer *r)
  * reg-id; the answer is the last 2xx's Require (natflow.c reads it). */
 enum regent_outbound regent_registerer_outbound(const struct regent_registerer *r)
 {
+	if (r != NULL && r->ob_refused) /* 439: asked, refused, dropped (final.c) */
+		return REGENT_OUTBOUND_NO;
 	if (r == NULL || r->instance == NULL || r->reg_id == 0)
 		return REGENT_OUTBOUND_NOT_ASKED;
 	if (!r->ka_known)

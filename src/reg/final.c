@@ -316,6 +316,25 @@ static bool retry_min_expires(struct regent_registerer *r, const struct final *f
 	return true;
 }
 
+/* 439 First Hop Lacks Outbound Support (RFC 5626 §4.2.1, §6, §11.6): the
+ * registrar supports outbound but the edge proxy between us did not mark
+ * its Path with `ob`. The UA may register again without outbound: once,
+ * at once, the same Contact without reg-id (the +sip.instance stays, RFC
+ * 5627); regent_registerer_outbound() says NO from then on. */
+static bool retry_without_outbound(struct regent_registerer *r, const struct final *f)
+{
+	if (f->status != 439 || f->xk != REGENT_X_REGISTER || r->reg_id == 0 || r->instance == NULL)
+		return false;
+	regent_ua_log(r->ua, REGENT_LOG_WARN,
+		      "registerer %s: 439 First Hop Lacks Outbound Support: registering again "
+		      "without reg-id %u (RFC 5626 §4.2.1)",
+		      r->call_id, r->reg_id);
+	r->reg_id = 0;
+	r->ob_refused = true;
+	regent_reg_send_request(r, REGENT_SEND_RETRY);
+	return true;
+}
+
 /* 3xx: follow the Contact, a few hops at most (§8.1.3.4). */
 static bool follow_redirect(struct regent_registerer *r, const struct final *f)
 {
@@ -408,7 +427,7 @@ void regent_reg_handle_final(struct regent_registerer *r, uint16_t status, const
 	}
 	if (r->auth != NULL)
 		regent_auth_client_done(r->auth, status); /* the exchange is over */
-	if (retry_min_expires(r, &f) || follow_redirect(r, &f))
+	if (retry_min_expires(r, &f) || follow_redirect(r, &f) || retry_without_outbound(r, &f))
 		return;
 	conclude(r, &f, NULL);
 }

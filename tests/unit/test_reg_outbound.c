@@ -11,7 +11,10 @@
  *  - Flow-Timer is honoured: the keep-alive interval is 80-100 % of it
  *    (§4.4.1) whatever the jitter, and follows a new value;
  *  - without Require: outbound the registrar keeps an RFC 3261 binding, so
- *    the NAT's contact rewrite (RFC 3581) goes on; with it, it does not.
+ *    the NAT's contact rewrite (RFC 3581) goes on; with it, it does not;
+ *  - `ob` (docs/design.md "Outbound"): a 439 First Hop Lacks Outbound
+ *    Support registers again without reg-id, once; the edge proxy's Path
+ *    ;ob in the 2xx is recognised; a configured route's ;ob is kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,6 +265,96 @@ static void unconfirmed_outbound_keeps_the_contact_rewrite(void **state)
 	reg_fix_free(f);
 }
 
+/* 439 First Hop Lacks Outbound Support (RFC 5626 §4.2.1): registered again
+ * at once without reg-id (the instance kept), once: a second 439 is a
+ * failure like any other, not a loop. */
+static void first_hop_lacks_outbound_registers_without_reg_id(void **state)
+{
+	struct reg_fix *f = setup(1, 21);
+	char ct[1024];
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reg_fix_reply(f, 0, 439, "First Hop Lacks Outbound Support", NULL);
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_REQUEST_SENT), 2);
+	assert_true(reg_fix_hdr(f->sent[f->nsent - 1], "Contact", 0, ct, sizeof(ct)));
+	assert_null(strstr(ct, "reg-id"));
+	assert_non_null(strstr(ct, "+sip.instance=\"<urn:uuid:" INSTANCE ">\""));
+	assert_int_equal(regent_registerer_outbound(f->reg), REGENT_OUTBOUND_NO);
+	assert_non_null(strstr(f->log, "439 First Hop Lacks Outbound Support: registering again"));
+	reply_200(f, f->nsent - 1, NULL, NULL);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	assert_int_equal(regent_registerer_outbound(f->reg), REGENT_OUTBOUND_NO);
+	reg_fix_free(f);
+
+	/* without reg-id, a 439 is just a refusal: no retry at once */
+	f = setup(1, 22);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reg_fix_reply(f, 0, 439, "First Hop Lacks Outbound Support", NULL);
+	reg_fix_reply(f, f->nsent - 1, 439, "First Hop Lacks Outbound Support", NULL);
+	assert_int_equal(reg_fix_count_ev(f, REGENT_EV_REQUEST_SENT), 2);
+	assert_true(reg_fix_find_ev(f, REGENT_EV_WILL_RETRY, 0) >= 0);
+	reg_fix_free(f);
+}
+
+/* The edge proxy's Path URI with `ob` (RFC 5626 §5.1), echoed in the 2xx,
+ * is recognised: said with the outbound confirmation; not without it. */
+static void path_ob_of_the_edge_proxy_is_recognised(void **state)
+{
+	static const struct {
+		const char *path;
+		bool ob;
+	} tab[] = {
+	    {"Path: <sip:edge.example.com;lr;ob>\r\n", true},
+	    {"Path: <sip:tok@edge.example.com;ob;lr>, <sip:core.example.com;lr>\r\n", true},
+	    {"Path: <sip:edge.example.com;lr>\r\n", false},
+	    {"Path: <sip:edge.example.com;lr;obx>\r\n", false},
+	    {"", false},
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(tab) / sizeof(tab[0]); t++) {
+		struct reg_fix *f = setup(1, 31 + t);
+		char extra[256];
+
+		snprintf(extra, sizeof(extra), "Require: outbound\r\n%s", tab[t].path);
+		assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+		reply_200(f, 0, NULL, extra);
+		assert_non_null(strstr(f->log, "outbound: yes (Require: outbound"));
+		if ((strstr(f->log, "edge proxy Path ;ob") != NULL) != tab[t].ob)
+			fail_msg("case %zu: %s", t, tab[t].path);
+		reg_fix_free(f);
+	}
+}
+
+/* An outbound-proxy URI configured with `ob` (as a preloaded route, RFC
+ * 5626 §4.2.1 outbound-proxy-set) keeps it on the Route of the REGISTER. */
+static void ob_of_a_configured_route_is_kept(void **state)
+{
+	struct reg_fix *f = reg_fix_alloc(1000000, 41);
+	struct regent_ua_options uo;
+	struct regent_registerer_options ro;
+	struct regent_error e;
+	const char *routes[] = {"sip:edge.example.com;lr;ob"};
+	char route[256];
+
+	(void)state;
+	regent_ua_options_init(&uo);
+	uo.uri = "sip:alice@example.com";
+	uo.preloaded_route_set = routes;
+	uo.preloaded_route_set_count = 1;
+	reg_fix_ua(f, &uo, &e, REGENT_TP_UDP, "192.0.2.10", 5060, "192.0.2.1");
+	regent_registerer_options_init(&ro);
+	ro.log_configuration = false;
+	ro.reg_id = 1;
+	ro.instance_id = INSTANCE;
+	assert_int_equal(reg_fix_registerer(f, &ro, &e), 0);
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	assert_true(reg_fix_hdr(f->sent[0], "Route", 0, route, sizeof(route)));
+	assert_string_equal(route, "<sip:edge.example.com;lr;ob>");
+	reg_fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +364,9 @@ int main(void)
 	    cmocka_unit_test(reg_id_in_contact_per_registerer),
 	    cmocka_unit_test(flow_timer_is_honoured),
 	    cmocka_unit_test(unconfirmed_outbound_keeps_the_contact_rewrite),
+	    cmocka_unit_test(first_hop_lacks_outbound_registers_without_reg_id),
+	    cmocka_unit_test(path_ob_of_the_edge_proxy_is_recognised),
+	    cmocka_unit_test(ob_of_a_configured_route_is_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

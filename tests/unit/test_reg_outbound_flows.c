@@ -228,7 +228,8 @@ static void each_registerer_server_is_its_flow(void **state)
 	struct acct a[3];
 	char sa[64], sb[64], sp[64];
 
-	snprintf(sa, sizeof(sa), "sip:127.0.0.1:%u", w->s[A].port);
+	/* an outbound-proxy URI with `ob` (RFC 5626) is a server like another */
+	snprintf(sa, sizeof(sa), "sip:127.0.0.1:%u;ob", w->s[A].port);
 	snprintf(sb, sizeof(sb), "sip:127.0.0.1:%u;transport=udp", w->s[B].port);
 	snprintf(sp, sizeof(sp), "sip:127.0.0.1:%u", w->s[P].port);
 	struct regent_ua *ua = make_ua(w, sp, 0);
