@@ -1,8 +1,10 @@
 /*
  * cmd_register.c — `regent register`, `regent unregister`, `regent query`.
  *
- * One UA (regent's own I/O), one Registerer, the default epoll loop, and a
- * signalfd for SIGINT/SIGTERM watched by that loop. The registerer's events
+ * One UA (regent's own I/O), one Registerer (two with --server twice: reg-id
+ * 1 and 2 over two flows, RFC 5626 §4.2; the first decides the outcome),
+ * the default epoll loop, and a signalfd for SIGINT/SIGTERM watched by that
+ * loop. The registerer's events
  * drive the output (report.c) and the decision to stop; the process exit code
  * says how it ended:
  *   0 success, 1 rejected (final 4xx/5xx/6xx, auth failed), 2 usage,
