@@ -186,7 +186,9 @@ static void edge_response(void *arg, uint32_t id, uint32_t cseq, uint16_t status
 /* RFC 3261 §8.1.2: the outbound proxy takes every request; otherwise a
  * request goes to its Request-URI, so each registrar gets a flow, shared
  * by every Registerer naming the same destination. A linear look-up, at
- * Registerer creation only: a message finds its flow by id. */
+ * Registerer creation only: a message finds its flow by id. This is the
+ * flow to `uri` itself, also for a Registerer's own `server` (RFC 5626
+ * §4.2: a flow per reg-id, whatever the UA's proxy). */
 static int edge_flow_to(void *arg, const char *uri, const char *field, uint32_t *id,
 			struct regent_error *err)
 {
@@ -211,6 +213,8 @@ static int edge_flow_to(void *arg, const char *uri, const char *field, uint32_t 
 	return 0;
 }
 
+/* The flow of a Registerer's Request-URI: the proxy's (flow 0) when the UA
+ * has one, else as edge_flow_to. */
 static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
 			 struct regent_error *err)
 {

@@ -114,12 +114,6 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 		      r->call_id, old, learnt->host, learnt->port);
 }
 
-/* RFC 5626 §4.2.1, §6: a registrar that supports outbound puts
- * Require: outbound in the 2xx to a REGISTER whose Contact has
- * +sip.instance and reg-id. Said once per change: without it the binding
- * is a plain RFC 3261 one (reg-id ignored), so we do not count on requests
- * coming back over this flow: keep-alives follow the NAT rules
- * (regent_reg_keepalive_s) and the contact rewrite stays on (rewrite()). */
 /* RFC 5626 §5.1, §6: an edge proxy that did outbound processing marks its
  * Path URI with `ob` (the registrar echoes Path in the 2xx, RFC 3327 §5.3);
  * the first Path URI is the edge proxy next to us. */
@@ -137,6 +131,12 @@ static bool path_ob(const struct regent_msg *m)
 	return u.is_sip && regent_param_get(u.params, "ob", NULL);
 }
 
+/* RFC 5626 §4.2.1, §6: a registrar that supports outbound puts
+ * Require: outbound in the 2xx to a REGISTER whose Contact has
+ * +sip.instance and reg-id. Said once per change: without it the binding
+ * is a plain RFC 3261 one (reg-id ignored), so we do not count on requests
+ * coming back over this flow: keep-alives follow the NAT rules
+ * (regent_reg_keepalive_s) and the contact rewrite stays on (rewrite()). */
 static void note_outbound(struct regent_registerer *r, const struct regent_msg *m, bool outbound)
 {
 	if (r->instance == NULL || r->reg_id == 0 || (r->ka_known && r->ka_outbound == outbound))
