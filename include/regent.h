@@ -516,7 +516,8 @@ struct regent_registerer_options {
 	void *event_arg;
 	bool auto_retry;   /* default true: retry with back-off / Retry-After */
 	bool auto_refresh; /* default true: refresh before expiry */
-	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30 */
+	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30; tripled (90) while
+	                            * another reg-id of the instance is registered */
 	uint32_t retry_max_s;      /* cap, default 1800 */
 	/* Credentials of this Registerer's account, for a gateway or trunk that
 	 * registers many accounts on one UA (one socket). NULL: the UA's. With

@@ -34,6 +34,30 @@ struct final {
 
 /* ------------------------------------------------------------ outcomes */
 
+/* Another Registerer of r's instance, with another reg-id, registered: one
+ * of the instance's flows works. */
+static bool sibling_flow_ok(const struct regent_ua_client *o, const void *arg)
+{
+	const struct regent_registerer *r = arg, *s = (const struct regent_registerer *)o;
+
+	return o->ops == &regent_reg_client_ops && s->instance != NULL && s->reg_id != 0 &&
+	       s->reg_id != r->reg_id && s->state == REGENT_REG_REGISTERED &&
+	       strcmp(s->instance, r->instance) == 0;
+}
+
+/* RFC 5626 §4.5: the back-off's base time is 30 s when every flow of the
+ * instance failed, 90 s while one still works (another reg-id registered):
+ * retry_base_s, tripled then. */
+static uint32_t retry_base(struct regent_registerer *r)
+{
+	if (r->instance == NULL || r->reg_id == 0 ||
+	    !regent_ua_any_client(r->ua, &r->cl, sibling_flow_ok, r))
+		return r->retry_base_s;
+	uint64_t b = (uint64_t)r->retry_base_s * 3;
+
+	return b < r->retry_max_s ? (uint32_t)b : r->retry_max_s;
+}
+
 void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra_s,
 			       const char *why, int err)
 {
@@ -44,7 +68,7 @@ void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_
 	if (!r->auto_retry || !r->want_reg || r->disposing)
 		return;
 	r->failures++;
-	d = regent_reg_retry_ms(r->failures, r->retry_base_s, r->retry_max_s, has_ra, ra_s,
+	d = regent_reg_retry_ms(r->failures, retry_base(r), r->retry_max_s, has_ra, ra_s,
 				regent_reg_rnd16(r));
 	if (at_once) /* a dropped flow, the first time (timers.c) */
 		d = regent_reg_rnd16(r) % 500u;

@@ -80,6 +80,22 @@ int regent_ua_flow_to(struct regent_ua *ua, const char *uri, const char *field, 
 	return flow_by(ua, true, uri, field, flow, err);
 }
 
+/* The flows' lists hold every client (one list per flow): a Registerer
+ * asks about the others of its instance on other flows (RFC 5626 §4.5). */
+bool regent_ua_any_client(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  bool (*pred)(const struct regent_ua_client *o, const void *arg),
+			  const void *arg)
+{
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (const struct regent_ua_client *o = ua->flows[f].clients; o != NULL;
+		     o = o->next) {
+			if (o != c && !o->dead && pred(o, arg))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* ------------------------------------------------------------ the sender */
 
 static bool can_open(const struct regent_ua *ua, uint32_t f)

@@ -130,6 +130,12 @@ void regent_ua_untrack(struct regent_ua *ua, const char *branch);
  * (regent_ua_stop): up to `max` written to out; returns how many there are. */
 size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max);
 
+/* Is there a live client other than c for which pred(client, arg) holds?
+ * Every flow's list, in order; stops at the first. */
+bool regent_ua_any_client(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  bool (*pred)(const struct regent_ua_client *o, const void *arg),
+			  const void *arg);
+
 /* Holds the UA's guard around a client's public call. */
 void regent_ua_enter(struct regent_ua *ua);
 void regent_ua_leave(struct regent_ua *ua);

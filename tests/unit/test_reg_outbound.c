@@ -12,6 +12,8 @@
  *    (§4.4.1) whatever the jitter, and follows a new value;
  *  - without Require: outbound the registrar keeps an RFC 3261 binding, so
  *    the NAT's contact rewrite (RFC 3581) goes on; with it, it does not;
+ *  - the §4.5 back-off's base is 90 s while another flow of the instance
+ *    is registered, 30 s when none is;
  *  - `ob` (docs/design.md "Outbound"): a 439 First Hop Lacks Outbound
  *    Support registers again without reg-id, once; the edge proxy's Path
  *    ;ob in the 2xx is recognised; a configured route's ;ob is kept.
@@ -355,6 +357,66 @@ static void ob_of_a_configured_route_is_kept(void **state)
 	reg_fix_free(f);
 }
 
+/* The retry_in_ms of the first WILL_RETRY. */
+static uint64_t first_retry_ms(const struct reg_fix *f)
+{
+	long k = reg_fix_find_ev(f, REGENT_EV_WILL_RETRY, 0);
+
+	assert_true(k >= 0);
+	return f->ev[k].ev.retry_in_ms;
+}
+
+/* RFC 5626 §4.5: the back-off's base time is 30 s when every flow of the
+ * instance failed, 90 s while another flow of it (another reg-id) is
+ * registered. A 503 without Retry-After on reg-id 1, the first failure:
+ * 30..60 s alone, 90..180 s with reg-id 2 registered; a Registerer of
+ * another instance, or one not registered, does not count. */
+static void backoff_base_is_90_s_while_another_flow_works(void **state)
+{
+	static const struct {
+		const char *other_instance; /* NULL: no other Registerer */
+		bool other_registered;
+		uint64_t lo, hi;
+	} tab[] = {
+	    {NULL, false, 30000, 60000},
+	    {INSTANCE, true, 90000, 180000},
+	    {INSTANCE, false, 30000, 60000},
+	    {"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", true, 30000, 60000},
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(tab) / sizeof(tab[0]); t++) {
+		for (uint64_t seed = 1; seed <= 8; seed++) {
+			struct reg_fix *f = setup(1, seed * 100 + t);
+			struct regent_registerer *r2 = NULL;
+			struct regent_registerer_options ro;
+			struct regent_error e;
+			uint64_t d;
+
+			if (tab[t].other_instance != NULL) {
+				regent_registerer_options_init(&ro);
+				ro.log_configuration = false;
+				ro.reg_id = 2;
+				ro.instance_id = tab[t].other_instance;
+				assert_int_equal(regent_registerer_alloc(&r2, f->ua, &ro, &e), 0);
+				assert_int_equal(regent_registerer_register(r2, NULL), 0);
+				if (tab[t].other_registered)
+					reply_200(f, 0, NULL, "Require: outbound\r\n");
+			}
+			assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+			reg_fix_reply(f, f->nsent - 1, 503, "Service Unavailable", NULL);
+			d = first_retry_ms(f);
+			if (d < tab[t].lo || d > tab[t].hi)
+				fail_msg("case %zu seed %llu: retry in %llu ms, not %llu..%llu", t,
+					 (unsigned long long)seed, (unsigned long long)d,
+					 (unsigned long long)tab[t].lo,
+					 (unsigned long long)tab[t].hi);
+			regent_registerer_free(r2);
+			reg_fix_free(f);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(first_hop_lacks_outbound_registers_without_reg_id),
 	    cmocka_unit_test(path_ob_of_the_edge_proxy_is_recognised),
 	    cmocka_unit_test(ob_of_a_configured_route_is_kept),
+	    cmocka_unit_test(backoff_base_is_90_s_while_another_flow_works),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
