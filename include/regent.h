@@ -473,6 +473,12 @@ struct regent_event {
 	/* REACHABILITY: the probe came back to us over our flow, and when */
 	bool reachable;
 	uint32_t rtt_ms;
+	/* RESPONSE (a 2xx to a REGISTER) and KEEPALIVE: the 2xx carried
+	 * Require: outbound (RFC 5626 §4.2.1, §6), i.e. the registrar took the
+	 * binding as an outbound flow (only when we asked for it: an instance
+	 * and a reg_id). See regent_registerer_outbound(). Appended (issue 13
+	 * item 3). */
+	bool outbound;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted
@@ -510,7 +516,8 @@ struct regent_registerer_options {
 	void *event_arg;
 	bool auto_retry;   /* default true: retry with back-off / Retry-After */
 	bool auto_refresh; /* default true: refresh before expiry */
-	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30 */
+	uint32_t retry_base_s;     /* RFC 5626 §4.5 base, default 30; tripled (90) while
+	                            * another reg-id of the instance is registered */
 	uint32_t retry_max_s;      /* cap, default 1800 */
 	/* Credentials of this Registerer's account, for a gateway or trunk that
 	 * registers many accounts on one UA (one socket). NULL: the UA's. With
@@ -531,6 +538,15 @@ struct regent_registerer_options {
 	 * of another device (NULL: ours, built from the flow). Recognised as
 	 * ours in a 2xx by RFC 3261 §19.1.4 equality. */
 	const char *contact_uri;
+	/* Appended (issue 13 item 3): this Registerer's outbound proxy, as the
+	 * UA's `server` (a sip:/sips: URI with optional ;transport=, or a
+	 * ws:// / wss:// URL), overriding it for this Registerer only
+	 * (regent_ua_alloc; ignored by a core-only UA, whose sender routes).
+	 * Registerers naming the same server share a flow; two Registerers of
+	 * one instance with reg_id 1 and 2 and a server each register the AOR
+	 * over two flows (RFC 5626 §4.2, §5.3), each with its own keep-alives,
+	 * failure detection and §4.5 back-off. NULL: the UA's routing. */
+	const char *server;
 };
 
 void regent_registerer_options_init(struct regent_registerer_options *o);
@@ -647,6 +663,24 @@ size_t regent_registerer_contacts(const struct regent_registerer *r,
 
 /* Service-Route of the last 2xx (RFC 3608), as received; NULL if none. */
 const char *regent_registerer_service_route(const struct regent_registerer *r);
+
+/* Is the registration an outbound one (RFC 5626)? NOT_ASKED: no instance
+ * with a reg_id (we did not ask); UNKNOWN: asked, no 2xx yet; YES: the
+ * last 2xx carried Require: outbound (§4.2.1, §6: the registrar supports
+ * it and binds the flow); NO: it did not, so the registrar keeps an RFC
+ * 3261 binding to our Contact and nothing promises that requests come
+ * back over this flow: keep-alives then follow the NAT rules of
+ * keepalive_interval_s, not the outbound defaults, and RFC 3581 contact
+ * rewriting stays on. NO too after a 439 First Hop Lacks Outbound Support
+ * (§4.2.1): the Registerer registered again at once without reg-id.
+ * Appended (issue 13 item 3). */
+enum regent_outbound {
+	REGENT_OUTBOUND_NOT_ASKED = 0,
+	REGENT_OUTBOUND_UNKNOWN,
+	REGENT_OUTBOUND_YES,
+	REGENT_OUTBOUND_NO,
+};
+enum regent_outbound regent_registerer_outbound(const struct regent_registerer *r);
 
 #ifdef __cplusplus
 }

@@ -186,17 +186,17 @@ static void edge_response(void *arg, uint32_t id, uint32_t cseq, uint16_t status
 /* RFC 3261 §8.1.2: the outbound proxy takes every request; otherwise a
  * request goes to its Request-URI, so each registrar gets a flow, shared
  * by every Registerer naming the same destination. A linear look-up, at
- * Registerer creation only: a message finds its flow by id. */
-static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
-			 struct regent_error *err)
+ * Registerer creation only: a message finds its flow by id. This is the
+ * flow to `uri` itself, also for a Registerer's own `server` (RFC 5626
+ * §4.2: a flow per reg-id, whatever the UA's proxy). */
+static int edge_flow_to(void *arg, const char *uri, const char *field, uint32_t *id,
+			struct regent_error *err)
 {
 	struct regent_edge *io = arg;
 	struct regent_dest d;
 	int e;
 
 	*id = 0;
-	if (io->proxy)
-		return 0;
 	e = regent_dest_parse_field(&d, uri, io->force, field, err);
 	if (e)
 		return e;
@@ -211,6 +211,19 @@ static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t
 		return regent_error_set(err, e, "%s: out of memory", field);
 	regent_log_emit(&io->log, REGENT_LOG_DEBUG, "flow %u: to %s (%s)", *id, d.host, uri);
 	return 0;
+}
+
+/* The flow of a Registerer's Request-URI: the proxy's (flow 0) when the UA
+ * has one, else as edge_flow_to. */
+static int edge_flow_for(void *arg, const char *uri, const char *field, uint32_t *id,
+			 struct regent_error *err)
+{
+	struct regent_edge *io = arg;
+
+	*id = 0;
+	if (io->proxy)
+		return 0;
+	return edge_flow_to(arg, uri, field, id, err);
 }
 
 /* ------------------------------------------------------------ flows */
@@ -462,6 +475,7 @@ static void edge_keepalive_f(void *arg, uint32_t id, uint32_t interval_s)
 const struct regent_ua_edge_ops regent_edge_ops = {
     edge_sent,	 edge_response, edge_free,    edge_flow_for,
     edge_open_f, edge_send_f,	edge_close_f, edge_keepalive_f,
+    edge_flow_to, /* appended (issue 13 item 3) */
 };
 
 /* Flow 0 through the public struct regent_sender, as for any transport. */

@@ -193,6 +193,7 @@ static void log_configuration(struct regent_registerer *r,
 	L("  params.to_uri: %s", r->to_uri ? r->to_uri : id->aor);
 	L("  reg_id: %u", r->reg_id);
 	L("  registrar: %s", r->ruri);
+	L("  server: %s", o->server ? o->server : "(the UA's)");
 	L("  refresh_frequency: %u", o->refresh_frequency);
 	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
 	  o->auto_refresh ? "true" : "false");
@@ -373,8 +374,12 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		log_configuration(r, o, auth_user);
 	/* RFC 3261 §8.1.2: with no outbound proxy the REGISTER goes where its
 	 * Request-URI says, so the registrar chooses the flow (one per
-	 * destination, shared by every Registerer naming it: src/ua/flows.c) */
-	e = regent_ua_flow_for(ua, r->ruri, "registrar", &flow, err);
+	 * destination, shared by every Registerer naming it: src/ua/flows.c);
+	 * a Registerer's own `server` is its outbound proxy and its flow */
+	if (o->server != NULL) /* its own outbound proxy (RFC 5626 §4.2, §5.3) */
+		e = regent_ua_flow_to(ua, o->server, "server", &flow, err);
+	else
+		e = regent_ua_flow_for(ua, r->ruri, "registrar", &flow, err);
 	if (e) {
 		regent_reg_destroy(r);
 		return e;

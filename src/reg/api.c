@@ -209,3 +209,16 @@ const char *regent_registerer_service_route(const struct regent_registerer *r)
 {
 	return r != NULL ? r->service_route : NULL;
 }
+
+/* RFC 5626 §4.2.1: we asked when the Contact carries +sip.instance and
+ * reg-id; the answer is the last 2xx's Require (natflow.c reads it). */
+enum regent_outbound regent_registerer_outbound(const struct regent_registerer *r)
+{
+	if (r != NULL && r->ob_refused) /* 439: asked, refused, dropped (final.c) */
+		return REGENT_OUTBOUND_NO;
+	if (r == NULL || r->instance == NULL || r->reg_id == 0)
+		return REGENT_OUTBOUND_NOT_ASKED;
+	if (!r->ka_known)
+		return REGENT_OUTBOUND_UNKNOWN;
+	return r->ka_outbound ? REGENT_OUTBOUND_YES : REGENT_OUTBOUND_NO;
+}

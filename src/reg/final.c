@@ -34,6 +34,30 @@ struct final {
 
 /* ------------------------------------------------------------ outcomes */
 
+/* Another Registerer of r's instance, with another reg-id, registered: one
+ * of the instance's flows works. */
+static bool sibling_flow_ok(const struct regent_ua_client *o, const void *arg)
+{
+	const struct regent_registerer *r = arg, *s = (const struct regent_registerer *)o;
+
+	return o->ops == &regent_reg_client_ops && s->instance != NULL && s->reg_id != 0 &&
+	       s->reg_id != r->reg_id && s->state == REGENT_REG_REGISTERED &&
+	       strcmp(s->instance, r->instance) == 0;
+}
+
+/* RFC 5626 §4.5: the back-off's base time is 30 s when every flow of the
+ * instance failed, 90 s while one still works (another reg-id registered):
+ * retry_base_s, tripled then. */
+static uint32_t retry_base(struct regent_registerer *r)
+{
+	if (r->instance == NULL || r->reg_id == 0 ||
+	    !regent_ua_any_client(r->ua, &r->cl, sibling_flow_ok, r))
+		return r->retry_base_s;
+	uint64_t b = (uint64_t)r->retry_base_s * 3;
+
+	return b < r->retry_max_s ? (uint32_t)b : r->retry_max_s;
+}
+
 void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_t ra_s,
 			       const char *why, int err)
 {
@@ -44,7 +68,7 @@ void regent_reg_schedule_retry(struct regent_registerer *r, bool has_ra, uint32_
 	if (!r->auto_retry || !r->want_reg || r->disposing)
 		return;
 	r->failures++;
-	d = regent_reg_retry_ms(r->failures, r->retry_base_s, r->retry_max_s, has_ra, ra_s,
+	d = regent_reg_retry_ms(r->failures, retry_base(r), r->retry_max_s, has_ra, ra_s,
 				regent_reg_rnd16(r));
 	if (at_once) /* a dropped flow, the first time (timers.c) */
 		d = regent_reg_rnd16(r) % 500u;
@@ -244,6 +268,10 @@ static void response_event(struct regent_registerer *r, const struct final *f,
 	ev.error = f->local ? f->lerr : 0;
 	ev.granted_expires = f->g == REGENT_REG_GRANTED ? f->granted : 0;
 	ev.cseq = r->cseq;
+	/* RFC 5626 §4.2.1, §6: the registrar bound the flow (natflow.c read
+	 * the same 2xx) */
+	ev.outbound = f->xk == REGENT_X_REGISTER && f->m != NULL && f->status >= 200 &&
+		      f->status < 300 && r->ka_outbound;
 	if (f->m != NULL) {
 		struct regent_pl raw = regent_msg_raw(f->m);
 		ev.msg = raw.p;
@@ -309,6 +337,25 @@ static bool retry_min_expires(struct regent_registerer *r, const struct final *f
 	r->did_423 = true;
 	r->asked_expires = newexp;
 	regent_reg_send_request(r, REGENT_SEND_INTERVAL_RETRY);
+	return true;
+}
+
+/* 439 First Hop Lacks Outbound Support (RFC 5626 §4.2.1, §6, §11.6): the
+ * registrar supports outbound but the edge proxy between us did not mark
+ * its Path with `ob`. The UA may register again without outbound: once,
+ * at once, the same Contact without reg-id (the +sip.instance stays, RFC
+ * 5627); regent_registerer_outbound() says NO from then on. */
+static bool retry_without_outbound(struct regent_registerer *r, const struct final *f)
+{
+	if (f->status != 439 || f->xk != REGENT_X_REGISTER || r->reg_id == 0 || r->instance == NULL)
+		return false;
+	regent_ua_log(r->ua, REGENT_LOG_WARN,
+		      "registerer %s: 439 First Hop Lacks Outbound Support: registering again "
+		      "without reg-id %u (RFC 5626 §4.2.1)",
+		      r->call_id, r->reg_id);
+	r->reg_id = 0;
+	r->ob_refused = true;
+	regent_reg_send_request(r, REGENT_SEND_RETRY);
 	return true;
 }
 
@@ -404,7 +451,7 @@ void regent_reg_handle_final(struct regent_registerer *r, uint16_t status, const
 	}
 	if (r->auth != NULL)
 		regent_auth_client_done(r->auth, status); /* the exchange is over */
-	if (retry_min_expires(r, &f) || follow_redirect(r, &f))
+	if (retry_min_expires(r, &f) || follow_redirect(r, &f) || retry_without_outbound(r, &f))
 		return;
 	conclude(r, &f, NULL);
 }

@@ -114,6 +114,44 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 		      r->call_id, old, learnt->host, learnt->port);
 }
 
+/* RFC 5626 §5.1, §6: an edge proxy that did outbound processing marks its
+ * Path URI with `ob` (the registrar echoes Path in the 2xx, RFC 3327 §5.3);
+ * the first Path URI is the edge proxy next to us. */
+static bool path_ob(const struct regent_msg *m)
+{
+	const struct regent_hdr *h = regent_msg_hdr_find(m, REGENT_HDR_PATH, NULL, NULL);
+	const char *lt, *gt;
+	struct regent_uri u;
+
+	if (h == NULL || (lt = memchr(h->value.p, '<', h->value.l)) == NULL)
+		return false;
+	gt = memchr(lt, '>', h->value.l - (size_t)(lt - h->value.p));
+	if (gt == NULL || regent_uri_parse(&u, lt + 1, (size_t)(gt - lt - 1), NULL) != 0)
+		return false;
+	return u.is_sip && regent_param_get(u.params, "ob", NULL);
+}
+
+/* RFC 5626 §4.2.1, §6: a registrar that supports outbound puts
+ * Require: outbound in the 2xx to a REGISTER whose Contact has
+ * +sip.instance and reg-id. Said once per change: without it the binding
+ * is a plain RFC 3261 one (reg-id ignored), so we do not count on requests
+ * coming back over this flow: keep-alives follow the NAT rules
+ * (regent_reg_keepalive_s) and the contact rewrite stays on (rewrite()). */
+static void note_outbound(struct regent_registerer *r, const struct regent_msg *m, bool outbound)
+{
+	if (r->instance == NULL || r->reg_id == 0 || (r->ka_known && r->ka_outbound == outbound))
+		return;
+	if (outbound)
+		regent_ua_log(r->ua, REGENT_LOG_INFO,
+			      "registerer %s: outbound: yes (Require: outbound%s), reg-id %u",
+			      r->call_id, path_ob(m) ? "; edge proxy Path ;ob" : "", r->reg_id);
+	else
+		regent_ua_log(r->ua, REGENT_LOG_WARN,
+			      "registerer %s: outbound: NO, registrar did not confirm (no Require: "
+			      "outbound, RFC 5626 §4.2.1): reg-id %u is not a flow there",
+			      r->call_id, r->reg_id);
+}
+
 void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m)
 {
 	struct regent_reg_ka_in in;
@@ -125,6 +163,7 @@ void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m
 	memset(&in, 0, sizeof(in));
 	in.tp = regent_ua_flow_info(r->ua, &r->cl)->transport;
 	in.outbound = regent_msg_has_token(m, REGENT_HDR_REQUIRE, "outbound");
+	note_outbound(r, m, in.outbound);
 	if (learnt.host[0] != '\0' && !same_addr(&me, &learnt) && r->nat == NULL)
 		r->nat = calloc(1, sizeof(*r->nat)); /* NULL: no learning this time */
 	if (r->nat != NULL)
@@ -198,6 +237,7 @@ bool regent_reg_nat_emit(struct regent_registerer *r)
 	ev.why = why;
 	ev.keepalive_s = r->ka_s;
 	ev.nat = r->ka_nat;
+	ev.outbound = r->ka_outbound;
 	return regent_reg_emit(r, &ev);
 }
 

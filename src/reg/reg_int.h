@@ -82,6 +82,7 @@ struct regent_registerer {
 	uint32_t failures;	  /* consecutive, for the back-off */
 	int64_t retry_after;	  /* seconds of the last failure, -1 */
 	bool odd_logged;	  /* an odd response was logged (once per Registerer) */
+	bool ob_refused;	  /* a 439: registered again without reg-id (final.c) */
 	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
 	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
 

@@ -46,22 +46,54 @@ static int grow(struct regent_ua *ua, uint32_t f)
 	return 0;
 }
 
-int regent_ua_flow_for(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
-		       struct regent_error *err)
+static int flow_by(struct regent_ua *ua, bool proxy, const char *uri, const char *field,
+		   uint32_t *flow, struct regent_error *err)
 {
 	uint32_t f = 0;
 	int e;
 
 	*flow = 0;
-	if (ua->edge_ops == NULL || ua->edge_ops->flow_for == NULL)
+	if (ua->edge_ops == NULL ||
+	    (proxy ? ua->edge_ops->flow_to : ua->edge_ops->flow_for) == NULL)
 		return 0; /* a custom sender routes by itself: one flow */
-	e = ua->edge_ops->flow_for(ua->edge, uri, field, &f, err);
+	e = (proxy ? ua->edge_ops->flow_to : ua->edge_ops->flow_for)(ua->edge, uri, field, &f, err);
 	if (e)
 		return e;
 	if (grow(ua, f) != 0)
 		return regent_error_set(err, ENOMEM, "%s: out of memory", field);
 	*flow = f;
 	return 0;
+}
+
+int regent_ua_flow_for(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
+		       struct regent_error *err)
+{
+	return flow_by(ua, false, uri, field, flow, err);
+}
+
+/* A client's own outbound proxy: a flow keyed by that destination, so two
+ * Registerers of one instance with a server each (reg-id 1 and 2) never
+ * share one (RFC 5626 §4.2: each reg-id is a flow of its own). */
+int regent_ua_flow_to(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
+		      struct regent_error *err)
+{
+	return flow_by(ua, true, uri, field, flow, err);
+}
+
+/* The flows' lists hold every client (one list per flow): a Registerer
+ * asks about the others of its instance on other flows (RFC 5626 §4.5). */
+bool regent_ua_any_client(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  bool (*pred)(const struct regent_ua_client *o, const void *arg),
+			  const void *arg)
+{
+	for (uint32_t f = 0; f < ua->nflows; f++) {
+		for (const struct regent_ua_client *o = ua->flows[f].clients; o != NULL;
+		     o = o->next) {
+			if (o != c && !o->dead && pred(o, arg))
+				return true;
+		}
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------ the sender */

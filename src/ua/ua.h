@@ -98,6 +98,13 @@ struct regent_ua_client {
 int regent_ua_flow_for(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
 		       struct regent_error *err);
 
+/* The flow of a client with an outbound proxy of its own, `uri` (RFC 3261
+ * §8.1.2; RFC 5626 §4.2: one flow per reg-id): the edge's flow to that
+ * destination, made if none has it yet, even when the UA has a proxy;
+ * flow 0 without an I/O edge (its sender routes). 0, EINVAL, ENOMEM. */
+int regent_ua_flow_to(struct regent_ua *ua, const char *uri, const char *field, uint32_t *flow,
+		      struct regent_error *err);
+
 /* Adds c to the UA on flow `flow` (from regent_ua_flow_for), with room
  * reserved for its timer and two transactions (so none can be lost to
  * ENOMEM later). 0, ENOMEM, or EPERM while the UA is being freed. */
@@ -122,6 +129,12 @@ void regent_ua_untrack(struct regent_ua *ua, const char *branch);
 /* The clients of the UA not being freed, for a call over all of them
  * (regent_ua_stop): up to `max` written to out; returns how many there are. */
 size_t regent_ua_clients(struct regent_ua *ua, struct regent_ua_client **out, size_t max);
+
+/* Is there a live client other than c for which pred(client, arg) holds?
+ * Every flow's list, in order; stops at the first. */
+bool regent_ua_any_client(const struct regent_ua *ua, const struct regent_ua_client *c,
+			  bool (*pred)(const struct regent_ua_client *o, const void *arg),
+			  const void *arg);
 
 /* Holds the UA's guard around a client's public call. */
 void regent_ua_enter(struct regent_ua *ua);
@@ -217,6 +230,10 @@ struct regent_ua_edge_ops {
 	/* the keep-alive interval of flow f from now on (0: none), for its
 	 * live connection and the next ones (RFC 5626 §4.4.1) */
 	void (*keepalive)(void *edge, uint32_t f, uint32_t interval_s);
+	/* the flow to the outbound proxy `uri` of one client (a Registerer's
+	 * own `server`), whatever the UA's proxy: as flow_for without one */
+	int (*flow_to)(void *edge, const char *uri, const char *field, uint32_t *f,
+		       struct regent_error *err);
 };
 
 /* The edge's entry points for flow f (the public regent_ua_recv,

@@ -10,6 +10,8 @@
 # defined when outbound.so is installed.
 
 NAT_SIP_PORT=15060
+# a second UDP listener, with -A WITH_SECOND_PORT (case 5: two flows)
+NAT_SIP_PORT2=15070
 NAT_WS_PORT=15080
 NAT_KAM_PID=""
 
@@ -30,7 +32,7 @@ nat_kamailio_start() {
 		nat_log "outbound.so missing (kamailio-outbound-modules): registrar without RFC 5626"
 		NAT_KAM_OUTBOUND=0
 	fi
-	sed -e "s|@SERVER_IP@|$NAT_SERVER_IP|g" -e "s|@SIP_PORT@|$NAT_SIP_PORT|g" \
+	sed -e "s|@SERVER_IP@|$NAT_SERVER_IP|g" -e "s|@SIP_PORT@|$NAT_SIP_PORT|g" -e "s|@SIP_PORT2@|$NAT_SIP_PORT2|g" \
 		-e "s|@WS_PORT@|$NAT_WS_PORT|g" -e "s|@MODDIR@|$_moddir|g" \
 		"$NAT_DIR/kamailio-nat.cfg.in" >"$NAT_KAM_DIR/kamailio.cfg"
 	mkdir -p "$NAT_KAM_DIR/run"

@@ -1,8 +1,10 @@
 /*
  * cmd_register.c — `regent register`, `regent unregister`, `regent query`.
  *
- * One UA (regent's own I/O), one Registerer, the default epoll loop, and a
- * signalfd for SIGINT/SIGTERM watched by that loop. The registerer's events
+ * One UA (regent's own I/O), one Registerer (two with --server twice: reg-id
+ * 1 and 2 over two flows, RFC 5626 §4.2; the first decides the outcome),
+ * the default epoll loop, and a signalfd for SIGINT/SIGTERM watched by that
+ * loop. The registerer's events
  * drive the output (report.c) and the decision to stop; the process exit code
  * says how it ended:
  *   0 success, 1 rejected (final 4xx/5xx/6xx, auth failed), 2 usage,
@@ -55,6 +57,11 @@ struct run {
 	uint64_t unreg_ms;    /* earlier spells, in all */
 	/* --check-reachability: asked once registered; the outcome */
 	bool reach_asked, reach_done, reachable;
+	/* two --server (issue 13 item 3): the second flow, reg-id 2 of the
+	 * same instance via servers[1], with a report of its own; `reg` is
+	 * reg-id 1 via servers[0] and decides the outcome as with one flow */
+	struct regent_registerer *reg2;
+	struct regent_report rep2;
 };
 
 /* The exit code a lost registration stands for when no failure said more
@@ -217,6 +224,19 @@ static void on_event(struct regent_registerer *reg, const struct regent_event *e
 	}
 }
 
+/* The second flow's events: reported under its reg-id and server. The
+ * outcome is the first flow's; this one's state is read where it matters
+ * (--once, the end). Each event wakes the loop so that it is read. */
+static void on_event2(struct regent_registerer *reg, const struct regent_event *ev, void *arg)
+{
+	struct run *r = arg;
+
+	r->rep2.retry_after = regent_registerer_retry_after(reg);
+	regent_report_event(&r->rep2, ev);
+	if (ev->type == REGENT_EV_STATE_CHANGED || ev->type == REGENT_EV_WAITING_CHANGED)
+		regent_loop_stop(r->loop);
+}
+
 static void on_signal(int fd, int revents, void *arg)
 {
 	struct run *r = arg;
@@ -290,6 +310,33 @@ static int setup_error(struct run *r, int code, const char *text)
 	return code;
 }
 
+/* Two --server (RFC 5626 §4.2, §5.3): the same AOR and instance over a
+ * second flow, reg-id 2 via servers[1]; its own keep-alives, failure
+ * detection and back-off come with its flow. */
+static int second_flow(struct run *r, struct regent_cli_opts *o, struct regent_error *err)
+{
+	struct regent_registerer_options ro = o->reg;
+
+	r->rep.flow_reg_id = 1;
+	r->rep.flow_server = o->servers[0];
+	regent_report_init(&r->rep2, o->json ? REGENT_REPORT_JSON : REGENT_REPORT_TEXT, o->verbose,
+			   o->quiet);
+	r->rep2.live = false; /* one status line: the first flow's */
+	r->rep2.t0_ms = r->rep.t0_ms;
+	r->rep2.refresh_hint = r->rep.refresh_hint;
+	r->rep2.refresh_pct = r->rep.refresh_pct;
+	r->rep2.t1_ms = r->rep.t1_ms;
+	r->rep2.outbound_asked = true;
+	r->rep2.flow_reg_id = 2;
+	r->rep2.flow_server = o->servers[1];
+	ro.reg_id = 2;
+	ro.server = o->servers[1];
+	ro.event_h = on_event2;
+	ro.event_arg = r;
+	ro.log_configuration = false; /* the same but reg_id and server */
+	return regent_registerer_alloc(&r->reg2, r->ua, &ro, err);
+}
+
 static int setup(struct run *r, struct regent_cli_opts *o)
 {
 	struct regent_error err = {0};
@@ -305,6 +352,7 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 	r->rep.bindings_asked = o->cmd == REGENT_CLI_QUERY;
 	r->rep.refresh_pct = o->reg.refresh_frequency;
 	r->rep.t1_ms = o->ua.t1_ms;
+	r->rep.outbound_asked = o->reg.reg_id != 0; /* +sip.instance and reg-id */
 	o->ua.log_h = regent_report_log;
 	o->ua.drop_h = regent_report_drop;
 	o->ua.drop_arg = &r->rep;
@@ -362,7 +410,11 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 		regent_report_error(&r->rep, REGENT_EXIT_NETWORK, regent_strerror(e));
 		return REGENT_EXIT_NETWORK;
 	}
+	if (o->n_servers == 2)
+		o->reg.server = o->servers[0];
 	e = regent_registerer_alloc(&r->reg, r->ua, &o->reg, &err);
+	if (!e && o->n_servers == 2)
+		e = second_flow(r, o, &err);
 	if (e) {
 		int code = e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK;
 
@@ -374,6 +426,8 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 static void teardown(struct run *r)
 {
 	regent_report_clear(&r->rep);
+	if (r->reg2)
+		regent_registerer_free(r->reg2);
 	if (r->reg)
 		regent_registerer_free(r->reg);
 	if (r->loop && r->sigfd >= 0)
@@ -470,13 +524,16 @@ static int unregister_and_exit(struct run *r, const char *why)
 		if (regent_registerer_unregister_with(r->reg, &uo) == 0)
 			was_registered = true; /* the answer to Contact: * decides */
 	}
+	if (r->reg2) /* its outcome is its own report's: the first flow's decides */
+		(void)regent_registerer_dispose(r->reg2, r->o->unregister_timeout_ms);
 	e = regent_registerer_dispose(r->reg, r->o->unregister_timeout_ms);
 	if (e && e != EPERM)
 		return finish(r, REGENT_EXIT_NETWORK, regent_strerror(e));
 	for (;;) {
 		uint64_t now = regent_report_now_ms();
 
-		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED)
+		if (regent_registerer_state(r->reg) == REGENT_REG_TERMINATED &&
+		    (!r->reg2 || regent_registerer_state(r->reg2) == REGENT_REG_TERMINATED))
 			break;
 		if (now >= end)
 			return finish(r, REGENT_EXIT_NETWORK, "un-REGISTER not answered in time");
@@ -516,6 +573,8 @@ static int run_register(struct run *r)
 
 	r->unreg_since = start ? start : 1; /* not registered until the first 2xx */
 	e = regent_registerer_register(r->reg, NULL);
+	if (!e && r->reg2)
+		e = regent_registerer_register(r->reg2, NULL);
 	if (e)
 		return finish(r, e == EINVAL ? REGENT_EXIT_USAGE : REGENT_EXIT_NETWORK,
 			      regent_strerror(e));
@@ -565,7 +624,11 @@ static int run_register(struct run *r)
 			}
 		}
 		if (r->o->once && regent_registerer_state(r->reg) == REGENT_REG_REGISTERED &&
-		    !regent_registerer_waiting(r->reg) && (!r->o->check_reach || r->reach_done)) {
+		    !regent_registerer_waiting(r->reg) && (!r->o->check_reach || r->reach_done) &&
+		    !regent_registerer_waiting(r->reg2)) {
+			if (r->reg2 && regent_registerer_state(r->reg2) != REGENT_REG_REGISTERED)
+				regent_report_note(&r->rep2, "note",
+						   "this flow is not registered (the other is)");
 			report_contacts(r);
 			if (r->o->check_reach && !r->reachable)
 				return finish(r, REGENT_EXIT_UNREACHABLE,

@@ -286,6 +286,8 @@ void regent_cli_opts_usage(enum regent_cli_cmd cmd, void *fp)
 	    "  --auth-user U  --password-file F (or REGENT_PASSWORD, or a prompt)  --ha1 HEX\n"
 	    "  --display-name N  --contact-name N  --contact-param P  --via-host H\n"
 	    "  --user-agent S  --server URI  --transport udp|tcp|tls|ws|wss\n"
+	    "  --server twice (register, with --instance-id): the AOR over two flows,\n"
+	    "    reg-id 1 via the first, 2 via the second (RFC 5626 outbound)\n"
 	    "  --tls-ca FILE|DIR  --tls-insecure  --dns-server HOST:PORT  --keepalive S|off\n"
 	    "  --no-contact-rewrite  --no-watch-network\n"
 	    "  --t1 MS  --retry-base S  --retry-max S  --unregister-timeout MS\n"
@@ -535,6 +537,31 @@ static int append_contact_param(struct regent_cli_opts *o, const char *p)
 	return 0;
 }
 
+/* Two --server: the AOR over two flows with one instance, reg-id 1 via
+ * the first and 2 via the second (RFC 5626 §4.2, §5.3). Outbound needs a
+ * +sip.instance that outlives the process (§4.1), so --instance-id is
+ * required; the reg-ids are the CLI's. Each server is then a Registerer's
+ * own outbound proxy, not the UA's. */
+static int two_servers(struct regent_cli_opts *o, enum regent_cli_cmd cmd)
+{
+	if (cmd != REGENT_CLI_REGISTER)
+		return usage_error(cmd, "--server: given twice; only 'regent register' registers "
+					"over two flows");
+	if (o->reg.instance_id == NULL)
+		return usage_error(cmd, "--server given twice needs outbound (RFC 5626): give "
+					"--instance-id UUID (the flows are reg-id 1 and 2 of that "
+					"instance)");
+	if (o->reg.reg_id != 0)
+		return usage_error(cmd, "--reg-id: with two --server the reg-ids are 1 and 2, "
+					"one per --server");
+	if (o->contacts[0] != NULL || o->reg.contact_uri != NULL)
+		return usage_error(cmd, "--contact: not with two --server (each flow has its "
+					"own Contact)");
+	o->ua.server = NULL;
+	o->reg.reg_id = 1;
+	return 0;
+}
+
 void regent_cli_opts_release(struct regent_cli_opts *o)
 {
 	free(o->contact_params);
@@ -655,7 +682,12 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 			o->ua.user_agent_string = optarg;
 			break;
 		case OPT_SERVER:
-			o->ua.server = optarg;
+			/* repeatable once: two flows (RFC 5626 §4.2), checked below */
+			if (o->n_servers == 2)
+				return usage_error(cmd, "--server: at most twice (two flows, "
+							"reg-id 1 and 2)");
+			o->servers[o->n_servers++] = optarg;
+			o->ua.server = o->servers[0];
 			break;
 		case OPT_TRANSPORT:
 			if (parse_transport(optarg, &o->ua.transport))
@@ -829,6 +861,11 @@ int regent_cli_opts_parse(struct regent_cli_opts *o, enum regent_cli_cmd cmd, in
 				   cmd_name(cmd));
 	}
 
+	if (o->n_servers == 2) {
+		err = two_servers(o, cmd);
+		if (err)
+			return err;
+	}
 	if (o->all && o->n_contacts)
 		return usage_error(cmd, "--all and --contact exclude each other");
 	if (o->once && o->for_s)

@@ -63,6 +63,12 @@ struct regent_cli_opts {
 	bool unregister_all_at_exit; /* register: Contact: * at the end, same Call-ID */
 	uint32_t max_unregistered_s; /* register: fail past this long unregistered */
 
+	/* issue 13 item 3: --server given twice (register with an instance):
+	 * one Registerer per server, reg-id 1 via servers[0], 2 via servers[1]
+	 * (RFC 5626 §4.2, §5.3); with one, it is the UA's outbound proxy */
+	const char *servers[2];
+	size_t n_servers;
+
 	/* output */
 	bool json;
 	bool verbose;

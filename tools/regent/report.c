@@ -43,6 +43,7 @@ void regent_report_init(struct regent_report *rp, enum regent_report_mode mode, 
 	rp->t0_ms = regent_report_now_ms();
 	rp->state = REGENT_REG_INITIAL;
 	rp->retry_after = -1;
+	rp->outbound_seen = -1;
 }
 
 /* Invalid UTF-8 becomes U+FFFD so that the output is always valid JSON
@@ -139,6 +140,8 @@ static bool text_begin(struct regent_report *rp)
 		return false;
 	regent_report_clear(rp);
 	fprintf(rp->out, "[%7.3f] ", elapsed(rp));
+	if (rp->flow_server != NULL)
+		fprintf(rp->out, "[reg-id %" PRIu32 " via %s] ", rp->flow_reg_id, rp->flow_server);
 	return true;
 }
 
@@ -153,6 +156,10 @@ static void json_begin(struct regent_report *rp, const char *event)
 {
 	fprintf(rp->out, "{\"time\":%.3f,\"event\":", elapsed(rp));
 	regent_json_string(rp->out, event, (size_t)-1);
+	if (rp->flow_server != NULL) {
+		fprintf(rp->out, ",\"reg_id\":%" PRIu32 ",\"server\":", rp->flow_reg_id);
+		regent_json_string(rp->out, rp->flow_server, (size_t)-1);
+	}
 }
 
 static void json_end(struct regent_report *rp)
@@ -350,6 +357,9 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 			uint64_t a, b;
 
 			fprintf(rp->out, ",\"expires\":%" PRIu32, ev->granted_expires);
+			if (rp->outbound_asked)
+				fprintf(rp->out, ",\"outbound\":%s",
+					ev->outbound ? "true" : "false");
 			if (refresh_window(rp, ev->granted_expires, &a, &b))
 				fprintf(rp->out, ",\"next_refresh_ms\":[%" PRIu64 ",%" PRIu64 "]",
 					a, b);
@@ -373,8 +383,11 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		break;
 	case REGENT_EV_KEEPALIVE: /* issue 13 */
 		json_begin(rp, "keepalive");
-		fprintf(rp->out, ",\"interval_s\":%" PRIu32 ",\"nat\":%s,\"why\":", ev->keepalive_s,
+		fprintf(rp->out, ",\"interval_s\":%" PRIu32 ",\"nat\":%s,", ev->keepalive_s,
 			ev->nat ? "true" : "false");
+		if (rp->outbound_asked)
+			fprintf(rp->out, "\"outbound\":%s,", ev->outbound ? "true" : "false");
+		fputs("\"why\":", rp->out);
 		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
 		break;
 	case REGENT_EV_REACHABILITY: /* issue 13 */
@@ -495,6 +508,24 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 	}
 }
 
+/* RFC 5626 §4.2.1, §6: whether the registrar confirmed outbound, a text
+ * line when that changes (JSON has it in each 2xx's "outbound"). */
+static void outbound_line(struct regent_report *rp, const struct regent_event *ev)
+{
+	bool ok2xx = ev->type == REGENT_EV_RESPONSE && !ev->local && ev->status >= 200 &&
+		     ev->status < 300 && ev->granted_expires > 0;
+
+	if (!rp->outbound_asked || !ok2xx || rp->outbound_seen == (int)ev->outbound)
+		return;
+	rp->outbound_seen = ev->outbound;
+	if (!text_begin(rp))
+		return;
+	fputs(ev->outbound ? "outbound: yes (Require: outbound)"
+			   : "outbound: NO, registrar did not confirm (RFC 5626 §4.2.1)",
+	      rp->out);
+	text_end(rp);
+}
+
 void regent_report_event(struct regent_report *rp, const struct regent_event *ev)
 {
 	uint64_t now = regent_report_now_ms();
@@ -535,6 +566,7 @@ void regent_report_event(struct regent_report *rp, const struct regent_event *ev
 		event_json(rp, ev);
 	else
 		event_text(rp, ev);
+	outbound_line(rp, ev);
 }
 
 void regent_report_bindings(struct regent_report *rp, const struct regent_binding *b, size_t n,

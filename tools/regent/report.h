@@ -51,6 +51,16 @@ struct regent_report {
 	 * the reason and the peer of the last of each kind */
 	uint64_t dropped_malformed, dropped_unmatched;
 	char malformed_why[200], unmatched_why[200];
+	/* issue 13 item 3. outbound_asked: the Contact had +sip.instance and
+	 * reg-id, so each 2xx says whether the registrar confirmed outbound
+	 * (a line when that changes; "outbound" in JSON); outbound_seen: -1
+	 * not yet, 0 no, 1 yes. flow_reg_id/flow_server: this report is one of
+	 * two flows (two --server): text lines start "[reg-id N via S] ", JSON
+	 * objects carry "reg_id" and "server". */
+	bool outbound_asked;
+	int outbound_seen;
+	uint32_t flow_reg_id;
+	const char *flow_server;
 };
 
 /* What a local failure (an event's error code: errno or REGENT_E*) means, in
