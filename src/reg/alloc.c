@@ -416,8 +416,10 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
-	if (r->nat != NULL)
+	if (r->nat != NULL) {
 		free(r->nat->old);
+		free(r->nat->gone);
+	}
 	free(r->nat);
 	free(r);
 }

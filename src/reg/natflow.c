@@ -57,11 +57,48 @@ static bool same_addr(const struct regent_reg_nat_addr *a, const struct regent_r
 	       (a->port ? a->port : 5060) == (b->port ? b->port : 5060);
 }
 
+/* RFC 7118 §5: on WS/WSS the Contact's host is never used to reach us (the
+ * registrar reaches us over the connection), so unless the application
+ * names a Via host we write a stable "<token>.invalid" (RFC 2606) as SIP.js
+ * does: one Contact for the UA's life, the same over every reconnect (each
+ * has a new local port), so a new connection leaves no stale binding. */
+static bool ws_invalid_host(const struct regent_registerer *r)
+{
+	enum regent_transport tp = regent_ua_flow_info(r->ua, &r->cl)->transport;
+
+	return (tp == REGENT_TP_WS || tp == REGENT_TP_WSS) &&
+	       regent_ua_identity(r->ua)->via_host == NULL;
+}
+
+/* 12 characters [a-z0-9] drawn from the UA's instance id (random per UA
+ * unless the application keeps it, RFC 5626 §4.1): every Registerer of the
+ * UA, and every flow, gets the same host without more state. FNV-1a. */
+static void ws_token(const struct regent_registerer *r, char *out, size_t size)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint64_t h = 0xcbf29ce484222325ull;
+	char tok[13];
+
+	for (const char *p = regent_ua_identity(r->ua)->instance_id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (size_t i = 0; i < 12; i++) {
+		tok[i] = digits[h % 36];
+		h = h / 36 ^ (h << 29);
+	}
+	tok[12] = '\0';
+	snprintf(out, size, "%s.invalid", tok);
+}
+
 void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
 			     uint16_t *port)
 {
 	const char *h = r->nat != NULL ? r->nat->contact.host : "";
 
+	if (h[0] == '\0' && ws_invalid_host(r)) {
+		ws_token(r, host, size);
+		*port = 0;
+		return;
+	}
 	if (h[0] == '\0') {
 		regent_reg_sent_by(r, host, size, port);
 		return;
@@ -86,16 +123,21 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 	in.contact = *me;
 	if (r->nat != NULL) {
 		/* this 2xx answered a REGISTER that carried the old Contact's
-		 * removal */
+		 * removal (and the lost flow's) */
 		free(r->nat->old);
 		r->nat->old = NULL;
+		free(r->nat->gone);
+		r->nat->gone = NULL;
 		if (r->nat->contact.host[0] != '\0')
 			in.contact = r->nat->contact;
 	}
 	in.learnt = *learnt;
 	in.outbound = outbound;
-	in.mode = regent_ua_identity(r->ua)->contact_rewrite_off ? REGENT_REG_NAT_OFF
-								 : REGENT_REG_NAT_AUTO;
+	/* a WS Contact's host is not an address (RFC 7118 §5): nothing to
+	 * rewrite */
+	in.mode = regent_ua_identity(r->ua)->contact_rewrite_off || ws_invalid_host(r)
+		      ? REGENT_REG_NAT_OFF
+		      : REGENT_REG_NAT_AUTO;
 	v = regent_reg_nat_decide(&in, r->nat != NULL ? &r->nat->memo : &none, now);
 	if (v == REGENT_REG_NAT_KEEP_FLAPPING)
 		regent_ua_log(r->ua, REGENT_LOG_WARN,
@@ -165,6 +207,45 @@ static const char *mechanism(enum regent_transport tp)
 	if (tp == REGENT_TP_WS || tp == REGENT_TP_WSS)
 		return "ws-ping";
 	return "crlf";
+}
+
+void regent_reg_nat_flow_down(struct regent_registerer *r)
+{
+	char uri[512];
+
+	/* the binding the registrar may hold for the lost flow: the first
+	 * REGISTER over the next flow names it with expires=0 if its own
+	 * Contact differs (a new local port on TCP/TLS/UDP; RFC 3261
+	 * §10.2.2), as a contact rewrite does; kept until a 2xx */
+	if (r->contact_uri != NULL ||
+	    !(r->state == REGENT_REG_REGISTERED || r->xk == REGENT_X_REGISTER))
+		return;
+	if (r->nat != NULL && r->nat->gone != NULL)
+		return; /* an older one still to remove: that one first */
+	if (regent_reg_contact_uri(r, uri, sizeof(uri)) != 0)
+		return;
+	if (r->nat == NULL)
+		r->nat = calloc(1, sizeof(*r->nat)); /* NULL: nothing to remove */
+	if (r->nat != NULL)
+		r->nat->gone = strdup(uri);
+}
+
+void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m)
+{
+	struct regent_msg_iter it;
+	struct regent_contact c;
+	struct regent_uri g;
+	const char *gone = r->nat != NULL ? r->nat->gone : NULL;
+
+	if (gone == NULL || regent_uri_parse(&g, gone, strlen(gone), NULL) != 0)
+		return;
+	memset(&it, 0, sizeof(it));
+	while (regent_msg_contact_next(m, &it, &c) == 0) {
+		if (!c.star && regent_uri_equal(&c.addr.uri, &g))
+			return; /* still held: the next REGISTER removes it */
+	}
+	free(r->nat->gone);
+	r->nat->gone = NULL;
 }
 
 bool regent_reg_nat_emit(struct regent_registerer *r)
