@@ -7,6 +7,7 @@
  * (regent_reg_keepalive_s, src/reg/nat.c), pushed to the flow through the
  * UA's service interface and reported once per change (REGENT_EV_KEEPALIVE).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,9 +210,37 @@ static const char *mechanism(enum regent_transport tp)
 	return "crlf";
 }
 
-void regent_reg_nat_flow_down(struct regent_registerer *r)
+/* REGENT_EV_FLOW_DOWN: the flow's error and what it means. */
+static bool emit_flow_down(struct regent_registerer *r, int err)
+{
+	struct regent_event ev;
+	char why[128];
+
+	if (err == ETIMEDOUT && !r->queued)
+		/* an up flow times out only when its keep-alive is not
+		 * answered (src/net/conn_ka.c) or TCP gives up */
+		snprintf(why, sizeof(why),
+			 "no answer on the flow: keep-alive not answered in time "
+			 "(RFC 5626 §4.4)");
+	else if (err == ETIMEDOUT)
+		snprintf(why, sizeof(why), "connecting timed out");
+	else if (err == 0 || err == ENETRESET)
+		snprintf(why, sizeof(why), "the network changed: flow dropped for a new one");
+	else
+		snprintf(why, sizeof(why), "%s", regent_strerror(err));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_FLOW_DOWN;
+	ev.error = err != 0 ? err : ENETRESET;
+	ev.why = why;
+	return regent_reg_emit(r, &ev);
+}
+
+bool regent_reg_nat_flow_down(struct regent_registerer *r, int err)
 {
 	char uri[512];
+
+	if (!emit_flow_down(r, err))
+		return false;
 
 	/* the binding the registrar may hold for the lost flow: the first
 	 * REGISTER over the next flow names it with expires=0 if its own
@@ -219,15 +248,16 @@ void regent_reg_nat_flow_down(struct regent_registerer *r)
 	 * §10.2.2), as a contact rewrite does; kept until a 2xx */
 	if (r->contact_uri != NULL ||
 	    !(r->state == REGENT_REG_REGISTERED || r->xk == REGENT_X_REGISTER))
-		return;
+		return true;
 	if (r->nat != NULL && r->nat->gone != NULL)
-		return; /* an older one still to remove: that one first */
+		return true; /* an older one still to remove: that one first */
 	if (regent_reg_contact_uri(r, uri, sizeof(uri)) != 0)
-		return;
+		return true;
 	if (r->nat == NULL)
 		r->nat = calloc(1, sizeof(*r->nat)); /* NULL: nothing to remove */
 	if (r->nat != NULL)
 		r->nat->gone = strdup(uri);
+	return true;
 }
 
 void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m)
@@ -248,6 +278,25 @@ void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg 
 	r->nat->gone = NULL;
 }
 
+/* REGENT_EV_CONTACT_REWRITE for the rewrite rewrite() just made. */
+static bool emit_rewrite(struct regent_registerer *r)
+{
+	struct regent_event ev;
+	char now[512];
+
+	if (r->nat == NULL || r->nat->old == NULL || regent_reg_contact_uri(r, now, sizeof(now)))
+		return regent_reg_alive(r);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_CONTACT_REWRITE;
+	ev.why = "the registrar saw another address (RFC 3581 received/rport)";
+	ev.old_contact = r->nat->old;
+	ev.new_contact = now;
+	ev.learnt_host = r->nat->contact.host;
+	ev.learnt_port = r->nat->contact.port;
+	ev.nat = true;
+	return regent_reg_emit(r, &ev);
+}
+
 bool regent_reg_nat_emit(struct regent_registerer *r)
 {
 	struct regent_event ev;
@@ -258,6 +307,8 @@ bool regent_reg_nat_emit(struct regent_registerer *r)
 		/* the rewritten Contact goes out now (the refresh timer, taken
 		 * once the exchange is over: one owner schedules requests) */
 		r->nat_reregister = false;
+		if (!emit_rewrite(r))
+			return false;
 		if (r->want_reg && r->state == REGENT_REG_REGISTERED)
 			r->t_refresh = regent_reg_now(r);
 	}

@@ -159,9 +159,10 @@ void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m
  * the re-REGISTER a contact rewrite asks for. Same return as
  * regent_reg_emit. */
 bool regent_reg_nat_emit(struct regent_registerer *r);
-/* The flow went down under a binding: its Contact is kept to remove with
- * the next REGISTER if that one's Contact differs. */
-void regent_reg_nat_flow_down(struct regent_registerer *r);
+/* The flow went down (err as the flow said): REGENT_EV_FLOW_DOWN; under a
+ * binding its Contact is kept to remove with the next REGISTER if that
+ * one's Contact differs. Same return as regent_reg_emit. */
+bool regent_reg_nat_flow_down(struct regent_registerer *r, int err);
 /* A 2xx to another kind of REGISTER (a query, a removal) lists the
  * bindings: a lost flow's Contact it does not list needs no removal. */
 void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m);

@@ -41,6 +41,13 @@ struct fix {
 	uint16_t reach_status;
 	uint32_t last_ka; /* their last interval */
 	bool last_nat;
+	/* every event type in order; the last CONTACT_REWRITE and FLOW_DOWN */
+	enum regent_event_type types[256];
+	size_t ntypes;
+	char rw_old[256], rw_new[256], rw_host[64];
+	uint16_t rw_port;
+	int down_err;
+	char down_why[160];
 };
 
 static int f_send(void *arg, const char *buf, size_t len)
@@ -58,6 +65,18 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	struct fix *f = arg;
 
 	(void)r;
+	if (f->ntypes < 256)
+		f->types[f->ntypes++] = ev->type;
+	if (ev->type == REGENT_EV_CONTACT_REWRITE) {
+		snprintf(f->rw_old, sizeof(f->rw_old), "%s", ev->old_contact);
+		snprintf(f->rw_new, sizeof(f->rw_new), "%s", ev->new_contact);
+		snprintf(f->rw_host, sizeof(f->rw_host), "%s", ev->learnt_host);
+		f->rw_port = ev->learnt_port;
+	}
+	if (ev->type == REGENT_EV_FLOW_DOWN) {
+		f->down_err = ev->error;
+		snprintf(f->down_why, sizeof(f->down_why), "%s", ev->why);
+	}
 	if (ev->type == REGENT_EV_WILL_RETRY) {
 		f->nretry++;
 		f->last_retry_ms = ev->retry_in_ms;
@@ -553,6 +572,51 @@ static void ws_contact_is_stable_across_flows(void **state)
 	teardown(g);
 }
 
+static size_t index_of(const struct fix *f, enum regent_event_type t)
+{
+	for (size_t i = 0; i < f->ntypes; i++)
+		if (f->types[i] == t)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Issue 13: a contact rewrite and a failed flow are events, not only log
+ * lines: CONTACT_REWRITE with the old and new Contact and the learnt
+ * address; FLOW_DOWN with the flow's error, before the loss it causes. */
+static void rewrite_and_flow_down_are_events(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, ";received=203.0.113.7;rport=40001", NULL);
+	assert_int_not_equal(index_of(f, REGENT_EV_CONTACT_REWRITE), SIZE_MAX);
+	assert_string_equal(f->rw_old, "sip:reguser@192.0.2.10:5060;transport=udp");
+	assert_string_equal(f->rw_new, "sip:reguser@203.0.113.7:40001;transport=udp");
+	assert_string_equal(f->rw_host, "203.0.113.7");
+	assert_int_equal(f->rw_port, 40001);
+	assert_string_equal(regent_event_type_name(REGENT_EV_CONTACT_REWRITE), "contact_rewrite");
+	run_until(f, f->now + 10);
+	reply_200(f, 1, ";received=203.0.113.7;rport=40001", NULL);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	/* the keep-alive went unanswered (src/net/conn_ka.c: ETIMEDOUT) */
+	f->ntypes = 0;
+	regent_ua_flow_down(f->ua, ETIMEDOUT);
+	assert_int_equal(f->types[0], REGENT_EV_FLOW_DOWN);
+	assert_int_equal(f->down_err, ETIMEDOUT);
+	assert_non_null(strstr(f->down_why, "keep-alive not answered"));
+	assert_true(index_of(f, REGENT_EV_REGISTRATION_LOST) > 0);
+	assert_string_equal(regent_event_type_name(REGENT_EV_FLOW_DOWN), "flow_down");
+	assert_string_equal(regent_event_type_name((enum regent_event_type)999), "unknown");
+	/* a reset connection: its own error */
+	new_flow(f, REGENT_TP_UDP, 5070);
+	f->ntypes = 0;
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	assert_int_equal(f->types[0], REGENT_EV_FLOW_DOWN);
+	assert_int_equal(f->down_err, ECONNRESET);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -566,6 +630,7 @@ int main(void)
 	    cmocka_unit_test(dropped_flow_reregisters_at_once_once),
 	    cmocka_unit_test(new_flow_removes_the_lost_flows_contact),
 	    cmocka_unit_test(ws_contact_is_stable_across_flows),
+	    cmocka_unit_test(rewrite_and_flow_down_are_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
