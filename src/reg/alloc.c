@@ -198,6 +198,7 @@ static void log_configuration(struct regent_registerer *r,
 	  o->auto_refresh ? "true" : "false");
 	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
 	L("  retry_on_reject: %s", o->retry_on_reject ? "true" : "false");
+	regent_reg_nat_log_config(r);
 #undef L
 }
 

@@ -297,6 +297,31 @@ static bool emit_rewrite(struct regent_registerer *r)
 	return regent_reg_emit(r, &ev);
 }
 
+void regent_reg_nat_log_config(const struct regent_registerer *r)
+{
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
+	uint32_t ka = id->keepalive_s;
+
+	if (ka == REGENT_KEEPALIVE_OFF)
+		regent_ua_log(r->ua, REGENT_LOG_INFO, "  keepalive_interval_s: off");
+	else if (ka != 0)
+		regent_ua_log(r->ua, REGENT_LOG_INFO,
+			      "  keepalive_interval_s: %u (on every flow; stun on UDP, crlf on "
+			      "TCP/TLS, ws-ping on WS/WSS; answer due in 10 s, RFC 5626 §4.4.1)",
+			      ka);
+	else
+		regent_ua_log(r->ua, REGENT_LOG_INFO,
+			      "  keepalive_interval_s: auto (after each 2xx, RFC 5626 §4.4.1: "
+			      "80-100 %% of Flow-Timer; with outbound UDP 24-29 s, streams "
+			      "95-120 s; behind a NAT without outbound UDP %u-%u s, streams "
+			      "95-120 s; none otherwise; stun on UDP, crlf on TCP/TLS, ws-ping on "
+			      "WS/WSS; answer due in 10 s)",
+			      REGENT_REG_KA_UDP_NAT_MAX_S * 4 / 5, REGENT_REG_KA_UDP_NAT_MAX_S);
+	regent_ua_log(r->ua, REGENT_LOG_INFO,
+		      "  contact_rewrite: %s (RFC 3581 received/rport; never on a WS Contact)",
+		      id->contact_rewrite_off ? "off" : "auto");
+}
+
 bool regent_reg_nat_emit(struct regent_registerer *r)
 {
 	struct regent_event ev;

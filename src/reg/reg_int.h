@@ -163,6 +163,8 @@ bool regent_reg_nat_emit(struct regent_registerer *r);
  * binding its Contact is kept to remove with the next REGISTER if that
  * one's Contact differs. Same return as regent_reg_emit. */
 bool regent_reg_nat_flow_down(struct regent_registerer *r, int err);
+/* The keep-alive and NAT settings, for log_configuration (alloc.c). */
+void regent_reg_nat_log_config(const struct regent_registerer *r);
 /* A 2xx to another kind of REGISTER (a query, a removal) lists the
  * bindings: a lost flow's Contact it does not list needs no removal. */
 void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m);
