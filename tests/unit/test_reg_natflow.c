@@ -617,6 +617,29 @@ static void rewrite_and_flow_down_are_events(void **state)
 	teardown(f);
 }
 
+/* RFC 3608 §6.1: the probe, a request after the registration, carries the
+ * Service-Route of the 2xx as its Route, after the preloaded route set. */
+static void reachability_probe_follows_the_service_route(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	char v[256];
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	hdr(f->sent[0], "Route", 0, v, sizeof(v));
+	assert_string_equal(v, ""); /* none before */
+	reply_200(f, 0, "",
+		  "Service-Route: <sip:orig@sr1.example.com;lr>\r\n"
+		  "Service-Route: <sip:sr2.example.com;lr>\r\n");
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), 0);
+	run_until(f, f->now + 1);
+	assert_int_equal(f->nsent, 2);
+	assert_true(strncmp(f->sent[1], "OPTIONS ", 8) == 0);
+	hdr(f->sent[1], "Route", 0, v, sizeof(v));
+	assert_string_equal(v, "<sip:orig@sr1.example.com;lr>, <sip:sr2.example.com;lr>");
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,6 +654,7 @@ int main(void)
 	    cmocka_unit_test(new_flow_removes_the_lost_flows_contact),
 	    cmocka_unit_test(ws_contact_is_stable_across_flows),
 	    cmocka_unit_test(rewrite_and_flow_down_are_events),
+	    cmocka_unit_test(reachability_probe_follows_the_service_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
