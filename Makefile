@@ -53,6 +53,7 @@ bench:
 	@bench/run $(REL)
 	@bench/client/run $(REL)
 	@bench/load/run $(REL)
+	@bench/keepalive/run $(REL)
 
 format:
 	@find include src registrar tools tests fuzz bench examples -name '*.[ch]' | xargs clang-format -i

@@ -401,7 +401,22 @@ enum regent_event_type {
 	REGENT_EV_REACHABILITY,      /* the outcome of regent_registerer_check_reachability():
 				      * reachable, rtt_ms, status (a final answer to the
 				      * probe other than ours, 0 none), why; appended */
+	REGENT_EV_FLOW_DOWN,         /* the Registerer's flow failed or was dropped: error
+				      * (ETIMEDOUT: an up flow's keep-alive went unanswered,
+				      * RFC 5626 §4.4, or a connect timed out; ECONNRESET;
+				      * ENETRESET: the network changed; ...), why in words,
+				      * the flow_* fields; before what it does to the
+				      * registration; appended (issue 13) */
+	REGENT_EV_CONTACT_REWRITE,   /* RFC 3581 §4: the Contact becomes the address the
+				      * registrar saw (old_contact, new_contact, learnt_host,
+				      * learnt_port, why); the re-REGISTER that carries it
+				      * (and the old one's removal) follows; appended */
 };
+
+/* A short lower-case name of an event type ("state", "response",
+ * "flow_down", ...; "unknown" for a value this library does not know), as
+ * the CLI's JSON output names them. */
+const char *regent_event_type_name(enum regent_event_type t);
 
 enum regent_send_reason {
 	REGENT_SEND_INITIAL = 1,
@@ -479,6 +494,13 @@ struct regent_event {
 	 * and a reg_id). See regent_registerer_outbound(). Appended (issue 13
 	 * item 3). */
 	bool outbound;
+	/* CONTACT_REWRITE (appended, issue 13): the Contact URI replaced and
+	 * its successor, the address the registrar saw (numeric host, IPv6
+	 * without brackets). Valid during the callback; NULL otherwise. */
+	const char *old_contact;
+	const char *new_contact;
+	const char *learnt_host;
+	uint16_t learnt_port;
 };
 
 /* Ordering guarantee. Every follow-up to a final response is emitted

@@ -199,6 +199,7 @@ static void log_configuration(struct regent_registerer *r,
 	  o->auto_refresh ? "true" : "false");
 	L("  retry_base_s: %u, retry_max_s: %u", r->retry_base_s, r->retry_max_s);
 	L("  retry_on_reject: %s", o->retry_on_reject ? "true" : "false");
+	regent_reg_nat_log_config(r);
 #undef L
 }
 
@@ -421,8 +422,10 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_free_contacts(r);
 	free(r->bindings);
 	free(r->service_route);
-	if (r->nat != NULL)
+	if (r->nat != NULL) {
 		free(r->nat->old);
+		free(r->nat->gone);
+	}
 	free(r->nat);
 	free(r);
 }

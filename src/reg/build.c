@@ -136,6 +136,13 @@ static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, cons
 	regent_wbuf_puts(wb, " REGISTER\r\n");
 }
 
+static bool same_contact(const struct regent_registerer *r, const char *uri)
+{
+	char now[512];
+
+	return regent_reg_contact_uri(r, now, sizeof(now)) == 0 && strcmp(now, uri) == 0;
+}
+
 /* Our Contact with its params (RFC 5626 §4.2) and the Expires header. */
 static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
 {
@@ -173,6 +180,8 @@ static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, 
 /* The Contacts of this kind of exchange (none for a query). */
 static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uint32_t expires)
 {
+	int err;
+
 	if (r->xk == REGENT_X_UNREGISTER_ALL) {
 		/* RFC 3261 §10.2.2: "*" only with Expires: 0. */
 		regent_wbuf_puts(wb, "Contact: *\r\nExpires: 0\r\n");
@@ -193,7 +202,17 @@ static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uin
 			regent_wbuf_puts(wb, r->nat->old);
 			regent_wbuf_puts(wb, ">;expires=0\r\n");
 		}
-		return put_our_contact(r, wb, expires);
+		err = put_our_contact(r, wb, expires);
+		/* so does the first REGISTER over a new flow whose Contact
+		 * differs from the lost flow's (a new local port); not when it
+		 * is our Contact still (a stable WS Contact, a rewrite) */
+		if (!err && r->nat != NULL && r->nat->gone != NULL &&
+		    !same_contact(r, r->nat->gone)) {
+			regent_wbuf_puts(wb, "Contact: <");
+			regent_wbuf_puts(wb, r->nat->gone);
+			regent_wbuf_puts(wb, ">;expires=0\r\n");
+		}
+		return err;
 	}
 	return 0;
 }

@@ -85,6 +85,16 @@ bool regent_reg_set_waiting(struct regent_registerer *r, bool w)
 	return regent_reg_emit(r, &ev);
 }
 
+const char *regent_event_type_name(enum regent_event_type t)
+{
+	static const char *const names[] = {
+	    "unknown",	    "state",	 "waiting",	   "sent",	  "response",
+	    "will_retry",   "refreshed", "lost",	   "provisional", "keepalive",
+	    "reachability", "flow_down", "contact_rewrite"};
+
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
 bool regent_reg_emit_simple(struct regent_registerer *r, enum regent_event_type type,
 			    const char *why, uint64_t retry_in, int error)
 {

@@ -248,6 +248,8 @@ static void read_final(struct regent_registerer *r, struct final *f)
 		if (f->xk == REGENT_X_REGISTER) {
 			f->g = g;
 			regent_reg_nat_read(r, f->m);
+		} else {
+			regent_reg_nat_listed(r, f->m);
 		}
 		regent_reg_store_bindings(r, f->m, levels,
 					  nlev < sizeof(levels) ? nlev : sizeof(levels),

@@ -7,6 +7,7 @@
  * (regent_reg_keepalive_s, src/reg/nat.c), pushed to the flow through the
  * UA's service interface and reported once per change (REGENT_EV_KEEPALIVE).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,48 @@ static bool same_addr(const struct regent_reg_nat_addr *a, const struct regent_r
 	       (a->port ? a->port : 5060) == (b->port ? b->port : 5060);
 }
 
+/* RFC 7118 §5: on WS/WSS the Contact's host is never used to reach us (the
+ * registrar reaches us over the connection), so unless the application
+ * names a Via host we write a stable "<token>.invalid" (RFC 2606) as SIP.js
+ * does: one Contact for the UA's life, the same over every reconnect (each
+ * has a new local port), so a new connection leaves no stale binding. */
+static bool ws_invalid_host(const struct regent_registerer *r)
+{
+	enum regent_transport tp = regent_ua_flow_info(r->ua, &r->cl)->transport;
+
+	return (tp == REGENT_TP_WS || tp == REGENT_TP_WSS) &&
+	       regent_ua_identity(r->ua)->via_host == NULL;
+}
+
+/* 12 characters [a-z0-9] drawn from the UA's instance id (random per UA
+ * unless the application keeps it, RFC 5626 §4.1): every Registerer of the
+ * UA, and every flow, gets the same host without more state. FNV-1a. */
+static void ws_token(const struct regent_registerer *r, char *out, size_t size)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	uint64_t h = 0xcbf29ce484222325ull;
+	char tok[13];
+
+	for (const char *p = regent_ua_identity(r->ua)->instance_id; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (size_t i = 0; i < 12; i++) {
+		tok[i] = digits[h % 36];
+		h = h / 36 ^ (h << 29);
+	}
+	tok[12] = '\0';
+	snprintf(out, size, "%s.invalid", tok);
+}
+
 void regent_reg_contact_host(const struct regent_registerer *r, char *host, size_t size,
 			     uint16_t *port)
 {
 	const char *h = r->nat != NULL ? r->nat->contact.host : "";
 
+	if (h[0] == '\0' && ws_invalid_host(r)) {
+		ws_token(r, host, size);
+		*port = 0;
+		return;
+	}
 	if (h[0] == '\0') {
 		regent_reg_sent_by(r, host, size, port);
 		return;
@@ -86,16 +124,21 @@ static void rewrite(struct regent_registerer *r, const struct regent_reg_nat_add
 	in.contact = *me;
 	if (r->nat != NULL) {
 		/* this 2xx answered a REGISTER that carried the old Contact's
-		 * removal */
+		 * removal (and the lost flow's) */
 		free(r->nat->old);
 		r->nat->old = NULL;
+		free(r->nat->gone);
+		r->nat->gone = NULL;
 		if (r->nat->contact.host[0] != '\0')
 			in.contact = r->nat->contact;
 	}
 	in.learnt = *learnt;
 	in.outbound = outbound;
-	in.mode = regent_ua_identity(r->ua)->contact_rewrite_off ? REGENT_REG_NAT_OFF
-								 : REGENT_REG_NAT_AUTO;
+	/* a WS Contact's host is not an address (RFC 7118 §5): nothing to
+	 * rewrite */
+	in.mode = regent_ua_identity(r->ua)->contact_rewrite_off || ws_invalid_host(r)
+		      ? REGENT_REG_NAT_OFF
+		      : REGENT_REG_NAT_AUTO;
 	v = regent_reg_nat_decide(&in, r->nat != NULL ? &r->nat->memo : &none, now);
 	if (v == REGENT_REG_NAT_KEEP_FLAPPING)
 		regent_ua_log(r->ua, REGENT_LOG_WARN,
@@ -206,6 +249,118 @@ static const char *mechanism(enum regent_transport tp)
 	return "crlf";
 }
 
+/* REGENT_EV_FLOW_DOWN: the flow's error and what it means. */
+static bool emit_flow_down(struct regent_registerer *r, int err)
+{
+	struct regent_event ev;
+	char why[128];
+
+	if (err == ETIMEDOUT && !r->queued)
+		/* an up flow times out only when its keep-alive is not
+		 * answered (src/net/conn_ka.c) or TCP gives up */
+		snprintf(why, sizeof(why),
+			 "no answer on the flow: keep-alive not answered in time "
+			 "(RFC 5626 §4.4)");
+	else if (err == ETIMEDOUT)
+		snprintf(why, sizeof(why), "connecting timed out");
+	else if (err == 0 || err == ENETRESET)
+		snprintf(why, sizeof(why), "the network changed: flow dropped for a new one");
+	else
+		snprintf(why, sizeof(why), "%s", regent_strerror(err));
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_FLOW_DOWN;
+	ev.error = err != 0 ? err : ENETRESET;
+	ev.why = why;
+	return regent_reg_emit(r, &ev);
+}
+
+bool regent_reg_nat_flow_down(struct regent_registerer *r, int err)
+{
+	char uri[512];
+
+	if (!emit_flow_down(r, err))
+		return false;
+
+	/* the binding the registrar may hold for the lost flow: the first
+	 * REGISTER over the next flow names it with expires=0 if its own
+	 * Contact differs (a new local port on TCP/TLS/UDP; RFC 3261
+	 * §10.2.2), as a contact rewrite does; kept until a 2xx */
+	if (r->contact_uri != NULL ||
+	    !(r->state == REGENT_REG_REGISTERED || r->xk == REGENT_X_REGISTER))
+		return true;
+	if (r->nat != NULL && r->nat->gone != NULL)
+		return true; /* an older one still to remove: that one first */
+	if (regent_reg_contact_uri(r, uri, sizeof(uri)) != 0)
+		return true;
+	if (r->nat == NULL)
+		r->nat = calloc(1, sizeof(*r->nat)); /* NULL: nothing to remove */
+	if (r->nat != NULL)
+		r->nat->gone = strdup(uri);
+	return true;
+}
+
+void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m)
+{
+	struct regent_msg_iter it;
+	struct regent_contact c;
+	struct regent_uri g;
+	const char *gone = r->nat != NULL ? r->nat->gone : NULL;
+
+	if (gone == NULL || regent_uri_parse(&g, gone, strlen(gone), NULL) != 0)
+		return;
+	memset(&it, 0, sizeof(it));
+	while (regent_msg_contact_next(m, &it, &c) == 0) {
+		if (!c.star && regent_uri_equal(&c.addr.uri, &g))
+			return; /* still held: the next REGISTER removes it */
+	}
+	free(r->nat->gone);
+	r->nat->gone = NULL;
+}
+
+/* REGENT_EV_CONTACT_REWRITE for the rewrite rewrite() just made. */
+static bool emit_rewrite(struct regent_registerer *r)
+{
+	struct regent_event ev;
+	char now[512];
+
+	if (r->nat == NULL || r->nat->old == NULL || regent_reg_contact_uri(r, now, sizeof(now)))
+		return regent_reg_alive(r);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = REGENT_EV_CONTACT_REWRITE;
+	ev.why = "the registrar saw another address (RFC 3581 received/rport)";
+	ev.old_contact = r->nat->old;
+	ev.new_contact = now;
+	ev.learnt_host = r->nat->contact.host;
+	ev.learnt_port = r->nat->contact.port;
+	ev.nat = true;
+	return regent_reg_emit(r, &ev);
+}
+
+void regent_reg_nat_log_config(const struct regent_registerer *r)
+{
+	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
+	uint32_t ka = id->keepalive_s;
+
+	if (ka == REGENT_KEEPALIVE_OFF)
+		regent_ua_log(r->ua, REGENT_LOG_INFO, "  keepalive_interval_s: off");
+	else if (ka != 0)
+		regent_ua_log(r->ua, REGENT_LOG_INFO,
+			      "  keepalive_interval_s: %u (on every flow; stun on UDP, crlf on "
+			      "TCP/TLS, ws-ping on WS/WSS; answer due in 10 s, RFC 5626 §4.4.1)",
+			      ka);
+	else
+		regent_ua_log(r->ua, REGENT_LOG_INFO,
+			      "  keepalive_interval_s: auto (after each 2xx, RFC 5626 §4.4.1: "
+			      "80-100 %% of Flow-Timer; with outbound UDP 24-29 s, streams "
+			      "95-120 s; behind a NAT without outbound UDP %u-%u s, streams "
+			      "95-120 s; none otherwise; stun on UDP, crlf on TCP/TLS, ws-ping on "
+			      "WS/WSS; answer due in 10 s)",
+			      REGENT_REG_KA_UDP_NAT_MAX_S * 4 / 5, REGENT_REG_KA_UDP_NAT_MAX_S);
+	regent_ua_log(r->ua, REGENT_LOG_INFO,
+		      "  contact_rewrite: %s (RFC 3581 received/rport; never on a WS Contact)",
+		      id->contact_rewrite_off ? "off" : "auto");
+}
+
 bool regent_reg_nat_emit(struct regent_registerer *r)
 {
 	struct regent_event ev;
@@ -216,6 +371,8 @@ bool regent_reg_nat_emit(struct regent_registerer *r)
 		/* the rewritten Contact goes out now (the refresh timer, taken
 		 * once the exchange is over: one owner schedules requests) */
 		r->nat_reregister = false;
+		if (!emit_rewrite(r))
+			return false;
 		if (r->want_reg && r->state == REGENT_REG_REGISTERED)
 			r->t_refresh = regent_reg_now(r);
 	}

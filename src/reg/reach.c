@@ -34,8 +34,16 @@ static int build(struct regent_registerer *r, struct regent_wbuf *wb)
 	const char *aor = r->to_uri != NULL ? r->to_uri : id->aor;
 
 	regent_reg_put_start(r, wb, "OPTIONS", aor, p->branch);
+	/* the preloaded route set (an outbound proxy) first, then the
+	 * Service-Route of the last 2xx: RFC 3608 §6.1, a request after the
+	 * registration follows the path the registrar named */
 	if (id->route_set != NULL)
 		regent_wbuf_puts(wb, id->route_set);
+	if (r->service_route != NULL) {
+		regent_wbuf_puts(wb, "Route: ");
+		regent_wbuf_puts(wb, r->service_route);
+		regent_wbuf_puts(wb, "\r\n");
+	}
 	regent_wbuf_puts(wb, "To: ");
 	regent_build_name_addr(wb, "To", NULL, aor);
 	regent_wbuf_puts(wb, "\r\n");

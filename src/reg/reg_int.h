@@ -131,6 +131,7 @@ struct regent_reg_natstate {
 	struct regent_reg_nat_addr learnt; /* what the last 2xx's Via said */
 	struct regent_reg_nat_addr contact;
 	char *old;
+	char *gone; /* the Contact of a lost flow, removed the same way */
 	struct regent_reg_nat_memo memo;
 };
 
@@ -159,6 +160,15 @@ void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m
  * the re-REGISTER a contact rewrite asks for. Same return as
  * regent_reg_emit. */
 bool regent_reg_nat_emit(struct regent_registerer *r);
+/* The flow went down (err as the flow said): REGENT_EV_FLOW_DOWN; under a
+ * binding its Contact is kept to remove with the next REGISTER if that
+ * one's Contact differs. Same return as regent_reg_emit. */
+bool regent_reg_nat_flow_down(struct regent_registerer *r, int err);
+/* The keep-alive and NAT settings, for log_configuration (alloc.c). */
+void regent_reg_nat_log_config(const struct regent_registerer *r);
+/* A 2xx to another kind of REGISTER (a query, a removal) lists the
+ * bindings: a lost flow's Contact it does not list needs no removal. */
+void regent_reg_nat_listed(struct regent_registerer *r, const struct regent_msg *m);
 /* The flow's mapped address changed (NAT rebinding): re-register at once
  * when registered (through the refresh timer: one owner schedules). */
 void regent_reg_nat_mapped(struct regent_registerer *r, const char *host, uint16_t port);

@@ -166,6 +166,8 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 	if (r->state == REGENT_REG_TERMINATED)
 		return;
 	regent_reg_drop_txn(r, &r->old);
+	if (!regent_reg_nat_flow_down(r, err))
+		return;
 	r->flow_lost = true;
 	if (r->xk != REGENT_X_NONE && !fail_exchange(r, err))
 		return;

@@ -41,6 +41,13 @@ struct fix {
 	uint16_t reach_status;
 	uint32_t last_ka; /* their last interval */
 	bool last_nat;
+	/* every event type in order; the last CONTACT_REWRITE and FLOW_DOWN */
+	enum regent_event_type types[256];
+	size_t ntypes;
+	char rw_old[256], rw_new[256], rw_host[64];
+	uint16_t rw_port;
+	int down_err;
+	char down_why[160];
 };
 
 static int f_send(void *arg, const char *buf, size_t len)
@@ -58,6 +65,18 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	struct fix *f = arg;
 
 	(void)r;
+	if (f->ntypes < 256)
+		f->types[f->ntypes++] = ev->type;
+	if (ev->type == REGENT_EV_CONTACT_REWRITE) {
+		snprintf(f->rw_old, sizeof(f->rw_old), "%s", ev->old_contact);
+		snprintf(f->rw_new, sizeof(f->rw_new), "%s", ev->new_contact);
+		snprintf(f->rw_host, sizeof(f->rw_host), "%s", ev->learnt_host);
+		f->rw_port = ev->learnt_port;
+	}
+	if (ev->type == REGENT_EV_FLOW_DOWN) {
+		f->down_err = ev->error;
+		snprintf(f->down_why, sizeof(f->down_why), "%s", ev->why);
+	}
 	if (ev->type == REGENT_EV_WILL_RETRY) {
 		f->nretry++;
 		f->last_retry_ms = ev->retry_in_ms;
@@ -74,6 +93,10 @@ static void f_event(struct regent_registerer *r, const struct regent_event *ev, 
 	}
 }
 
+/* the transport of the first flow (tests of a stable WS Contact set it) */
+static enum regent_transport setup_tp = REGENT_TP_UDP;
+static uint64_t setup_seed = 0x5eedull; /* another: another instance id */
+
 static struct fix *setup(uint32_t ka, enum regent_contact_rewrite cr, uint32_t reg_id)
 {
 	struct fix *f = calloc(1, sizeof(*f));
@@ -86,7 +109,7 @@ static struct fix *setup(uint32_t ka, enum regent_contact_rewrite cr, uint32_t r
 
 	assert_non_null(f);
 	f->now = 1000000;
-	sim_rng_seed(&f->rng, 0x5eedull);
+	sim_rng_seed(&f->rng, setup_seed);
 	fake_env_init(&f->fe, &env, &f->now, &f->rng);
 	regent_ua_options_init(&uo);
 	uo.uri = "sip:alice@example.com";
@@ -95,7 +118,7 @@ static struct fix *setup(uint32_t ka, enum regent_contact_rewrite cr, uint32_t r
 	uo.contact_rewrite = cr;
 	assert_int_equal(regent_ua_alloc_core(&f->ua, &uo, &env, &snd, &e), 0);
 	memset(&fi, 0, sizeof(fi));
-	fi.transport = REGENT_TP_UDP;
+	fi.transport = setup_tp;
 	strcpy(fi.local_host, "192.0.2.10");
 	fi.local_port = 5060;
 	strcpy(fi.peer_host, "192.0.2.1");
@@ -419,6 +442,204 @@ static void dropped_flow_reregisters_at_once_once(void **state)
 	teardown(f);
 }
 
+/* A 200 to request i listing exactly `contact` (none when NULL). */
+static void reply_200_ct(struct fix *f, size_t i, const char *contact)
+{
+	char buf[4096], v[1024];
+	size_t n = 0;
+	const char *names[] = {"Via", "From", "Call-ID", "CSeq"};
+
+	n += (size_t)snprintf(buf, sizeof(buf), "SIP/2.0 200 OK\r\n");
+	for (size_t k = 0; k < 4; k++) {
+		hdr(f->sent[i], names[k], 0, v, sizeof(v));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s: %s\r\n", names[k], v);
+	}
+	hdr(f->sent[i], "To", 0, v, sizeof(v));
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "To: %s;tag=srv\r\n", v);
+	if (contact != NULL)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Contact: <%s>;expires=600\r\n",
+				      contact);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "Content-Length: 0\r\n\r\n");
+	assert_true(n < sizeof(buf));
+	regent_ua_recv(f->ua, buf, n);
+}
+
+static void new_flow(struct fix *f, enum regent_transport tp, uint16_t port)
+{
+	struct regent_flow_info fi;
+
+	memset(&fi, 0, sizeof(fi));
+	fi.transport = tp;
+	strcpy(fi.local_host, "192.0.2.10");
+	fi.local_port = port;
+	strcpy(fi.peer_host, "192.0.2.1");
+	fi.peer_port = 5060;
+	regent_ua_flow_up(f->ua, &fi);
+}
+
+/* Issue 13: a new TCP connection has a new local port, hence a new
+ * Contact; the first REGISTER over it removes the lost flow's Contact
+ * (expires=0 in the same request, RFC 3261 §10.2.2), after our own, so
+ * the registrar is left with one binding; the removal is sent until a
+ * 2xx, and not again after it. */
+static void new_flow_removes_the_lost_flows_contact(void **state)
+{
+	struct fix *f;
+	char c0[512], c1[512];
+
+	(void)state;
+	setup_tp = REGENT_TP_TCP;
+	f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	setup_tp = REGENT_TP_UDP;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200_ct(f, 0, "sip:reguser@192.0.2.10:5060;transport=tcp");
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	new_flow(f, REGENT_TP_TCP, 40123);
+	run_until(f, f->now + 600);
+	assert_int_equal(f->nsent, 2);
+	hdr(f->sent[1], "Contact", 0, c0, sizeof(c0));
+	hdr(f->sent[1], "Contact", 1, c1, sizeof(c1));
+	assert_string_equal(c0, "<sip:reguser@192.0.2.10:40123;transport=tcp>;expires=600");
+	assert_string_equal(c1, "<sip:reguser@192.0.2.10:5060;transport=tcp>;expires=0");
+	/* unanswered (the flow drops again): the next try still removes it */
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	new_flow(f, REGENT_TP_TCP, 40124);
+	for (int guard = 0; guard < 1000 && f->nsent < 3; guard++) {
+		f->now = regent_ua_next_deadline(f->ua);
+		regent_ua_process(f->ua);
+	}
+	assert_int_equal(f->nsent, 3);
+	hdr(f->sent[2], "Contact", 0, c0, sizeof(c0));
+	hdr(f->sent[2], "Contact", 1, c1, sizeof(c1));
+	assert_string_equal(c0, "<sip:reguser@192.0.2.10:40124;transport=tcp>;expires=600");
+	assert_string_equal(c1, "<sip:reguser@192.0.2.10:5060;transport=tcp>;expires=0");
+	reply_200_ct(f, 2, "sip:reguser@192.0.2.10:40124;transport=tcp");
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	/* the refresh: our Contact only */
+	for (int guard = 0; guard < 1000 && f->nsent < 4; guard++) {
+		f->now = regent_ua_next_deadline(f->ua);
+		regent_ua_process(f->ua);
+	}
+	assert_int_equal(f->nsent, 4);
+	hdr(f->sent[3], "Contact", 0, c0, sizeof(c0));
+	hdr(f->sent[3], "Contact", 1, c1, sizeof(c1));
+	assert_string_equal(c0, "<sip:reguser@192.0.2.10:40124;transport=tcp>;expires=600");
+	assert_string_equal(c1, "");
+	teardown(f);
+}
+
+/* Issue 13 / RFC 7118 §5: on WS the Contact host is a stable
+ * "<12 chars>.invalid", the same over every connection of the UA (SIP.js
+ * does this), never rewritten from received/rport; a reconnect sends the
+ * same single Contact; another UA (another instance id) gets another. */
+static void ws_contact_is_stable_across_flows(void **state)
+{
+	struct fix *f, *g;
+	char c0[512], c1[512], other[512];
+
+	(void)state;
+	setup_tp = REGENT_TP_WS;
+	f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	setup_seed = 0xfeedull;
+	g = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	setup_seed = 0x5eedull;
+	setup_tp = REGENT_TP_UDP;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	hdr(f->sent[0], "Contact", 0, c0, sizeof(c0));
+	assert_true(strncmp(c0, "<sip:reguser@", 13) == 0);
+	assert_int_equal(strspn(c0 + 13, "abcdefghijklmnopqrstuvwxyz0123456789"), 12);
+	assert_string_equal(c0 + 25, ".invalid;transport=ws>;expires=600");
+	/* a NAT seen: no rewrite of a WS Contact */
+	reply_200(f, 0, ";received=203.0.113.7;rport=40001", NULL);
+	run_until(f, f->now + 10);
+	assert_int_equal(f->nsent, 1);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	/* the connection drops; the next one has another local port */
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	new_flow(f, REGENT_TP_WS, 40555);
+	run_until(f, f->now + 600);
+	assert_int_equal(f->nsent, 2);
+	hdr(f->sent[1], "Contact", 0, c1, sizeof(c1));
+	assert_string_equal(c1, c0);
+	hdr(f->sent[1], "Contact", 1, c1, sizeof(c1));
+	assert_string_equal(c1, "");
+	/* another UA: another host */
+	assert_int_equal(regent_registerer_register(g->reg, NULL), 0);
+	hdr(g->sent[0], "Contact", 0, other, sizeof(other));
+	assert_string_not_equal(other, c0);
+	teardown(f);
+	teardown(g);
+}
+
+static size_t index_of(const struct fix *f, enum regent_event_type t)
+{
+	for (size_t i = 0; i < f->ntypes; i++)
+		if (f->types[i] == t)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Issue 13: a contact rewrite and a failed flow are events, not only log
+ * lines: CONTACT_REWRITE with the old and new Contact and the learnt
+ * address; FLOW_DOWN with the flow's error, before the loss it causes. */
+static void rewrite_and_flow_down_are_events(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	reply_200(f, 0, ";received=203.0.113.7;rport=40001", NULL);
+	assert_int_not_equal(index_of(f, REGENT_EV_CONTACT_REWRITE), SIZE_MAX);
+	assert_string_equal(f->rw_old, "sip:reguser@192.0.2.10:5060;transport=udp");
+	assert_string_equal(f->rw_new, "sip:reguser@203.0.113.7:40001;transport=udp");
+	assert_string_equal(f->rw_host, "203.0.113.7");
+	assert_int_equal(f->rw_port, 40001);
+	assert_string_equal(regent_event_type_name(REGENT_EV_CONTACT_REWRITE), "contact_rewrite");
+	run_until(f, f->now + 10);
+	reply_200(f, 1, ";received=203.0.113.7;rport=40001", NULL);
+	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
+	/* the keep-alive went unanswered (src/net/conn_ka.c: ETIMEDOUT) */
+	f->ntypes = 0;
+	regent_ua_flow_down(f->ua, ETIMEDOUT);
+	assert_int_equal(f->types[0], REGENT_EV_FLOW_DOWN);
+	assert_int_equal(f->down_err, ETIMEDOUT);
+	assert_non_null(strstr(f->down_why, "keep-alive not answered"));
+	assert_true(index_of(f, REGENT_EV_REGISTRATION_LOST) > 0);
+	assert_string_equal(regent_event_type_name(REGENT_EV_FLOW_DOWN), "flow_down");
+	assert_string_equal(regent_event_type_name((enum regent_event_type)999), "unknown");
+	/* a reset connection: its own error */
+	new_flow(f, REGENT_TP_UDP, 5070);
+	f->ntypes = 0;
+	regent_ua_flow_down(f->ua, ECONNRESET);
+	assert_int_equal(f->types[0], REGENT_EV_FLOW_DOWN);
+	assert_int_equal(f->down_err, ECONNRESET);
+	teardown(f);
+}
+
+/* RFC 3608 §6.1: the probe, a request after the registration, carries the
+ * Service-Route of the 2xx as its Route, after the preloaded route set. */
+static void reachability_probe_follows_the_service_route(void **state)
+{
+	struct fix *f = setup(0, REGENT_CONTACT_REWRITE_AUTO, 0);
+	char v[256];
+
+	(void)state;
+	assert_int_equal(regent_registerer_register(f->reg, NULL), 0);
+	hdr(f->sent[0], "Route", 0, v, sizeof(v));
+	assert_string_equal(v, ""); /* none before */
+	reply_200(f, 0, "",
+		  "Service-Route: <sip:orig@sr1.example.com;lr>\r\n"
+		  "Service-Route: <sip:sr2.example.com;lr>\r\n");
+	assert_int_equal(regent_registerer_check_reachability(f->reg, 1000), 0);
+	run_until(f, f->now + 1);
+	assert_int_equal(f->nsent, 2);
+	assert_true(strncmp(f->sent[1], "OPTIONS ", 8) == 0);
+	hdr(f->sent[1], "Route", 0, v, sizeof(v));
+	assert_string_equal(v, "<sip:orig@sr1.example.com;lr>, <sip:sr2.example.com;lr>");
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +651,10 @@ int main(void)
 	    cmocka_unit_test(flapping_nat_for_a_day_is_bounded),
 	    cmocka_unit_test(reachability_probe),
 	    cmocka_unit_test(dropped_flow_reregisters_at_once_once),
+	    cmocka_unit_test(new_flow_removes_the_lost_flows_contact),
+	    cmocka_unit_test(ws_contact_is_stable_across_flows),
+	    cmocka_unit_test(rewrite_and_flow_down_are_events),
+	    cmocka_unit_test(reachability_probe_follows_the_service_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

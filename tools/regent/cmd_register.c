@@ -420,6 +420,12 @@ static int setup(struct run *r, struct regent_cli_opts *o)
 
 		return setup_error(r, code, err.text[0] ? err.text : regent_strerror(e));
 	}
+	/* the UA's part of the configuration dump (issue 13) */
+	if (o->reg.log_configuration)
+		regent_report_log(REGENT_LOG_INFO,
+				  o->ua.watch_network ? "  watch_network: true (rtnetlink)"
+						      : "  watch_network: false",
+				  &r->rep);
 	return 0;
 }
 

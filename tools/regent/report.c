@@ -400,6 +400,28 @@ static void event_json(struct regent_report *rp, const struct regent_event *ev)
 		fputs(",\"why\":", rp->out);
 		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
 		break;
+	case REGENT_EV_FLOW_DOWN: /* issue 13 */
+		json_begin(rp, regent_event_type_name(ev->type));
+		fprintf(rp->out, ",\"error\":%d,\"error_text\":", ev->error);
+		regent_json_string(rp->out, regent_strerror(ev->error), (size_t)-1);
+		fprintf(rp->out, ",\"transport\":\"%s\",\"peer\":",
+			regent_transport_name(ev->flow_transport));
+		regent_json_string(rp->out, ev->flow_peer_host ? ev->flow_peer_host : "",
+				   (size_t)-1);
+		fprintf(rp->out, ",\"peer_port\":%u,\"why\":", (unsigned)ev->flow_peer_port);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
+	case REGENT_EV_CONTACT_REWRITE: /* issue 13 */
+		json_begin(rp, regent_event_type_name(ev->type));
+		fputs(",\"old_contact\":", rp->out);
+		regent_json_string(rp->out, ev->old_contact ? ev->old_contact : "", (size_t)-1);
+		fputs(",\"new_contact\":", rp->out);
+		regent_json_string(rp->out, ev->new_contact ? ev->new_contact : "", (size_t)-1);
+		fputs(",\"learnt_host\":", rp->out);
+		regent_json_string(rp->out, ev->learnt_host ? ev->learnt_host : "", (size_t)-1);
+		fprintf(rp->out, ",\"learnt_port\":%u,\"why\":", (unsigned)ev->learnt_port);
+		regent_json_string(rp->out, ev->why ? ev->why : "", (size_t)-1);
+		break;
 	case REGENT_EV_REGISTRATION_LOST:
 		json_begin(rp, "lost");
 		fputs(",\"why\":", rp->out);
@@ -494,6 +516,25 @@ static void event_text(struct regent_report *rp, const struct regent_event *ev)
 	case REGENT_EV_REFRESHED:
 		if (text_begin(rp)) {
 			fprintf(rp->out, "refreshed: expires in %" PRIu32 " s", granted(rp, ev));
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_FLOW_DOWN: /* issue 13 */
+		if (text_begin(rp)) {
+			fprintf(rp->out, "flow down: %s %s:%u: %s (%s)",
+				regent_transport_name(ev->flow_transport),
+				ev->flow_peer_host ? ev->flow_peer_host : "",
+				(unsigned)ev->flow_peer_port, ev->why ? ev->why : "",
+				regent_strerror(ev->error));
+			text_end(rp);
+		}
+		break;
+	case REGENT_EV_CONTACT_REWRITE: /* issue 13 */
+		if (text_begin(rp)) {
+			fprintf(rp->out, "contact rewrite: %s -> %s (the registrar saw %s port %u)",
+				ev->old_contact ? ev->old_contact : "",
+				ev->new_contact ? ev->new_contact : "",
+				ev->learnt_host ? ev->learnt_host : "", (unsigned)ev->learnt_port);
 			text_end(rp);
 		}
 		break;
