@@ -83,20 +83,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The value of header `name` ("Call-ID: ") in buf, into out. */
-static void header_value(const char *buf, const char *name, char *out, size_t size)
-{
-	const char *p = strstr(buf, name), *e;
-
-	out[0] = '\0';
-	if (p == NULL)
-		return;
-	p += strlen(name);
-	e = strstr(p, "\r\n");
-	if (e != NULL)
-		snprintf(out, size, "%.*s", (int)(e - p), p);
-}
-
 /* Reads one request on s and answers it 200 with its Contact granted. */
 static void serve_one(struct srv *s)
 {
@@ -115,13 +101,14 @@ static void serve_one(struct srv *s)
 	assert_int_equal(regent_msg_parse(&m, buf, (size_t)n, NULL, NULL), 0);
 	if (s->n < MAXREQ) {
 		s->src_port[s->n] = ntohs(from.sin_port);
-		header_value(buf, "\r\nCall-ID: ", s->call_id[s->n], sizeof(s->call_id[0]));
-		header_value(buf, "REGISTER ", s->ruri[s->n], sizeof(s->ruri[0]));
+		net_test_header_value(buf, "\r\nCall-ID: ", s->call_id[s->n],
+				      sizeof(s->call_id[0]));
+		net_test_header_value(buf, "REGISTER ", s->ruri[s->n], sizeof(s->ruri[0]));
 	}
 	s->n++;
 	regent_wbuf_init_dynamic(&wb, 65536);
 	assert_int_equal(regent_build_response(&wb, m, 200, "OK", &ro), 0);
-	header_value(buf, "\r\nContact: ", contact, sizeof(contact));
+	net_test_header_value(buf, "\r\nContact: ", contact, sizeof(contact));
 	if (contact[0] != '\0')
 		regent_wbuf_printf(&wb, "Contact: %s;expires=300\r\n", contact);
 	assert_int_equal(regent_build_finish(&wb, NULL, 0), 0);
@@ -146,7 +133,7 @@ static void on_event(struct regent_registerer *r, const struct regent_event *e, 
 		char buf[4096];
 
 		snprintf(buf, sizeof(buf), "%.*s", (int)e->msg_len, e->msg);
-		header_value(buf, "\r\nCall-ID: ", a->call_id, sizeof(a->call_id));
+		net_test_header_value(buf, "\r\nCall-ID: ", a->call_id, sizeof(a->call_id));
 	}
 	if (e->type == REGENT_EV_RESPONSE && e->status / 100 == 2)
 		a->ok++;

@@ -87,19 +87,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void header_value(const char *buf, const char *name, char *out, size_t size)
-{
-	const char *p = strstr(buf, name), *e;
-
-	out[0] = '\0';
-	if (p == NULL)
-		return;
-	p += strlen(name);
-	e = strstr(p, "\r\n");
-	if (e != NULL)
-		snprintf(out, size, "%.*s", (int)(e - p), p);
-}
-
 static void serve_one(struct srv *s)
 {
 	char buf[4096], contact[512], *semi;
@@ -114,7 +101,7 @@ static void serve_one(struct srv *s)
 		return; /* a keep-alive: not answered (a registrar without STUN) */
 	buf[n] = '\0';
 	assert_int_equal(regent_msg_parse(&m, buf, (size_t)n, NULL, NULL), 0);
-	header_value(buf, "\r\nContact: ", contact, sizeof(contact));
+	net_test_header_value(buf, "\r\nContact: ", contact, sizeof(contact));
 	semi = strstr(contact, ";expires=");
 	if (semi != NULL)
 		*semi = '\0';

@@ -252,3 +252,16 @@ void net_test_from_pollfds(const struct pollfd *pf, size_t n, struct regent_poll
 	for (size_t k = 0; k < n; k++)
 		rf[k].revents = net_test_regent_revents(pf[k].revents);
 }
+
+void net_test_header_value(const char *buf, const char *name, char *out, size_t size)
+{
+	const char *p = strstr(buf, name), *e;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += strlen(name);
+	e = strstr(p, "\r\n");
+	if (e != NULL)
+		snprintf(out, size, "%.*s", (int)(e - p), p);
+}

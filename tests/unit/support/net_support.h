@@ -45,6 +45,11 @@ bool net_test_udp_bound(unsigned port);
  * exited first (port taken, bad option) or never bound it. */
 int net_test_wait_bound(pid_t pid, unsigned port);
 
+/* The rest of the line after the first `name` in the NUL-terminated message
+ * buf (name "\r\nCall-ID: " gives that header's value, "REGISTER " the
+ * Request-URI and version), into out; "" if name is not there. */
+void net_test_header_value(const char *buf, const char *name, char *out, size_t size);
+
 /* ------------------------------------------------------------ dnsmasq */
 
 struct net_test_dns {
