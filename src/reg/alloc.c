@@ -398,7 +398,7 @@ void regent_reg_destroy(struct regent_registerer *r)
 		return;
 	regent_reg_stop_detach(r, false); /* the UA is going, or r was freed */
 	regent_reg_drop_txn(r, &r->txn);
-	regent_reg_drop_txn(r, &r->old);
+	regent_reg_drop_old(r);
 	regent_reg_probe_free(r);
 	regent_auth_client_free(r->auth);
 	free(r->ruri);

@@ -99,7 +99,8 @@ static bool send_probe(struct regent_registerer *r)
 		snprintf(why, sizeof(why), "probe not sent: %s", regent_strerror(err));
 		return report(r, false, 0, why);
 	}
-	regent_ua_track(r->ua, p->branch, &r->cl);
+	if (regent_ua_track(r->ua, p->branch, &r->cl) != 0)
+		return report(r, false, 0, "probe not tracked: the UA's spare room is used up");
 	p->tracked = true;
 	p->pending = true;
 	p->sent_at = regent_reg_now(r);

@@ -98,8 +98,8 @@ struct regent_registerer {
 	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
 	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
 	size_t nxcontacts;
-	struct regent_txn *txn; /* in progress */
-	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
+	struct regent_txn *txn;	     /* in progress */
+	struct regent_txn_done *old; /* completed, absorbing retransmissions (timer K) */
 
 	/* timers (absolute ms, REGENT_REG_NEVER off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;
@@ -184,6 +184,7 @@ extern const struct regent_ua_client_ops regent_reg_client_ops;
 uint64_t regent_reg_now(const struct regent_registerer *r);
 uint16_t regent_reg_rnd16(struct regent_registerer *r);
 void regent_reg_drop_txn(struct regent_registerer *r, struct regent_txn **tp);
+void regent_reg_drop_old(struct regent_registerer *r);
 void regent_reg_free_contacts(struct regent_registerer *r);
 /* The exchange is over, whatever its outcome. Does not emit. */
 void regent_reg_end_exchange(struct regent_registerer *r);

@@ -37,6 +37,15 @@ void regent_reg_drop_txn(struct regent_registerer *r, struct regent_txn **tp)
 	*tp = NULL;
 }
 
+void regent_reg_drop_old(struct regent_registerer *r)
+{
+	if (r->old == NULL)
+		return;
+	regent_ua_untrack(r->ua, r->old->key);
+	free(r->old);
+	r->old = NULL;
+}
+
 void regent_reg_free_contacts(struct regent_registerer *r)
 {
 	for (size_t i = 0; i < r->nxcontacts; i++)
@@ -46,19 +55,27 @@ void regent_reg_free_contacts(struct regent_registerer *r)
 	r->nxcontacts = 0;
 }
 
-/* A completed txn moves to `old` to absorb retransmissions (timer K);
- * another one just goes. */
+/* A completed txn leaves its record in `old` to absorb retransmissions
+ * (timer K) when there is room to track it (see regent_ua_track); another
+ * one just goes. */
 static void retire_txn(struct regent_registerer *r)
 {
+	struct regent_txn_done *d;
+
 	if (r->txn == NULL)
 		return;
-	if (r->txn->state == REGENT_TXN_COMPLETED) {
-		regent_reg_drop_txn(r, &r->old);
-		r->old = r->txn;
-		r->txn = NULL;
-	} else {
+	if (r->txn->state != REGENT_TXN_COMPLETED) {
 		regent_reg_drop_txn(r, &r->txn);
+		return;
 	}
+	regent_reg_drop_old(r);
+	if (regent_txn_done_make(&d, r->txn) != 0)
+		d = NULL; /* out of memory: not absorbing is not wrong (§18.1.2) */
+	regent_reg_drop_txn(r, &r->txn);
+	if (d != NULL && regent_ua_track(r->ua, d->key, &r->cl) == 0)
+		r->old = d;
+	else
+		free(d);
 }
 
 void regent_reg_end_exchange(struct regent_registerer *r)
@@ -125,7 +142,15 @@ static int start_txn(struct regent_registerer *r, const struct regent_wbuf *wb, 
 		return ENOMEM;
 	}
 	regent_txn_bound(r->txn, id->txn_timeout_ms, regent_reg_now(r));
-	regent_ua_track(r->ua, r->txn->branch, &r->cl);
+	/* the transaction in flight comes first: the completed one makes
+	 * room for it if the UA's spare pool is used up */
+	if (regent_ua_track(r->ua, r->txn->branch, &r->cl) != 0) {
+		regent_reg_drop_old(r);
+		if (regent_ua_track(r->ua, r->txn->branch, &r->cl) != 0) {
+			regent_reg_drop_txn(r, &r->txn); /* not tracked: only freed */
+			return ENOBUFS;
+		}
+	}
 	return 0;
 }
 
@@ -170,9 +195,10 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 		regent_reg_local_failure(r, 500, "Cannot Build Request", err);
 		return;
 	}
-	if (start_txn(r, &wb, branch) != 0) {
+	err = start_txn(r, &wb, branch);
+	if (err) {
 		regent_wbuf_release(&wb);
-		regent_reg_local_failure(r, 500, "Out Of Memory", ENOMEM);
+		regent_reg_local_failure(r, 500, "Out Of Memory", err);
 		return;
 	}
 	err = regent_ua_send(r->ua, &r->cl, wb.buf, wb.len, r->cseq, false);
@@ -285,11 +311,9 @@ static bool recv_response(struct regent_registerer *r, const struct regent_msg *
 	enum regent_txn_action act;
 	char phrase[64];
 
-	if (r->old != NULL && regent_txn_matches(r->old, branch, method)) {
-		if (!ours_by_ids(r, m))
-			return true; /* dropped and counted there */
-		regent_txn_response(r->old, status, regent_reg_now(r));
-		return true; /* a late retransmission: absorbed (timer K) */
+	if (r->old != NULL && regent_txn_done_matches(r->old, branch, method)) {
+		ours_by_ids(r, m); /* if not: dropped and counted there */
+		return true;	   /* a late retransmission: absorbed (timer K) */
 	}
 	if (r->txn == NULL || !regent_txn_matches(r->txn, branch, method))
 		return false;
