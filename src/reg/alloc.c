@@ -184,12 +184,15 @@ static void log_configuration(struct regent_registerer *r,
 		L("  extra_contact_header_params[%zu]: %s", i, o->extra_contact_header_params[i]);
 	for (i = 0; i < o->extra_headers_count; i++)
 		L("  extra_headers[%zu]: %s", i, o->extra_headers[i]);
-	L("  instance_id: %s", r->instance ? r->instance : "(none)");
+	L("  instance_id: %s",
+	  regent_reg_rare(r)->instance ? regent_reg_rare(r)->instance : "(none)");
 	L("  log_configuration: true");
-	L("  params.from_display_name: %s", r->from_display ? r->from_display : "(ua)");
+	L("  params.from_display_name: %s",
+	  o->params.from_display_name ? o->params.from_display_name : "(ua)");
 	L("  params.from_tag: %s", r->from_tag);
 	L("  params.from_uri: %s", r->from_uri ? r->from_uri : id->aor);
-	L("  params.to_display_name: %s", r->to_display ? r->to_display : "(none)");
+	L("  params.to_display_name: %s",
+	  o->params.to_display_name ? o->params.to_display_name : "(none)");
 	L("  params.to_uri: %s", r->to_uri ? r->to_uri : id->aor);
 	L("  reg_id: %u", r->reg_id);
 	L("  registrar: %s", r->ruri);
@@ -242,6 +245,44 @@ static int check_options(const struct regent_registerer_options *o, struct regen
 	return 0;
 }
 
+const struct regent_reg_more regent_reg_no_more;
+
+struct regent_reg_more *regent_reg_more(struct regent_registerer *r)
+{
+	if (r->more == NULL)
+		r->more = calloc(1, sizeof(*r->more));
+	return r->more;
+}
+
+/* The options kept in r->more, copied and joined (none: no r->more). */
+static int copy_rare(struct regent_registerer *r, const struct regent_registerer_options *o,
+		     struct regent_error *err)
+{
+	struct regent_reg_more *m;
+	int e;
+
+	if (o->contact_uri == NULL && o->params.from_display_name == NULL &&
+	    o->params.to_display_name == NULL && o->extra_headers_count == 0 &&
+	    o->extra_contact_header_params_count == 0)
+		return 0;
+	if ((m = regent_reg_more(r)) == NULL)
+		return regent_error_set(err, ENOMEM, "registerer: out of memory");
+	e = regent_dup_string(&m->contact_uri, o->contact_uri, "contact_uri", err);
+	if (!e)
+		e = regent_dup_string(&m->from_display, o->params.from_display_name,
+				      "params.from_display_name", err);
+	if (!e)
+		e = regent_dup_string(&m->to_display, o->params.to_display_name,
+				      "params.to_display_name", err);
+	if (!e)
+		e = regent_reg_join_headers(&m->extra_headers, o->extra_headers,
+					    o->extra_headers_count, err, &r->user_allow);
+	if (!e)
+		e = regent_reg_join_params(&m->contact_xparams, o->extra_contact_header_params,
+					   o->extra_contact_header_params_count, err);
+	return e;
+}
+
 /* The option strings, copied and joined. */
 static int copy_strings(struct regent_registerer *r, const struct regent_registerer_options *o,
 			struct regent_error *err)
@@ -252,19 +293,7 @@ static int copy_strings(struct regent_registerer *r, const struct regent_registe
 	if (!e)
 		e = regent_dup_string(&r->to_uri, o->params.to_uri, "params.to_uri", err);
 	if (!e)
-		e = regent_dup_string(&r->contact_uri, o->contact_uri, "contact_uri", err);
-	if (!e)
-		e = regent_dup_string(&r->from_display, o->params.from_display_name,
-				      "params.from_display_name", err);
-	if (!e)
-		e = regent_dup_string(&r->to_display, o->params.to_display_name,
-				      "params.to_display_name", err);
-	if (!e)
-		e = regent_reg_join_headers(&r->extra_headers, o->extra_headers,
-					    o->extra_headers_count, err, &r->user_allow);
-	if (!e)
-		e = regent_reg_join_params(&r->contact_xparams, o->extra_contact_header_params,
-					   o->extra_contact_header_params_count, err);
+		e = copy_rare(r, o, err);
 	if (e)
 		return e;
 	if (o->registrar != NULL)
@@ -296,8 +325,7 @@ static int set_up_instance(struct regent_registerer *r, const struct regent_regi
 	snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
 	for (size_t i = 0; buf[i] != '\0'; i++)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
-	r->instance = strdup(buf);
-	if (r->instance == NULL)
+	if (regent_reg_more(r) == NULL || (r->more->instance = strdup(buf)) == NULL)
 		return regent_error_set(err, ENOMEM, "instance_id: out of memory");
 	return 0;
 }
@@ -404,16 +432,19 @@ void regent_reg_destroy(struct regent_registerer *r)
 	free(r->ruri);
 	free(r->from_uri);
 	free(r->to_uri);
-	free(r->from_display);
-	free(r->to_display);
-	free(r->instance);
-	free(r->extra_headers);
-	free(r->contact_xparams);
-	free(r->contact_uri);
 	free(r->call_id);
-	free(r->xruri);
-	free(r->xheaders);
 	regent_reg_free_contacts(r);
+	if (r->more != NULL) {
+		free(r->more->from_display);
+		free(r->more->to_display);
+		free(r->more->instance);
+		free(r->more->extra_headers);
+		free(r->more->contact_xparams);
+		free(r->more->contact_uri);
+		free(r->more->xruri);
+		free(r->more->xheaders);
+		free(r->more);
+	}
 	free(r->bindings);
 	free(r->service_route);
 	if (r->nat != NULL)

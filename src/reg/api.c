@@ -21,15 +21,21 @@ static int begin(struct regent_registerer *r, const struct regent_request_option
 		return EPERM;
 	if (r->xk != REGENT_X_NONE)
 		return EBUSY; /* SIP.js RequestPendingError */
-	free(r->xheaders);
-	r->xheaders = NULL;
-	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
-	if (ro != NULL) {
-		e = regent_reg_join_headers(&r->xheaders, ro->extra_headers,
+	if (r->more != NULL) {
+		free(r->more->xheaders);
+		r->more->xheaders = NULL;
+		memset(&r->more->xdelegate, 0, sizeof(r->more->xdelegate));
+	}
+	if (ro != NULL &&
+	    (ro->extra_headers_count > 0 ||
+	     memcmp(&ro->delegate, &regent_reg_no_more.xdelegate, sizeof(ro->delegate)) != 0)) {
+		if (regent_reg_more(r) == NULL)
+			return ENOMEM;
+		e = regent_reg_join_headers(&r->more->xheaders, ro->extra_headers,
 					    ro->extra_headers_count, NULL, NULL);
 		if (e)
 			return e;
-		r->xdelegate = ro->delegate; /* SIP.js requestDelegate */
+		r->more->xdelegate = ro->delegate; /* SIP.js requestDelegate */
 	}
 	return 0;
 }
@@ -134,12 +140,14 @@ int regent_registerer_unregister_contacts(struct regent_registerer *r, const cha
 	e = begin(r, ro);
 	if (e)
 		return e;
+	if (regent_reg_more(r) == NULL)
+		return ENOMEM;
 	v = copy_uris(uris, n);
 	if (v == NULL)
 		return ENOMEM;
 	regent_reg_free_contacts(r);
-	r->xcontacts = v;
-	r->nxcontacts = n;
+	r->more->xcontacts = v;
+	r->more->nxcontacts = n;
 	start(r, REGENT_X_REMOVE, REGENT_SEND_UNREGISTER);
 	return 0;
 }

@@ -15,7 +15,7 @@ void regent_reg_build_me(struct regent_registerer *r, struct regent_reg_me *me,
 			 struct regent_uri *u, char *buf, size_t size)
 {
 	memset(me, 0, sizeof(*me));
-	me->instance = r->instance;
+	me->instance = regent_reg_rare(r)->instance;
 	me->reg_id = r->reg_id;
 	if (regent_reg_contact_uri(r, buf, size) == 0 &&
 	    regent_uri_parse(u, buf, strlen(buf), NULL) == 0)
@@ -30,8 +30,10 @@ static bool named_for_removal(const struct regent_registerer *r, const struct re
 
 	if (r->xk != REGENT_X_REMOVE)
 		return false;
-	for (size_t i = 0; i < r->nxcontacts; i++) {
-		if (regent_uri_parse(&t, r->xcontacts[i], strlen(r->xcontacts[i]), NULL) == 0 &&
+	const struct regent_reg_more *x = regent_reg_rare(r);
+
+	for (size_t i = 0; i < x->nxcontacts; i++) {
+		if (regent_uri_parse(&t, x->xcontacts[i], strlen(x->xcontacts[i]), NULL) == 0 &&
 		    regent_uri_equal(&t, u))
 			return true;
 	}

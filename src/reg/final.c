@@ -320,10 +320,11 @@ static bool follow_redirect(struct regent_registerer *r, const struct final *f)
 	if (f->status < 300 || f->status >= 400 || f->m == NULL)
 		return false;
 	if (regent_reg_redirect_target(f->m, r->redirects, target, sizeof(target)) != 0 ||
-	    regent_check_uri(NULL, "redirect", target, true) != 0 || (t = strdup(target)) == NULL)
+	    regent_check_uri(NULL, "redirect", target, true) != 0 || regent_reg_more(r) == NULL ||
+	    (t = strdup(target)) == NULL)
 		return false;
-	free(r->xruri);
-	r->xruri = t;
+	free(r->more->xruri);
+	r->more->xruri = t;
 	r->redirects++;
 	regent_reg_send_request(r, REGENT_SEND_REDIRECT);
 	return true;
@@ -336,7 +337,7 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 {
 	char why[128];
 	uint32_t no;
-	struct regent_request_delegate d = r->xdelegate;
+	struct regent_request_delegate d = regent_reg_rare(r)->xdelegate;
 	struct regent_event dev;
 
 	regent_reg_end_exchange(r);

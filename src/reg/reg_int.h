@@ -51,11 +51,7 @@ struct regent_registerer {
 	/* configuration (strings NULL = the UA's default) */
 	char *ruri; /* registrar */
 	char *from_uri, *to_uri;
-	char *from_display, *to_display;
-	char *instance;	       /* "<urn:uuid:...>" or NULL */
-	char *extra_headers;   /* joined "Name: v\r\n..." or NULL */
-	char *contact_xparams; /* joined ";a;b=c" or NULL */
-	char *contact_uri;     /* contact_uri: registered exactly, or NULL */
+	struct regent_reg_more *more; /* what few use (below), or NULL */
 	char *call_id;
 	char from_tag[24];
 	uint32_t expires; /* configured */
@@ -77,27 +73,20 @@ struct regent_registerer {
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	bool retry_now;	   /* the next retry goes at once (a first flow drop) */
 	uint32_t cseq;
-	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
-	uint32_t asked_expires;	  /* for this registration (423 may raise it) */
-	uint32_t failures;	  /* consecutive, for the back-off */
-	int64_t retry_after;	  /* seconds of the last failure, -1 */
-	bool odd_logged;	  /* an odd response was logged (once per Registerer) */
-	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
-	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
+	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
+	uint32_t asked_expires; /* for this registration (423 may raise it) */
+	uint32_t failures;	/* consecutive, for the back-off */
+	int64_t retry_after;	/* seconds of the last failure, -1 */
+	bool odd_logged;	/* an odd response was logged (once per Registerer) */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;
 	enum regent_send_reason next_reason;
 	uint8_t auth_tries, redirects;
 	bool did_423;
-	bool auth_restarted;	 /* the once-per-exchange auth restart was used */
-	bool last_retransmitted; /* the txn of the last final response was retransmitted */
-	bool queued;		 /* waiting for the flow before the first send */
-	char *xruri;		 /* redirect target, or NULL */
-	char *xheaders;		 /* per-request extra headers, joined, or NULL */
-	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
-	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
-	size_t nxcontacts;
+	bool auth_restarted;	     /* the once-per-exchange auth restart was used */
+	bool last_retransmitted;     /* the txn of the last final response was retransmitted */
+	bool queued;		     /* waiting for the flow before the first send */
 	struct regent_txn *txn;	     /* in progress */
 	struct regent_txn_done *old; /* completed, absorbing retransmissions (timer K) */
 
@@ -123,6 +112,37 @@ struct regent_registerer {
 	bool nat_reregister;
 	struct regent_reg_probe *probe; /* reach.c, made at the first check */
 };
+
+/* What few Registerers use: configuration rarely set, an exchange's
+ * extras (redirect, per-request headers and delegate, Contacts to remove),
+ * the mismatched-response log's bookkeeping. Made at the first use, kept
+ * until the Registerer goes: a plain Registerer (a load client keeps
+ * 100,000) does not carry its 150 bytes. Read it through regent_reg_rare(). */
+struct regent_reg_more {
+	/* configuration (NULL = the UA's default) */
+	char *from_display, *to_display;
+	char *instance;	       /* "<urn:uuid:...>" or NULL */
+	char *extra_headers;   /* joined "Name: v\r\n..." or NULL */
+	char *contact_xparams; /* joined ";a;b=c" or NULL */
+	char *contact_uri;     /* contact_uri: registered exactly, or NULL */
+	/* the exchange in progress */
+	char *xruri;				  /* redirect target, or NULL */
+	char *xheaders;				  /* per-request extra headers, joined, or NULL */
+	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
+	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
+	size_t nxcontacts;
+	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
+	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
+};
+
+/* r->more, or an empty one (all NULL) to read from when r has none. */
+extern const struct regent_reg_more regent_reg_no_more;
+static inline const struct regent_reg_more *regent_reg_rare(const struct regent_registerer *r)
+{
+	return r->more != NULL ? r->more : &regent_reg_no_more;
+}
+/* r->more, made if need be; NULL: out of memory. */
+struct regent_reg_more *regent_reg_more(struct regent_registerer *r);
 
 /* The learnt address our Contact uses, the Contact it replaced (sent with
  * expires=0 until a 2xx; NULL none), the loop guard's memory. */

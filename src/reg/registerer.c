@@ -48,11 +48,13 @@ void regent_reg_drop_old(struct regent_registerer *r)
 
 void regent_reg_free_contacts(struct regent_registerer *r)
 {
-	for (size_t i = 0; i < r->nxcontacts; i++)
-		free(r->xcontacts[i]);
-	free(r->xcontacts);
-	r->xcontacts = NULL;
-	r->nxcontacts = 0;
+	if (r->more == NULL)
+		return;
+	for (size_t i = 0; i < r->more->nxcontacts; i++)
+		free(r->more->xcontacts[i]);
+	free(r->more->xcontacts);
+	r->more->xcontacts = NULL;
+	r->more->nxcontacts = 0;
 }
 
 /* A completed txn leaves its record in `old` to absorb retransmissions
@@ -86,11 +88,13 @@ void regent_reg_end_exchange(struct regent_registerer *r)
 	r->t_queue = REGENT_REG_NEVER;
 	r->auth_tries = 0;
 	r->redirects = 0;
-	free(r->xruri);
-	r->xruri = NULL;
-	free(r->xheaders);
-	r->xheaders = NULL;
-	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
+	if (r->more != NULL) {
+		free(r->more->xruri);
+		r->more->xruri = NULL;
+		free(r->more->xheaders);
+		r->more->xheaders = NULL;
+		memset(&r->more->xdelegate, 0, sizeof(r->more->xdelegate));
+	}
 	regent_reg_free_contacts(r);
 }
 
@@ -242,6 +246,7 @@ void regent_reg_start_exchange(struct regent_registerer *r, enum regent_reg_xkin
 static bool ours_by_ids(struct regent_registerer *r, const struct regent_msg *m)
 {
 	struct regent_addr from;
+	struct regent_reg_more *x;
 	uint64_t now;
 
 	if (regent_pl_eq_str(regent_msg_call_id(m), r->call_id) && regent_msg_from(m, &from) == 0 &&
@@ -249,16 +254,18 @@ static bool ours_by_ids(struct regent_registerer *r, const struct regent_msg *m)
 		return true;
 	regent_ua_counters(r->ua)->mismatched_dropped++;
 	now = regent_reg_now(r);
-	if (r->mismatch_log_at != 0 && now - r->mismatch_log_at < 1000) {
-		r->mismatch_quiet++;
+	if ((x = regent_reg_more(r)) == NULL)
+		return false; /* counted; not logged without memory for the limit */
+	if (x->mismatch_log_at != 0 && now - x->mismatch_log_at < 1000) {
+		x->mismatch_quiet++;
 		return false;
 	}
 	regent_ua_log(r->ua, REGENT_LOG_WARN,
 		      "registerer %s: dropped a %u response: branch ours, Call-ID or From tag "
 		      "not (%u more not logged)",
-		      r->call_id, regent_msg_status(m), r->mismatch_quiet);
-	r->mismatch_log_at = now != 0 ? now : 1;
-	r->mismatch_quiet = 0;
+		      r->call_id, regent_msg_status(m), x->mismatch_quiet);
+	x->mismatch_log_at = now != 0 ? now : 1;
+	x->mismatch_quiet = 0;
 	return false;
 }
 
@@ -285,7 +292,7 @@ static void note_odd(struct regent_registerer *r, const struct regent_msg *m)
 /* A 1xx: shown (SIP.js onTrying/onProgress), nothing else changes. */
 static void provisional(struct regent_registerer *r, const struct regent_msg *m)
 {
-	struct regent_request_delegate d = r->xdelegate;
+	struct regent_request_delegate d = regent_reg_rare(r)->xdelegate;
 	struct regent_pl raw = regent_msg_raw(m);
 	struct regent_event ev;
 	char phrase[64];
