@@ -72,12 +72,13 @@ struct regent_registerer {
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	bool retry_now;	   /* the next retry goes at once (a first flow drop) */
+	bool odd_logged;   /* an odd response was logged (once per Registerer) */
 	uint32_t cseq;
 	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
 	uint32_t asked_expires; /* for this registration (423 may raise it) */
 	uint32_t failures;	/* consecutive, for the back-off */
+	uint32_t nbindings;	/* of the last 2xx (here: no padding hole) */
 	int64_t retry_after;	/* seconds of the last failure, -1 */
-	bool odd_logged;	/* an odd response was logged (once per Registerer) */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;
@@ -87,6 +88,7 @@ struct regent_registerer {
 	bool auth_restarted;	     /* the once-per-exchange auth restart was used */
 	bool last_retransmitted;     /* the txn of the last final response was retransmitted */
 	bool queued;		     /* waiting for the flow before the first send */
+	bool nat_reregister;	     /* natflow.c: the re-REGISTER a contact rewrite asks for */
 	struct regent_txn *txn;	     /* in progress */
 	struct regent_txn_done *old; /* completed, absorbing retransmissions (timer K) */
 
@@ -96,8 +98,7 @@ struct regent_registerer {
 	struct regent_reg_stop *stop; /* the regent_ua_stop() waiting for r, or NULL */
 
 	/* the last 2xx */
-	struct regent_binding *bindings; /* one block: array + strings */
-	size_t nbindings;
+	struct regent_binding *bindings; /* one block: array + strings; nbindings above */
 	char *service_route;
 
 	/* the path the last 2xx showed and the keep-alive chosen for it
@@ -106,10 +107,8 @@ struct regent_registerer {
 	enum regent_transport ka_tp;
 	uint32_t ka_ft, ka_s;
 	/* NAT learning (RFC 3581 §4), made when a NAT is first seen (a
-	 * Registerer that never sees one pays one pointer); the re-REGISTER a
-	 * contact rewrite asks for */
+	 * Registerer that never sees one pays one pointer) */
 	struct regent_reg_natstate *nat;
-	bool nat_reregister;
 	struct regent_reg_probe *probe; /* reach.c, made at the first check */
 };
 
