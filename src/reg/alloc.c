@@ -194,7 +194,7 @@ static void log_configuration(struct regent_registerer *r,
 	L("  params.to_display_name: %s",
 	  o->params.to_display_name ? o->params.to_display_name : "(none)");
 	L("  params.to_uri: %s", r->to_uri ? r->to_uri : id->aor);
-	L("  reg_id: %u", r->reg_id);
+	L("  reg_id: %u", regent_reg_rare(r)->reg_id);
 	L("  registrar: %s", r->ruri);
 	L("  refresh_frequency: %u", o->refresh_frequency);
 	L("  auto_retry: %s, auto_refresh: %s", o->auto_retry ? "true" : "false",
@@ -320,6 +320,11 @@ static int set_up_instance(struct regent_registerer *r, const struct regent_regi
 		inst = o->instance_id;
 	else if (o->reg_id != 0)
 		inst = regent_ua_identity(r->ua)->instance_id;
+	if (o->reg_id != 0) {
+		if (regent_reg_more(r) == NULL)
+			return regent_error_set(err, ENOMEM, "reg_id: out of memory");
+		r->more->reg_id = o->reg_id;
+	}
 	if (inst == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "<urn:uuid:%s>", inst);
@@ -355,7 +360,6 @@ static void set_up_state(struct regent_registerer *r, struct regent_ua *ua,
 	r->expires = o->expires;
 	r->asked_expires = o->expires;
 	r->refresh_pct = (uint8_t)o->refresh_frequency;
-	r->reg_id = o->reg_id;
 	r->auto_retry = o->auto_retry;
 	r->auto_refresh = o->auto_refresh;
 	r->retry_on_reject = o->retry_on_reject;
@@ -363,8 +367,33 @@ static void set_up_state(struct regent_registerer *r, struct regent_ua *ua,
 	r->retry_max_s = o->retry_max_s ? o->retry_max_s : 1800;
 	r->event_h = o->event_h;
 	r->event_arg = o->event_arg;
-	r->retry_after = -1;
 	r->t_refresh = r->t_expire = r->t_retry = r->t_dispose = r->t_queue = REGENT_REG_NEVER;
+}
+
+/* The strings a Registerer keeps unchanged for its life, moved into one
+ * block (a load client keeps 100,000: four blocks cost 32 bytes more in
+ * malloc's headers and rounding). Out of memory leaves them apart. */
+static void pack_strings(struct regent_registerer *r)
+{
+	char **f[] = {&r->call_id, &r->ruri, &r->from_uri, &r->to_uri};
+	size_t l[4], n = 0;
+	char *p;
+
+	for (size_t i = 0; i < 4; i++) {
+		l[i] = *f[i] != NULL ? strlen(*f[i]) + 1 : 0;
+		n += l[i];
+	}
+	if ((p = malloc(n)) == NULL)
+		return;
+	for (size_t i = 0; i < 4; i++) {
+		if (*f[i] == NULL)
+			continue;
+		memcpy(p, *f[i], l[i]);
+		free(*f[i]);
+		*f[i] = p;
+		p += l[i];
+	}
+	r->packed = true;
 }
 
 int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
@@ -397,6 +426,7 @@ int regent_registerer_alloc(struct regent_registerer **rp, struct regent_ua *ua,
 		regent_reg_destroy(r);
 		return e;
 	}
+	pack_strings(r);
 	if (o->log_configuration)
 		log_configuration(r, o, auth_user);
 	/* RFC 3261 §8.1.2: with no outbound proxy the REGISTER goes where its
@@ -429,10 +459,12 @@ void regent_reg_destroy(struct regent_registerer *r)
 	regent_reg_drop_old(r);
 	regent_reg_probe_free(r);
 	regent_auth_client_free(r->auth);
-	free(r->ruri);
-	free(r->from_uri);
-	free(r->to_uri);
-	free(r->call_id);
+	if (!r->packed) {
+		free(r->ruri);
+		free(r->from_uri);
+		free(r->to_uri);
+	}
+	free(r->call_id); /* the block, when packed */
 	regent_reg_free_contacts(r);
 	if (r->more != NULL) {
 		free(r->more->from_display);
@@ -443,10 +475,10 @@ void regent_reg_destroy(struct regent_registerer *r)
 		free(r->more->contact_uri);
 		free(r->more->xruri);
 		free(r->more->xheaders);
+		free(r->more->service_route);
 		free(r->more);
 	}
 	free(r->bindings);
-	free(r->service_route);
 	if (r->nat != NULL)
 		free(r->nat->old);
 	free(r->nat);

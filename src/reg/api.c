@@ -202,7 +202,7 @@ bool regent_registerer_waiting(const struct regent_registerer *r)
 
 int64_t regent_registerer_retry_after(const struct regent_registerer *r)
 {
-	return r != NULL ? r->retry_after : -1;
+	return r != NULL && r->has_retry_after ? (int64_t)r->retry_after_s : -1;
 }
 
 size_t regent_registerer_contacts(const struct regent_registerer *r,
@@ -215,5 +215,5 @@ size_t regent_registerer_contacts(const struct regent_registerer *r,
 
 const char *regent_registerer_service_route(const struct regent_registerer *r)
 {
-	return r != NULL ? r->service_route : NULL;
+	return r != NULL ? regent_reg_rare(r)->service_route : NULL;
 }

@@ -153,9 +153,9 @@ static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, 
 	/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
 	 * (SIP.js could emit two +sip.instance: defect 9). */
 	if (regent_reg_rare(r)->instance != NULL) {
-		if (r->reg_id != 0) {
+		if (regent_reg_rare(r)->reg_id != 0) {
 			regent_wbuf_puts(wb, ";reg-id=");
-			regent_wbuf_u64(wb, r->reg_id);
+			regent_wbuf_u64(wb, regent_reg_rare(r)->reg_id);
 		}
 		regent_wbuf_puts(wb, ";+sip.instance=\"");
 		regent_wbuf_puts(wb, regent_reg_rare(r)->instance);
@@ -233,7 +233,7 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	/* RFC 3327 path always; outbound (RFC 5626) needs instance + reg-id,
 	 * gruu (RFC 5627) needs the instance. */
 	regent_wbuf_puts(wb, "Supported: path");
-	if (regent_reg_rare(r)->instance != NULL && r->reg_id != 0)
+	if (regent_reg_rare(r)->instance != NULL && regent_reg_rare(r)->reg_id != 0)
 		regent_wbuf_puts(wb, ", outbound");
 	if (regent_reg_rare(r)->instance != NULL)
 		regent_wbuf_puts(wb, ", gruu");

@@ -208,7 +208,8 @@ static void read_final(struct regent_registerer *r, struct final *f)
 				      r->call_id, f->ra_sent, f->ra.seconds);
 	}
 	/* readable until the next final response (defect 6) */
-	r->retry_after = f->has_ra ? (int64_t)f->ra.seconds : -1;
+	r->has_retry_after = f->has_ra;
+	r->retry_after_s = f->has_ra ? f->ra.seconds : 0;
 	f->g = REGENT_REG_NO_CONTACT;
 	if (f->status >= 200 && f->status < 300 && f->m != NULL) {
 		uint8_t levels[64];

@@ -55,11 +55,13 @@ struct regent_registerer {
 	char *call_id;
 	char from_tag[24];
 	uint32_t expires; /* configured */
-	uint32_t reg_id;
 	uint8_t refresh_pct;
 	bool auto_retry, auto_refresh, user_allow;
 	bool retry_on_reject; /* retry 403/404/603 and refused credentials too */
+	bool has_retry_after; /* the last final response had a Retry-After */
+	bool packed;	      /* call_id, ruri, from_uri, to_uri: one block at call_id */
 	uint32_t retry_base_s, retry_max_s;
+	uint32_t retry_after_s; /* of the last failure, if has_retry_after */
 	regent_registerer_event_h *event_h;
 	void *event_arg;
 	struct regent_auth_client *auth; /* NULL without credentials */
@@ -78,7 +80,6 @@ struct regent_registerer {
 	uint32_t asked_expires; /* for this registration (423 may raise it) */
 	uint32_t failures;	/* consecutive, for the back-off */
 	uint32_t nbindings;	/* of the last 2xx (here: no padding hole) */
-	int64_t retry_after;	/* seconds of the last failure, -1 */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;
@@ -99,7 +100,6 @@ struct regent_registerer {
 
 	/* the last 2xx */
 	struct regent_binding *bindings; /* one block: array + strings; nbindings above */
-	char *service_route;
 
 	/* the path the last 2xx showed and the keep-alive chosen for it
 	 * (natflow.c) */
@@ -130,6 +130,8 @@ struct regent_reg_more {
 	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
 	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
 	size_t nxcontacts;
+	uint32_t reg_id;	  /* RFC 5626 reg-id, 0 none (an instance goes with it) */
+	char *service_route;	  /* of the last 2xx (RFC 3608), or NULL */
 	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
 	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
 };
