@@ -8,11 +8,13 @@
  * what no registration client can go under on this machine with the same
  * system calls (bench/client/run, BENCHMARKS.md).
  *
- *   bench_client_floor responder [-p PORT]          prints "port=N", serves until killed
+ *   bench_client_floor responder [-p PORT] [--spin US]  prints "port=N", serves until killed
  *   bench_client_floor client -s 127.0.0.1:PORT -n N -w W --req B --resp B [--batch]
  *
  * Each datagram carries the exchange's slot and step in its first bytes and
- * the size the answer must have; the responder answers each at once. The
+ * the size the answer must have; the responder answers each at once (or
+ * after US microseconds of busy work with --spin: a registrar's own work
+ * per message, so the client waits for it as it waits for a real one). The
  * client, like a plain event loop, waits in poll() and reads one datagram
  * per recv() (one send() per datagram); with --batch it drains the socket
  * with recvmmsg() until EAGAIN and sends a wake-up's datagrams with one
@@ -60,7 +62,15 @@ static uint64_t cpu_us(void)
 	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-static int responder(int port)
+static void spin_us(unsigned us)
+{
+	uint64_t until = mono_us() + us;
+
+	while (us > 0 && mono_us() < until)
+		;
+}
+
+static int responder(int port, unsigned spin)
 {
 	static char buf[DGRAM], out[DGRAM];
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -89,6 +99,7 @@ static int responder(int port)
 		if (h.answer_len < sizeof(h) || h.answer_len > DGRAM)
 			continue;
 		memcpy(out, &h, sizeof(h));
+		spin_us(spin);
 		sendto(fd, out, h.answer_len, 0, (struct sockaddr *)&from, fl);
 	}
 }
@@ -229,9 +240,17 @@ int main(int argc, char **argv)
 	int port = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], "responder")) {
-		if (argc == 4 && !strcmp(argv[2], "-p"))
-			port = atoi(argv[3]);
-		return responder(port);
+		unsigned spin = 0;
+
+		for (int i = 2; i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "-p"))
+				port = atoi(argv[i + 1]);
+			else if (!strcmp(argv[i], "--spin"))
+				spin = (unsigned)atoi(argv[i + 1]);
+			else
+				goto usage;
+		}
+		return responder(port, spin);
 	}
 	if (argc < 2 || strcmp(argv[1], "client"))
 		goto usage;
@@ -260,7 +279,7 @@ int main(int argc, char **argv)
 		goto usage;
 	return client(&c, server);
 usage:
-	fputs("usage: bench_client_floor responder [-p PORT]\n"
+	fputs("usage: bench_client_floor responder [-p PORT] [--spin US]\n"
 	      "       bench_client_floor client -s 127.0.0.1:PORT -n N -w W --req B --resp B "
 	      "[--batch]\n",
 	      stderr);

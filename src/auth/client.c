@@ -33,28 +33,68 @@ enum {
 	AUTH_MAX_ROUNDS = 6,  /* challenges per exchange */
 };
 
+/* The strings are found by 16-bit offsets into str[], not pointers: a
+ * load client keeps one client and one entry per registration, and four
+ * pointers were a fifth of an entry. */
 struct auth_entry {
-	bool proxy;			    /* from a 407: Proxy-Authorization */
-	bool answered;			    /* answered from a challenge in this exchange */
-	bool userhash;			    /* RFC 7616 §3.4.4 */
-	uint8_t stale;			    /* stale retries in this exchange */
-	uint8_t alg;			    /* enum regent_digest_alg */
-	uint8_t qop;			    /* 0 none, 1 auth, 2 auth-int */
-	bool ha1_ok;			    /* ha1 holds H(username:realm:password) */
-	uint8_t ha1_len;		    /* bytes at ha1: the hash's size, or 0 */
-	uint32_t nc;			    /* last nc sent with this nonce */
-	const char *realm, *nonce, *opaque; /* into str[]; opaque may be NULL */
-	unsigned char *ha1;		    /* into str[], binary; NULL with ha1_len 0 */
+	bool proxy;	     /* from a 407: Proxy-Authorization */
+	bool answered;	     /* answered from a challenge in this exchange */
+	bool userhash;	     /* RFC 7616 §3.4.4 */
+	uint8_t stale;	     /* stale retries in this exchange */
+	uint8_t alg;	     /* enum regent_digest_alg */
+	uint8_t qop;	     /* 0 none, 1 auth, 2 auth-int */
+	bool ha1_ok;	     /* the HA1 holds H(username:realm:password) */
+	uint8_t ha1_len;     /* bytes of the HA1 (binary): the hash's size, or 0 */
+	uint32_t nc;	     /* last nc sent with this nonce */
+	uint16_t nonce_off;  /* realm at str[0], then the nonce, */
+	uint16_t opaque_off; /* the opaque (0: none) */
+	uint16_t ha1_off;    /* and the HA1 (with ha1_len) */
 	char str[];
 };
 
 struct regent_auth_client {
-	const char *username, *password, *ha1; /* into str[] */
-	size_t size;			       /* bytes of this allocation */
-	uint8_t rounds;			       /* challenges in this exchange */
+	uint32_t size;	     /* bytes of this allocation */
+	uint16_t secret_off; /* username at str[0], then the password or HA1 */
+	bool secret_is_ha1;
+	uint8_t rounds; /* challenges in this exchange */
 	struct auth_entry *e[AUTH_MAX_ENTRIES];
 	char str[];
 };
+
+static const char *e_realm(const struct auth_entry *e)
+{
+	return e->str;
+}
+
+static const char *e_nonce(const struct auth_entry *e)
+{
+	return e->str + e->nonce_off;
+}
+
+static const char *e_opaque(const struct auth_entry *e)
+{
+	return e->opaque_off ? e->str + e->opaque_off : NULL;
+}
+
+static unsigned char *e_ha1(struct auth_entry *e)
+{
+	return e->ha1_len ? (unsigned char *)e->str + e->ha1_off : NULL;
+}
+
+static const char *ac_user(const struct regent_auth_client *ac)
+{
+	return ac->str;
+}
+
+static const char *ac_password(const struct regent_auth_client *ac)
+{
+	return ac->secret_is_ha1 ? NULL : ac->str + ac->secret_off;
+}
+
+static const char *ac_ha1(const struct regent_auth_client *ac)
+{
+	return ac->secret_is_ha1 ? ac->str + ac->secret_off : NULL;
+}
 
 static const char *const qop_names[] = {NULL, "auth", "auth-int"};
 
@@ -85,21 +125,21 @@ int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regen
 	ul = strlen(c->username) + 1;
 	pl = c->ha1 ? 0 : strlen(c->password) + 1;
 	hl = c->ha1 ? strlen(c->ha1) + 1 : 0;
+	if (ul > UINT16_MAX)
+		return EINVAL;
 	ac = calloc(1, sizeof(*ac) + ul + pl + hl);
 	if (!ac)
 		return ENOMEM;
-	ac->size = sizeof(*ac) + ul + pl + hl;
+	ac->size = (uint32_t)(sizeof(*ac) + ul + pl + hl);
 	p = ac->str;
 	memcpy(p, c->username, ul);
-	ac->username = p;
 	p += ul;
-	if (c->ha1) {
+	ac->secret_off = (uint16_t)ul;
+	ac->secret_is_ha1 = c->ha1 != NULL;
+	if (c->ha1)
 		memcpy(p, c->ha1, hl);
-		ac->ha1 = p;
-	} else {
+	else
 		memcpy(p, c->password, pl);
-		ac->password = p;
-	}
 	*acp = ac;
 	return 0;
 }
@@ -107,8 +147,8 @@ int regent_auth_client_alloc(struct regent_auth_client **acp, const struct regen
 /* Frees an entry, its cached HA1 wiped first. */
 static void entry_free(struct auth_entry *e)
 {
-	if (e != NULL && e->ha1 != NULL)
-		explicit_bzero(e->ha1, e->ha1_len);
+	if (e != NULL && e->ha1_len > 0)
+		explicit_bzero((unsigned char *)e->str + e->ha1_off, e->ha1_len);
 	free(e);
 }
 
@@ -153,8 +193,8 @@ size_t regent_auth_client_memory(const struct regent_auth_client *ac)
 
 		if (!e)
 			continue;
-		n += sizeof(*e) + strlen(e->realm) + 1 + strlen(e->nonce) + 1 +
-		     (e->opaque ? strlen(e->opaque) + 1 : 0) + e->ha1_len;
+		n += sizeof(*e) + strlen(e_realm(e)) + 1 + strlen(e_nonce(e)) + 1 +
+		     (e->opaque_off ? strlen(e->str + e->opaque_off) + 1 : 0) + e->ha1_len;
 	}
 	return n;
 }
@@ -231,9 +271,9 @@ static bool alg_usable(const struct regent_auth_client *ac, enum regent_digest_a
 {
 	if (alg == REGENT_DIGEST_NONE)
 		return false;
-	if (!ac->ha1)
+	if (!ac_ha1(ac))
 		return true;
-	if (strlen(ac->ha1) == 32)
+	if (strlen(ac_ha1(ac)) == 32)
 		return regent_digest_alg_strength(alg) == 1;
 	return regent_digest_alg_strength(alg) == 2;
 }
@@ -295,11 +335,13 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 	const struct regent_challenge *ch = &pk->ch;
 	struct auth_entry *e, *old = ac->e[slot];
 	/* room for the HA1 unless the credentials are one already */
-	size_t hl = ac->ha1 ? 0 : regent_digest_hex_len(pk->alg) / 2;
+	size_t hl = ac->secret_is_ha1 ? 0 : regent_digest_hex_len(pk->alg) / 2;
 	size_t need = ch->realm.l + 1 + ch->nonce.l + 1 +
 		      (regent_pl_isset(ch->opaque) ? ch->opaque.l + 1 : 0) + hl;
 	char *p;
 
+	if (need > UINT16_MAX)
+		return EINVAL; /* more than a message can hold */
 	e = calloc(1, sizeof(*e) + need);
 	if (!e)
 		return ENOMEM;
@@ -307,17 +349,15 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 	e->alg = (uint8_t)pk->alg;
 	e->qop = (uint8_t)pk->qop;
 	e->userhash = ch->userhash;
-	p = e->str;
-	e->realm = p;
-	p = unq_copy(p, ch->realm);
-	e->nonce = p;
+	p = unq_copy(e->str, ch->realm);
+	e->nonce_off = (uint16_t)(p - e->str);
 	p = unq_copy(p, ch->nonce);
 	if (regent_pl_isset(ch->opaque)) {
-		e->opaque = p;
+		e->opaque_off = (uint16_t)(p - e->str);
 		p = unq_copy(p, ch->opaque);
 	}
 	if (hl > 0) {
-		e->ha1 = (unsigned char *)p;
+		e->ha1_off = (uint16_t)(p - e->str);
 		e->ha1_len = (uint8_t)hl;
 	}
 	/* Per-exchange counters carry over when the realm is re-challenged. */
@@ -325,12 +365,12 @@ static int entry_store(struct regent_auth_client *ac, size_t slot, const struct 
 		e->stale = old->stale;
 		/* Re-challenged with the very nonce we used: keep counting, as a
 		 * server enforcing nc would refuse the same nc twice. */
-		if (strcmp(old->nonce, e->nonce) == 0)
+		if (strcmp(e_nonce(old), e_nonce(e)) == 0)
 			e->nc = old->nc;
 		/* HA1 depends on username, realm, password and algorithm only */
-		if (old->ha1_ok && e->ha1 != NULL && old->alg == e->alg &&
-		    old->ha1_len == e->ha1_len && strcmp(old->realm, e->realm) == 0) {
-			memcpy(e->ha1, old->ha1, e->ha1_len);
+		if (old->ha1_ok && e->ha1_len > 0 && old->alg == e->alg &&
+		    old->ha1_len == e->ha1_len && strcmp(e_realm(old), e_realm(e)) == 0) {
+			memcpy(e_ha1(e), e_ha1(old), e->ha1_len);
 			e->ha1_ok = true;
 		}
 		entry_free(old);
@@ -373,7 +413,7 @@ static size_t pick_slot(struct regent_auth_client *ac, const struct pick *pk, bo
 				free_slot = i;
 			continue;
 		}
-		if (e->proxy == proxy && unq_eq(e->realm, pk->ch.realm)) {
+		if (e->proxy == proxy && unq_eq(e_realm(e), pk->ch.realm)) {
 			slot = i;
 			break;
 		}
@@ -384,7 +424,7 @@ static size_t pick_slot(struct regent_auth_client *ac, const struct pick *pk, bo
 		/* We answered this realm from a challenge already. Only a stale
 		 * nonce (RFC 7616 §3.3) earns another try. */
 		if (!pk->ch.stale || e->stale >= AUTH_MAX_STALE) {
-			set_why(why, why_len, "credentials rejected for realm \"%s\"", e->realm);
+			set_why(why, why_len, "credentials rejected for realm \"%s\"", e_realm(e));
 			entry_drop(ac, slot);
 			return AUTH_MAX_ENTRIES;
 		}
@@ -484,24 +524,24 @@ static int entry_ha1_hex(const struct regent_auth_client *ac, struct auth_entry 
 	static const char hex[] = "0123456789abcdef";
 	int err;
 
-	if (e->ha1 == NULL)
+	if (e_ha1(e) == NULL)
 		return 0;
 	if (!e->ha1_ok) {
-		err = regent_digest_ha1((enum regent_digest_alg)e->alg, ac->username, e->realm,
-					ac->password, out);
+		err = regent_digest_ha1((enum regent_digest_alg)e->alg, ac_user(ac), e_realm(e),
+					ac_password(ac), out);
 		if (err)
 			return err;
 		for (size_t i = 0; i < e->ha1_len; i++) {
 			char h = out[2 * i], l = out[2 * i + 1];
 
-			e->ha1[i] = (unsigned char)((h <= '9' ? h - '0' : h - 'a' + 10) << 4 |
-						    (l <= '9' ? l - '0' : l - 'a' + 10));
+			e_ha1(e)[i] = (unsigned char)((h <= '9' ? h - '0' : h - 'a' + 10) << 4 |
+						      (l <= '9' ? l - '0' : l - 'a' + 10));
 		}
 		e->ha1_ok = true;
 	}
 	for (size_t i = 0; i < e->ha1_len; i++) {
-		out[2 * i] = hex[e->ha1[i] >> 4];
-		out[2 * i + 1] = hex[e->ha1[i] & 15];
+		out[2 * i] = hex[e_ha1(e)[i] >> 4];
+		out[2 * i + 1] = hex[e_ha1(e)[i] & 15];
 	}
 	out[2 * e->ha1_len] = '\0';
 	*ha1 = out;
@@ -515,11 +555,11 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 	enum regent_digest_alg alg = (enum regent_digest_alg)e->alg;
 	struct regent_digest_input in = {
 	    .alg = alg,
-	    .username = ac->username,
-	    .realm = e->realm,
-	    .password = ac->password,
-	    .ha1 = ac->ha1,
-	    .nonce = e->nonce,
+	    .username = ac_user(ac),
+	    .realm = e_realm(e),
+	    .password = ac_password(ac),
+	    .ha1 = ac_ha1(ac),
+	    .nonce = e_nonce(e),
 	    .cnonce = cnonce,
 	    .method = method,
 	    .uri = ruri,
@@ -528,7 +568,7 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 	    .body_len = body_len,
 	};
 	char resp[129], uh[129], h1[129];
-	const char *user = ac->username;
+	const char *user = ac_user(ac);
 	int err;
 
 	if ((e->qop || regent_digest_alg_is_sess(alg)) && (!cnonce || !*cnonce))
@@ -545,14 +585,14 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 		return err;
 	if (e->userhash) {
 		/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)) */
-		size_t ul = strlen(ac->username), rl = strlen(e->realm);
+		size_t ul = strlen(ac_user(ac)), rl = strlen(e_realm(e));
 		char *tmp = malloc(ul + 1 + rl);
 
 		if (!tmp)
 			return ENOMEM;
-		memcpy(tmp, ac->username, ul);
+		memcpy(tmp, ac_user(ac), ul);
 		tmp[ul] = ':';
-		memcpy(tmp + ul + 1, e->realm, rl);
+		memcpy(tmp + ul + 1, e_realm(e), rl);
 		err = regent_digest_hash_hex(alg, tmp, ul + 1 + rl, uh);
 		free(tmp);
 		if (err)
@@ -563,18 +603,18 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 				      : "Authorization: Digest username=");
 	regent_wbuf_quoted(wb, "username", user, strlen(user));
 	regent_wbuf_puts(wb, ", realm=");
-	regent_wbuf_quoted(wb, "realm", e->realm, strlen(e->realm));
+	regent_wbuf_quoted(wb, "realm", e_realm(e), strlen(e_realm(e)));
 	regent_wbuf_puts(wb, ", nonce=");
-	regent_wbuf_quoted(wb, "nonce", e->nonce, strlen(e->nonce));
+	regent_wbuf_quoted(wb, "nonce", e_nonce(e), strlen(e_nonce(e)));
 	regent_wbuf_puts(wb, ", uri=");
 	regent_wbuf_quoted(wb, "uri", ruri, strlen(ruri));
 	regent_wbuf_puts(wb, ", response=\"");
 	regent_wbuf_puts(wb, resp);
 	regent_wbuf_puts(wb, "\", algorithm=");
 	regent_wbuf_puts(wb, regent_digest_alg_name(alg));
-	if (e->opaque) {
+	if (e_opaque(e)) {
 		regent_wbuf_puts(wb, ", opaque=");
-		regent_wbuf_quoted(wb, "opaque", e->opaque, strlen(e->opaque));
+		regent_wbuf_quoted(wb, "opaque", e_opaque(e), strlen(e_opaque(e)));
 	}
 	if (e->qop || regent_digest_alg_is_sess(alg)) {
 		regent_wbuf_puts(wb, ", cnonce=");

@@ -300,30 +300,99 @@ static int deliver_stream(struct regent_conn *c)
 	return 0;
 }
 
+/* Sends the datagrams queued by regent_conn_send during on_readable, in
+ * one system call where the kernel takes them all (a wake-up that read a
+ * round of responses sends the round's requests together). One the kernel
+ * cannot take now (EAGAIN, ENOBUFS) is lost as any UDP datagram may be:
+ * its transaction retransmits it (RFC 3261 §17.1.2.2); another error is
+ * the flow's (connected UDP: an ICMP unreachable). */
+static int dgram_flush(struct regent_conn *c)
+{
+	struct mmsghdr mh[CONN_DGRAM_BATCH];
+	struct iovec iov[CONN_DGRAM_BATCH];
+	uint32_t n = c->nbatch, i = 0;
+	size_t off = 0;
+	int err = 0;
+
+	memset(mh, 0, n * sizeof(mh[0]));
+	for (uint32_t k = 0; k < n; k++) {
+		iov[k].iov_base = c->out + off;
+		iov[k].iov_len = c->batch_len[k];
+		off += c->batch_len[k];
+		mh[k].msg_hdr.msg_iov = &iov[k];
+		mh[k].msg_hdr.msg_iovlen = 1;
+	}
+	while (i < n && c->fd >= 0) {
+		int r = sendmmsg(c->fd, mh + i, n - i, MSG_NOSIGNAL);
+
+		if (r > 0) {
+			i += (uint32_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+			err = errno;
+		break;
+	}
+	c->nbatch = 0;
+	c->outlen = 0;
+	return err;
+}
+
+/* A datagram queued for dgram_flush: 0, or an errno (not queued). */
+static int dgram_queue(struct regent_conn *c, const char *buf, size_t len)
+{
+	int e;
+
+	if (c->nbatch == CONN_DGRAM_BATCH || c->outlen + len > OUT_MAX) {
+		e = dgram_flush(c);
+		if (e)
+			return e;
+	}
+	e = regent_conn_out_append(c, buf, len);
+	if (e)
+		return e;
+	c->batch_len[c->nbatch++] = (uint32_t)len;
+	return 0;
+}
+
+/* Reads the datagrams waiting (up to 64 a wake-up), each to the handler. */
+static int dgram_read(struct regent_conn *c)
+{
+	char buf[65536];
+	for (int i = 0; i < 64 && !regent_guard_doomed(&c->guard) && c->st == C_UP; i++) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return 0;
+			/* connected UDP: ICMP port unreachable shows up here */
+			return errno;
+		}
+		/* RFC 5626 §4.4.2: STUN and SIP share the flow (RFC 5389 §7.3
+		 * tells them apart); CRLF keep-alives are not SIP */
+		if (regent_stun_is_stun(buf, (size_t)n)) {
+			regent_conn_ka_stun(c, buf, (size_t)n);
+			continue;
+		}
+		if (n <= 4)
+			continue;
+		if (c->h.recv)
+			c->h.recv(c->h.arg, buf, (size_t)n);
+	}
+	return 0;
+}
+
 static int on_readable(struct regent_conn *c)
 {
 	if (!c->stream) {
-		char buf[65536];
-		for (int i = 0; i < 64 && !regent_guard_doomed(&c->guard) && c->st == C_UP; i++) {
-			ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-					return 0;
-				/* connected UDP: ICMP port unreachable shows up here */
-				return errno;
-			}
-			/* RFC 5626 §4.4.2: STUN and SIP share the flow (RFC 5389 §7.3
-			 * tells them apart); CRLF keep-alives are not SIP */
-			if (regent_stun_is_stun(buf, (size_t)n)) {
-				regent_conn_ka_stun(c, buf, (size_t)n);
-				continue;
-			}
-			if (n <= 4)
-				continue;
-			if (c->h.recv)
-				c->h.recv(c->h.arg, buf, (size_t)n);
-		}
-		return 0;
+		int e, fe;
+
+		c->batching = true;
+		e = dgram_read(c);
+		c->batching = false;
+		fe = dgram_flush(c);
+		return e ? e : fe;
 	}
 	int e = fill(c);
 	if (c->st == C_WS) {
@@ -488,6 +557,8 @@ int regent_conn_send(struct regent_conn *c, const char *buf, size_t len)
 	if (len > c->o.max_msg)
 		return EMSGSIZE;
 	if (!c->stream) {
+		if (c->batching && dgram_queue(c, buf, len) == 0)
+			return 0;
 		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? ENOBUFS : errno;

@@ -15,6 +15,7 @@
 #include "net/net.h"
 
 #define OUT_MAX (256 * 1024) /* bound on queued output */
+#define CONN_DGRAM_BATCH 64  /* datagrams sent by one sendmmsg(2) */
 
 enum cstate { C_CONNECTING, C_TLS, C_WS, C_UP, C_DOWN };
 
@@ -50,7 +51,12 @@ struct regent_conn {
 		uint16_t mapped_port;
 	} ka;
 	struct regent_flow_info fi;
-	int send_err;		   /* a send failed: reported as down() by the next process */
+	int send_err; /* a send failed: reported as down() by the next process */
+	/* UDP: while on_readable runs, the datagrams its handlers send wait in
+	 * `out` (lengths here) for one sendmmsg(2) when it returns */
+	bool batching;
+	uint32_t nbatch;
+	uint32_t batch_len[CONN_DGRAM_BATCH];
 	struct regent_guard guard; /* src/base/guard.h: held by regent_conn_process */
 };
 

@@ -78,7 +78,7 @@ struct regent_edge {
 	 * each be a system call. Like the UA's socket and its Call-IDs, the
 	 * buffer is not for sharing across fork(): a child must make its own
 	 * UA (after a fork both would hand out the same bytes). */
-	unsigned char rnd[64];
+	unsigned char rnd[1024];
 	size_t rnd_left;
 
 	struct regent_edge_srv *srv; /* edge_answer.c: the request handler, answer cache */

@@ -21,15 +21,21 @@ static int begin(struct regent_registerer *r, const struct regent_request_option
 		return EPERM;
 	if (r->xk != REGENT_X_NONE)
 		return EBUSY; /* SIP.js RequestPendingError */
-	free(r->xheaders);
-	r->xheaders = NULL;
-	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
-	if (ro != NULL) {
-		e = regent_reg_join_headers(&r->xheaders, ro->extra_headers,
+	if (r->more != NULL) {
+		free(r->more->xheaders);
+		r->more->xheaders = NULL;
+		memset(&r->more->xdelegate, 0, sizeof(r->more->xdelegate));
+	}
+	if (ro != NULL &&
+	    (ro->extra_headers_count > 0 ||
+	     memcmp(&ro->delegate, &regent_reg_no_more.xdelegate, sizeof(ro->delegate)) != 0)) {
+		if (regent_reg_more(r) == NULL)
+			return ENOMEM;
+		e = regent_reg_join_headers(&r->more->xheaders, ro->extra_headers,
 					    ro->extra_headers_count, NULL, NULL);
 		if (e)
 			return e;
-		r->xdelegate = ro->delegate; /* SIP.js requestDelegate */
+		r->more->xdelegate = ro->delegate; /* SIP.js requestDelegate */
 	}
 	return 0;
 }
@@ -134,12 +140,14 @@ int regent_registerer_unregister_contacts(struct regent_registerer *r, const cha
 	e = begin(r, ro);
 	if (e)
 		return e;
+	if (regent_reg_more(r) == NULL)
+		return ENOMEM;
 	v = copy_uris(uris, n);
 	if (v == NULL)
 		return ENOMEM;
 	regent_reg_free_contacts(r);
-	r->xcontacts = v;
-	r->nxcontacts = n;
+	r->more->xcontacts = v;
+	r->more->nxcontacts = n;
 	start(r, REGENT_X_REMOVE, REGENT_SEND_UNREGISTER);
 	return 0;
 }
@@ -194,7 +202,7 @@ bool regent_registerer_waiting(const struct regent_registerer *r)
 
 int64_t regent_registerer_retry_after(const struct regent_registerer *r)
 {
-	return r != NULL ? r->retry_after : -1;
+	return r != NULL && r->has_retry_after ? (int64_t)r->retry_after_s : -1;
 }
 
 size_t regent_registerer_contacts(const struct regent_registerer *r,
@@ -207,7 +215,7 @@ size_t regent_registerer_contacts(const struct regent_registerer *r,
 
 const char *regent_registerer_service_route(const struct regent_registerer *r)
 {
-	return r != NULL ? r->service_route : NULL;
+	return r != NULL ? regent_reg_rare(r)->service_route : NULL;
 }
 
 /* RFC 5626 §4.2.1: we asked when the Contact carries +sip.instance and
@@ -216,7 +224,7 @@ enum regent_outbound regent_registerer_outbound(const struct regent_registerer *
 {
 	if (r != NULL && r->ob_refused) /* 439: asked, refused, dropped (final.c) */
 		return REGENT_OUTBOUND_NO;
-	if (r == NULL || r->instance == NULL || r->reg_id == 0)
+	if (r == NULL || regent_reg_rare(r)->instance == NULL || regent_reg_rare(r)->reg_id == 0)
 		return REGENT_OUTBOUND_NOT_ASKED;
 	if (!r->ka_known)
 		return REGENT_OUTBOUND_UNKNOWN;

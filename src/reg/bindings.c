@@ -15,8 +15,8 @@ void regent_reg_build_me(struct regent_registerer *r, struct regent_reg_me *me,
 			 struct regent_uri *u, char *buf, size_t size)
 {
 	memset(me, 0, sizeof(*me));
-	me->instance = r->instance;
-	me->reg_id = r->reg_id;
+	me->instance = regent_reg_rare(r)->instance;
+	me->reg_id = regent_reg_rare(r)->reg_id;
 	if (regent_reg_contact_uri(r, buf, size) == 0 &&
 	    regent_uri_parse(u, buf, strlen(buf), NULL) == 0)
 		me->contact = u;
@@ -30,8 +30,10 @@ static bool named_for_removal(const struct regent_registerer *r, const struct re
 
 	if (r->xk != REGENT_X_REMOVE)
 		return false;
-	for (size_t i = 0; i < r->nxcontacts; i++) {
-		if (regent_uri_parse(&t, r->xcontacts[i], strlen(r->xcontacts[i]), NULL) == 0 &&
+	const struct regent_reg_more *x = regent_reg_rare(r);
+
+	for (size_t i = 0; i < x->nxcontacts; i++) {
+		if (regent_uri_parse(&t, x->xcontacts[i], strlen(x->xcontacts[i]), NULL) == 0 &&
 		    regent_uri_equal(&t, u))
 			return true;
 	}
@@ -137,12 +139,13 @@ static void store_service_route(struct regent_registerer *r, const struct regent
 
 	for (sr = NULL; (sr = regent_msg_hdr_find(m, REGENT_HDR_SERVICE_ROUTE, NULL, sr)) != NULL;)
 		bytes += sr->value.l + 2;
-	if (bytes == 0 || (r->service_route = malloc(bytes + 1)) == NULL)
+	if (bytes == 0 || regent_reg_more(r) == NULL ||
+	    (r->more->service_route = malloc(bytes + 1)) == NULL)
 		return;
-	s = r->service_route;
+	s = r->more->service_route;
 	for (sr = NULL;
 	     (sr = regent_msg_hdr_find(m, REGENT_HDR_SERVICE_ROUTE, NULL, sr)) != NULL;) {
-		if (s != r->service_route) {
+		if (s != r->more->service_route) {
 			*s++ = ',';
 			*s++ = ' ';
 		}
@@ -158,8 +161,10 @@ void regent_reg_store_bindings(struct regent_registerer *r, const struct regent_
 	free(r->bindings);
 	r->bindings = NULL;
 	r->nbindings = 0;
-	free(r->service_route);
-	r->service_route = NULL;
+	if (r->more != NULL) {
+		free(r->more->service_route);
+		r->more->service_route = NULL;
+	}
 	store_contacts(r, m, levels, nlevels, asked);
 	store_service_route(r, m);
 }

@@ -58,8 +58,8 @@ int regent_reg_contact_uri(const struct regent_registerer *r, char *buf, size_t 
 	char host[80];
 	uint16_t port;
 
-	if (r->contact_uri != NULL) /* on behalf of another device, exactly */
-		return put(buf, size, 0, r->contact_uri) < size ? 0 : ENOSPC;
+	if (regent_reg_rare(r)->contact_uri != NULL) /* on behalf of another device, exactly */
+		return put(buf, size, 0, regent_reg_rare(r)->contact_uri) < size ? 0 : ENOSPC;
 	regent_reg_contact_host(r, host, sizeof(host), &port);
 	regent_wbuf_init_fixed(&wb, buf, size);
 	/* RFC 3261 §8.1.1.8: a SIPS Request-URI or To wants a SIPS Contact */
@@ -123,9 +123,12 @@ static void put_dialog(struct regent_registerer *r, struct regent_wbuf *wb, cons
 	const struct regent_ua_identity *id = regent_ua_identity(r->ua);
 
 	regent_reg_put_start(r, wb, "REGISTER", ruri, branch);
-	name_addr_hdr(wb, "To", r->to_display, r->to_uri != NULL ? r->to_uri : id->aor);
+	name_addr_hdr(wb, "To", regent_reg_rare(r)->to_display,
+		      r->to_uri != NULL ? r->to_uri : id->aor);
 	regent_wbuf_puts(wb, "\r\n");
-	name_addr_hdr(wb, "From", r->from_display != NULL ? r->from_display : id->display_name,
+	name_addr_hdr(wb, "From",
+		      regent_reg_rare(r)->from_display != NULL ? regent_reg_rare(r)->from_display
+							       : id->display_name,
 		      r->from_uri != NULL ? r->from_uri : id->aor);
 	regent_wbuf_puts(wb, ";tag=");
 	regent_wbuf_puts(wb, r->from_tag);
@@ -156,17 +159,17 @@ static int put_our_contact(struct regent_registerer *r, struct regent_wbuf *wb, 
 	regent_wbuf_puts(wb, ">");
 	/* RFC 5626 §4.2: reg-id with the instance; exactly one of each
 	 * (SIP.js could emit two +sip.instance: defect 9). */
-	if (r->instance != NULL) {
-		if (r->reg_id != 0) {
+	if (regent_reg_rare(r)->instance != NULL) {
+		if (regent_reg_rare(r)->reg_id != 0) {
 			regent_wbuf_puts(wb, ";reg-id=");
-			regent_wbuf_u64(wb, r->reg_id);
+			regent_wbuf_u64(wb, regent_reg_rare(r)->reg_id);
 		}
 		regent_wbuf_puts(wb, ";+sip.instance=\"");
-		regent_wbuf_puts(wb, r->instance);
+		regent_wbuf_puts(wb, regent_reg_rare(r)->instance);
 		regent_wbuf_puts(wb, "\"");
 	}
-	if (r->contact_xparams != NULL)
-		regent_wbuf_puts(wb, r->contact_xparams);
+	if (regent_reg_rare(r)->contact_xparams != NULL)
+		regent_wbuf_puts(wb, regent_reg_rare(r)->contact_xparams);
 	regent_wbuf_puts(wb, ";expires=");
 	regent_wbuf_u64(wb, expires);
 	/* RFC 3261 §10.2.1: the Expires header for registrars that ignore the
@@ -188,9 +191,9 @@ static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uin
 	} else if (r->xk == REGENT_X_REMOVE) {
 		/* §10.2.2: each binding to remove named with expires=0; the
 		 * URIs were checked when the call took them (no CR/LF) */
-		for (size_t i = 0; i < r->nxcontacts; i++) {
+		for (size_t i = 0; i < regent_reg_rare(r)->nxcontacts; i++) {
 			regent_wbuf_puts(wb, "Contact: <");
-			regent_wbuf_puts(wb, r->xcontacts[i]);
+			regent_wbuf_puts(wb, regent_reg_rare(r)->xcontacts[i]);
 			regent_wbuf_puts(wb, ">;expires=0\r\n");
 		}
 		regent_wbuf_puts(wb, "Expires: 0\r\n");
@@ -220,7 +223,7 @@ static int put_contacts(struct regent_registerer *r, struct regent_wbuf *wb, uin
 int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const char *branch,
 		     uint32_t expires)
 {
-	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
+	const char *ruri = regent_reg_rare(r)->xruri != NULL ? regent_reg_rare(r)->xruri : r->ruri;
 	bool with_contact = r->xk == REGENT_X_REGISTER || r->xk == REGENT_X_UNREGISTER;
 	char cnonce[17];
 	int err;
@@ -236,10 +239,10 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 		if (err)
 			return err;
 	}
-	if (r->extra_headers != NULL)
-		regent_wbuf_puts(wb, r->extra_headers);
-	if (r->xheaders != NULL)
-		regent_wbuf_puts(wb, r->xheaders);
+	if (regent_reg_rare(r)->extra_headers != NULL)
+		regent_wbuf_puts(wb, regent_reg_rare(r)->extra_headers);
+	if (regent_reg_rare(r)->xheaders != NULL)
+		regent_wbuf_puts(wb, regent_reg_rare(r)->xheaders);
 	err = put_contacts(r, wb, expires);
 	if (err)
 		return err;
@@ -249,9 +252,9 @@ int regent_reg_build(struct regent_registerer *r, struct regent_wbuf *wb, const 
 	/* RFC 3327 path always; outbound (RFC 5626) needs instance + reg-id,
 	 * gruu (RFC 5627) needs the instance. */
 	regent_wbuf_puts(wb, "Supported: path");
-	if (r->instance != NULL && r->reg_id != 0)
+	if (regent_reg_rare(r)->instance != NULL && regent_reg_rare(r)->reg_id != 0)
 		regent_wbuf_puts(wb, ", outbound");
-	if (r->instance != NULL)
+	if (regent_reg_rare(r)->instance != NULL)
 		regent_wbuf_puts(wb, ", gruu");
 	if (regent_ua_identity(r->ua)->extra_supported != NULL) /* sipExtensionExtraSupported */
 		regent_wbuf_puts(wb, regent_ua_identity(r->ua)->extra_supported);

@@ -38,11 +38,15 @@ struct final {
  * of the instance's flows works. */
 static bool sibling_flow_ok(const struct regent_ua_client *o, const void *arg)
 {
-	const struct regent_registerer *r = arg, *s = (const struct regent_registerer *)o;
+	const struct regent_reg_more *mine = regent_reg_rare(arg), *its;
+	const struct regent_registerer *s;
 
-	return o->ops == &regent_reg_client_ops && s->instance != NULL && s->reg_id != 0 &&
-	       s->reg_id != r->reg_id && s->state == REGENT_REG_REGISTERED &&
-	       strcmp(s->instance, r->instance) == 0;
+	if (o->ops != &regent_reg_client_ops)
+		return false;
+	s = (const struct regent_registerer *)o;
+	its = regent_reg_rare(s);
+	return its->instance != NULL && its->reg_id != 0 && its->reg_id != mine->reg_id &&
+	       s->state == REGENT_REG_REGISTERED && strcmp(its->instance, mine->instance) == 0;
 }
 
 /* RFC 5626 §4.5: the back-off's base time is 30 s when every flow of the
@@ -50,7 +54,7 @@ static bool sibling_flow_ok(const struct regent_ua_client *o, const void *arg)
  * retry_base_s, tripled then. */
 static uint32_t retry_base(struct regent_registerer *r)
 {
-	if (r->instance == NULL || r->reg_id == 0 ||
+	if (regent_reg_rare(r)->instance == NULL || regent_reg_rare(r)->reg_id == 0 ||
 	    !regent_ua_any_client(r->ua, &r->cl, sibling_flow_ok, r))
 		return r->retry_base_s;
 	uint64_t b = (uint64_t)r->retry_base_s * 3;
@@ -232,7 +236,8 @@ static void read_final(struct regent_registerer *r, struct final *f)
 				      r->call_id, f->ra_sent, f->ra.seconds);
 	}
 	/* readable until the next final response (defect 6) */
-	r->retry_after = f->has_ra ? (int64_t)f->ra.seconds : -1;
+	r->has_retry_after = f->has_ra;
+	r->retry_after_s = f->has_ra ? f->ra.seconds : 0;
 	f->g = REGENT_REG_NO_CONTACT;
 	if (f->status >= 200 && f->status < 300 && f->m != NULL) {
 		uint8_t levels[64];
@@ -349,13 +354,14 @@ static bool retry_min_expires(struct regent_registerer *r, const struct final *f
  * 5627); regent_registerer_outbound() says NO from then on. */
 static bool retry_without_outbound(struct regent_registerer *r, const struct final *f)
 {
-	if (f->status != 439 || f->xk != REGENT_X_REGISTER || r->reg_id == 0 || r->instance == NULL)
+	if (f->status != 439 || f->xk != REGENT_X_REGISTER || regent_reg_rare(r)->reg_id == 0 ||
+	    regent_reg_rare(r)->instance == NULL)
 		return false;
 	regent_ua_log(r->ua, REGENT_LOG_WARN,
 		      "registerer %s: 439 First Hop Lacks Outbound Support: registering again "
 		      "without reg-id %u (RFC 5626 §4.2.1)",
-		      r->call_id, r->reg_id);
-	r->reg_id = 0;
+		      r->call_id, regent_reg_rare(r)->reg_id);
+	r->more->reg_id = 0; /* a reg-id lives in r->more */
 	r->ob_refused = true;
 	regent_reg_send_request(r, REGENT_SEND_RETRY);
 	return true;
@@ -369,10 +375,11 @@ static bool follow_redirect(struct regent_registerer *r, const struct final *f)
 	if (f->status < 300 || f->status >= 400 || f->m == NULL)
 		return false;
 	if (regent_reg_redirect_target(f->m, r->redirects, target, sizeof(target)) != 0 ||
-	    regent_check_uri(NULL, "redirect", target, true) != 0 || (t = strdup(target)) == NULL)
+	    regent_check_uri(NULL, "redirect", target, true) != 0 || regent_reg_more(r) == NULL ||
+	    (t = strdup(target)) == NULL)
 		return false;
-	free(r->xruri);
-	r->xruri = t;
+	free(r->more->xruri);
+	r->more->xruri = t;
 	r->redirects++;
 	regent_reg_send_request(r, REGENT_SEND_REDIRECT);
 	return true;
@@ -385,7 +392,7 @@ static void conclude(struct regent_registerer *r, const struct final *f, const c
 {
 	char why[128];
 	uint32_t no;
-	struct regent_request_delegate d = r->xdelegate;
+	struct regent_request_delegate d = regent_reg_rare(r)->xdelegate;
 	struct regent_event dev;
 
 	regent_reg_end_exchange(r);

@@ -182,17 +182,19 @@ static bool path_ob(const struct regent_msg *m)
  * (regent_reg_keepalive_s) and the contact rewrite stays on (rewrite()). */
 static void note_outbound(struct regent_registerer *r, const struct regent_msg *m, bool outbound)
 {
-	if (r->instance == NULL || r->reg_id == 0 || (r->ka_known && r->ka_outbound == outbound))
+	if (regent_reg_rare(r)->instance == NULL || regent_reg_rare(r)->reg_id == 0 ||
+	    (r->ka_known && r->ka_outbound == outbound))
 		return;
 	if (outbound)
 		regent_ua_log(r->ua, REGENT_LOG_INFO,
 			      "registerer %s: outbound: yes (Require: outbound%s), reg-id %u",
-			      r->call_id, path_ob(m) ? "; edge proxy Path ;ob" : "", r->reg_id);
+			      r->call_id, path_ob(m) ? "; edge proxy Path ;ob" : "",
+			      regent_reg_rare(r)->reg_id);
 	else
 		regent_ua_log(r->ua, REGENT_LOG_WARN,
 			      "registerer %s: outbound: NO, registrar did not confirm (no Require: "
 			      "outbound, RFC 5626 §4.2.1): reg-id %u is not a flow there",
-			      r->call_id, r->reg_id);
+			      r->call_id, regent_reg_rare(r)->reg_id);
 }
 
 void regent_reg_nat_read(struct regent_registerer *r, const struct regent_msg *m)
@@ -285,7 +287,7 @@ bool regent_reg_nat_flow_down(struct regent_registerer *r, int err)
 	 * REGISTER over the next flow names it with expires=0 if its own
 	 * Contact differs (a new local port on TCP/TLS/UDP; RFC 3261
 	 * §10.2.2), as a contact rewrite does; kept until a 2xx */
-	if (r->contact_uri != NULL ||
+	if (regent_reg_rare(r)->contact_uri != NULL ||
 	    !(r->state == REGENT_REG_REGISTERED || r->xk == REGENT_X_REGISTER))
 		return true;
 	if (r->nat != NULL && r->nat->gone != NULL)

@@ -39,9 +39,9 @@ static int build(struct regent_registerer *r, struct regent_wbuf *wb)
 	 * registration follows the path the registrar named */
 	if (id->route_set != NULL)
 		regent_wbuf_puts(wb, id->route_set);
-	if (r->service_route != NULL) {
+	if (regent_reg_rare(r)->service_route != NULL) {
 		regent_wbuf_puts(wb, "Route: ");
-		regent_wbuf_puts(wb, r->service_route);
+		regent_wbuf_puts(wb, regent_reg_rare(r)->service_route);
 		regent_wbuf_puts(wb, "\r\n");
 	}
 	regent_wbuf_puts(wb, "To: ");
@@ -107,7 +107,8 @@ static bool send_probe(struct regent_registerer *r)
 		snprintf(why, sizeof(why), "probe not sent: %s", regent_strerror(err));
 		return report(r, false, 0, why);
 	}
-	regent_ua_track(r->ua, p->branch, &r->cl);
+	if (regent_ua_track(r->ua, p->branch, &r->cl) != 0)
+		return report(r, false, 0, "probe not tracked: the UA's spare room is used up");
 	p->tracked = true;
 	p->pending = true;
 	p->sent_at = regent_reg_now(r);

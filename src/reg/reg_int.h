@@ -51,19 +51,17 @@ struct regent_registerer {
 	/* configuration (strings NULL = the UA's default) */
 	char *ruri; /* registrar */
 	char *from_uri, *to_uri;
-	char *from_display, *to_display;
-	char *instance;	       /* "<urn:uuid:...>" or NULL */
-	char *extra_headers;   /* joined "Name: v\r\n..." or NULL */
-	char *contact_xparams; /* joined ";a;b=c" or NULL */
-	char *contact_uri;     /* contact_uri: registered exactly, or NULL */
+	struct regent_reg_more *more; /* what few use (below), or NULL */
 	char *call_id;
 	char from_tag[24];
 	uint32_t expires; /* configured */
-	uint32_t reg_id;
 	uint8_t refresh_pct;
 	bool auto_retry, auto_refresh, user_allow;
 	bool retry_on_reject; /* retry 403/404/603 and refused credentials too */
+	bool has_retry_after; /* the last final response had a Retry-After */
+	bool packed;	      /* call_id, ruri, from_uri, to_uri: one block at call_id */
 	uint32_t retry_base_s, retry_max_s;
+	uint32_t retry_after_s; /* of the last failure, if has_retry_after */
 	regent_registerer_event_h *event_h;
 	void *event_arg;
 	struct regent_auth_client *auth; /* NULL without credentials */
@@ -76,31 +74,25 @@ struct regent_registerer {
 	bool want_reg;	   /* should be registered (refresh / retry / re-register) */
 	bool flow_lost;	   /* the flow died since the last 2xx */
 	bool retry_now;	   /* the next retry goes at once (a first flow drop) */
+	bool odd_logged;   /* an odd response was logged (once per Registerer) */
+	bool ob_refused;   /* a 439: registered again without reg-id (final.c) */
 	uint32_t cseq;
-	uint32_t exchange_no;	  /* bumped when an exchange starts (see emit.c) */
-	uint32_t asked_expires;	  /* for this registration (423 may raise it) */
-	uint32_t failures;	  /* consecutive, for the back-off */
-	int64_t retry_after;	  /* seconds of the last failure, -1 */
-	bool odd_logged;	  /* an odd response was logged (once per Registerer) */
-	bool ob_refused;	  /* a 439: registered again without reg-id (final.c) */
-	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
-	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
+	uint32_t exchange_no;	/* bumped when an exchange starts (see emit.c) */
+	uint32_t asked_expires; /* for this registration (423 may raise it) */
+	uint32_t failures;	/* consecutive, for the back-off */
+	uint32_t nbindings;	/* of the last 2xx (here: no padding hole) */
 
 	/* the exchange in progress */
 	enum regent_reg_xkind xk;
 	enum regent_send_reason next_reason;
 	uint8_t auth_tries, redirects;
 	bool did_423;
-	bool auth_restarted;	 /* the once-per-exchange auth restart was used */
-	bool last_retransmitted; /* the txn of the last final response was retransmitted */
-	bool queued;		 /* waiting for the flow before the first send */
-	char *xruri;		 /* redirect target, or NULL */
-	char *xheaders;		 /* per-request extra headers, joined, or NULL */
-	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
-	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
-	size_t nxcontacts;
-	struct regent_txn *txn; /* in progress */
-	struct regent_txn *old; /* completed, absorbing retransmissions (timer K) */
+	bool auth_restarted;	     /* the once-per-exchange auth restart was used */
+	bool last_retransmitted;     /* the txn of the last final response was retransmitted */
+	bool queued;		     /* waiting for the flow before the first send */
+	bool nat_reregister;	     /* natflow.c: the re-REGISTER a contact rewrite asks for */
+	struct regent_txn *txn;	     /* in progress */
+	struct regent_txn_done *old; /* completed, absorbing retransmissions (timer K) */
 
 	/* timers (absolute ms, REGENT_REG_NEVER off) */
 	uint64_t t_refresh, t_expire, t_retry, t_dispose, t_queue;
@@ -108,9 +100,7 @@ struct regent_registerer {
 	struct regent_reg_stop *stop; /* the regent_ua_stop() waiting for r, or NULL */
 
 	/* the last 2xx */
-	struct regent_binding *bindings; /* one block: array + strings */
-	size_t nbindings;
-	char *service_route;
+	struct regent_binding *bindings; /* one block: array + strings; nbindings above */
 
 	/* the path the last 2xx showed and the keep-alive chosen for it
 	 * (natflow.c) */
@@ -118,12 +108,43 @@ struct regent_registerer {
 	enum regent_transport ka_tp;
 	uint32_t ka_ft, ka_s;
 	/* NAT learning (RFC 3581 §4), made when a NAT is first seen (a
-	 * Registerer that never sees one pays one pointer); the re-REGISTER a
-	 * contact rewrite asks for */
+	 * Registerer that never sees one pays one pointer) */
 	struct regent_reg_natstate *nat;
-	bool nat_reregister;
 	struct regent_reg_probe *probe; /* reach.c, made at the first check */
 };
+
+/* What few Registerers use: configuration rarely set, an exchange's
+ * extras (redirect, per-request headers and delegate, Contacts to remove),
+ * the mismatched-response log's bookkeeping. Made at the first use, kept
+ * until the Registerer goes: a plain Registerer (a load client keeps
+ * 100,000) does not carry its 150 bytes. Read it through regent_reg_rare(). */
+struct regent_reg_more {
+	/* configuration (NULL = the UA's default) */
+	char *from_display, *to_display;
+	char *instance;	       /* "<urn:uuid:...>" or NULL */
+	char *extra_headers;   /* joined "Name: v\r\n..." or NULL */
+	char *contact_xparams; /* joined ";a;b=c" or NULL */
+	char *contact_uri;     /* contact_uri: registered exactly, or NULL */
+	/* the exchange in progress */
+	char *xruri;				  /* redirect target, or NULL */
+	char *xheaders;				  /* per-request extra headers, joined, or NULL */
+	struct regent_request_delegate xdelegate; /* of this exchange; zeroed: none */
+	char **xcontacts;			  /* REGENT_X_REMOVE: the Contact URIs, or NULL */
+	size_t nxcontacts;
+	uint32_t reg_id;	  /* RFC 5626 reg-id, 0 none (an instance goes with it) */
+	char *service_route;	  /* of the last 2xx (RFC 3608), or NULL */
+	uint64_t mismatch_log_at; /* last log of a mismatched response; 0 none */
+	uint32_t mismatch_quiet;  /* mismatched responses not logged since */
+};
+
+/* r->more, or an empty one (all NULL) to read from when r has none. */
+extern const struct regent_reg_more regent_reg_no_more;
+static inline const struct regent_reg_more *regent_reg_rare(const struct regent_registerer *r)
+{
+	return r->more != NULL ? r->more : &regent_reg_no_more;
+}
+/* r->more, made if need be; NULL: out of memory. */
+struct regent_reg_more *regent_reg_more(struct regent_registerer *r);
 
 /* The learnt address our Contact uses, the Contact it replaced (sent with
  * expires=0 until a 2xx; NULL none), the loop guard's memory. */
@@ -195,6 +216,7 @@ extern const struct regent_ua_client_ops regent_reg_client_ops;
 uint64_t regent_reg_now(const struct regent_registerer *r);
 uint16_t regent_reg_rnd16(struct regent_registerer *r);
 void regent_reg_drop_txn(struct regent_registerer *r, struct regent_txn **tp);
+void regent_reg_drop_old(struct regent_registerer *r);
 void regent_reg_free_contacts(struct regent_registerer *r);
 /* The exchange is over, whatever its outcome. Does not emit. */
 void regent_reg_end_exchange(struct regent_registerer *r);

@@ -37,28 +37,47 @@ void regent_reg_drop_txn(struct regent_registerer *r, struct regent_txn **tp)
 	*tp = NULL;
 }
 
-void regent_reg_free_contacts(struct regent_registerer *r)
+void regent_reg_drop_old(struct regent_registerer *r)
 {
-	for (size_t i = 0; i < r->nxcontacts; i++)
-		free(r->xcontacts[i]);
-	free(r->xcontacts);
-	r->xcontacts = NULL;
-	r->nxcontacts = 0;
+	if (r->old == NULL)
+		return;
+	regent_ua_untrack(r->ua, r->old->key);
+	free(r->old);
+	r->old = NULL;
 }
 
-/* A completed txn moves to `old` to absorb retransmissions (timer K);
- * another one just goes. */
+void regent_reg_free_contacts(struct regent_registerer *r)
+{
+	if (r->more == NULL)
+		return;
+	for (size_t i = 0; i < r->more->nxcontacts; i++)
+		free(r->more->xcontacts[i]);
+	free(r->more->xcontacts);
+	r->more->xcontacts = NULL;
+	r->more->nxcontacts = 0;
+}
+
+/* A completed txn leaves its record in `old` to absorb retransmissions
+ * (timer K) when there is room to track it (see regent_ua_track); another
+ * one just goes. */
 static void retire_txn(struct regent_registerer *r)
 {
+	struct regent_txn_done *d;
+
 	if (r->txn == NULL)
 		return;
-	if (r->txn->state == REGENT_TXN_COMPLETED) {
-		regent_reg_drop_txn(r, &r->old);
-		r->old = r->txn;
-		r->txn = NULL;
-	} else {
+	if (r->txn->state != REGENT_TXN_COMPLETED) {
 		regent_reg_drop_txn(r, &r->txn);
+		return;
 	}
+	regent_reg_drop_old(r);
+	if (regent_txn_done_make(&d, r->txn) != 0)
+		d = NULL; /* out of memory: not absorbing is not wrong (§18.1.2) */
+	regent_reg_drop_txn(r, &r->txn);
+	if (d != NULL && regent_ua_track(r->ua, d->key, &r->cl) == 0)
+		r->old = d;
+	else
+		free(d);
 }
 
 void regent_reg_end_exchange(struct regent_registerer *r)
@@ -69,11 +88,13 @@ void regent_reg_end_exchange(struct regent_registerer *r)
 	r->t_queue = REGENT_REG_NEVER;
 	r->auth_tries = 0;
 	r->redirects = 0;
-	free(r->xruri);
-	r->xruri = NULL;
-	free(r->xheaders);
-	r->xheaders = NULL;
-	memset(&r->xdelegate, 0, sizeof(r->xdelegate));
+	if (r->more != NULL) {
+		free(r->more->xruri);
+		r->more->xruri = NULL;
+		free(r->more->xheaders);
+		r->more->xheaders = NULL;
+		memset(&r->more->xdelegate, 0, sizeof(r->more->xdelegate));
+	}
 	regent_reg_free_contacts(r);
 }
 
@@ -125,7 +146,15 @@ static int start_txn(struct regent_registerer *r, const struct regent_wbuf *wb, 
 		return ENOMEM;
 	}
 	regent_txn_bound(r->txn, id->txn_timeout_ms, regent_reg_now(r));
-	regent_ua_track(r->ua, r->txn->branch, &r->cl);
+	/* the transaction in flight comes first: the completed one makes
+	 * room for it if the UA's spare pool is used up */
+	if (regent_ua_track(r->ua, r->txn->branch, &r->cl) != 0) {
+		regent_reg_drop_old(r);
+		if (regent_ua_track(r->ua, r->txn->branch, &r->cl) != 0) {
+			regent_reg_drop_txn(r, &r->txn); /* not tracked: only freed */
+			return ENOBUFS;
+		}
+	}
 	return 0;
 }
 
@@ -170,9 +199,10 @@ void regent_reg_send_request(struct regent_registerer *r, enum regent_send_reaso
 		regent_reg_local_failure(r, 500, "Cannot Build Request", err);
 		return;
 	}
-	if (start_txn(r, &wb, branch) != 0) {
+	err = start_txn(r, &wb, branch);
+	if (err) {
 		regent_wbuf_release(&wb);
-		regent_reg_local_failure(r, 500, "Out Of Memory", ENOMEM);
+		regent_reg_local_failure(r, 500, "Out Of Memory", err);
 		return;
 	}
 	err = regent_ua_send(r->ua, &r->cl, wb.buf, wb.len, r->cseq, false);
@@ -216,6 +246,7 @@ void regent_reg_start_exchange(struct regent_registerer *r, enum regent_reg_xkin
 static bool ours_by_ids(struct regent_registerer *r, const struct regent_msg *m)
 {
 	struct regent_addr from;
+	struct regent_reg_more *x;
 	uint64_t now;
 
 	if (regent_pl_eq_str(regent_msg_call_id(m), r->call_id) && regent_msg_from(m, &from) == 0 &&
@@ -223,16 +254,18 @@ static bool ours_by_ids(struct regent_registerer *r, const struct regent_msg *m)
 		return true;
 	regent_ua_counters(r->ua)->mismatched_dropped++;
 	now = regent_reg_now(r);
-	if (r->mismatch_log_at != 0 && now - r->mismatch_log_at < 1000) {
-		r->mismatch_quiet++;
+	if ((x = regent_reg_more(r)) == NULL)
+		return false; /* counted; not logged without memory for the limit */
+	if (x->mismatch_log_at != 0 && now - x->mismatch_log_at < 1000) {
+		x->mismatch_quiet++;
 		return false;
 	}
 	regent_ua_log(r->ua, REGENT_LOG_WARN,
 		      "registerer %s: dropped a %u response: branch ours, Call-ID or From tag "
 		      "not (%u more not logged)",
-		      r->call_id, regent_msg_status(m), r->mismatch_quiet);
-	r->mismatch_log_at = now != 0 ? now : 1;
-	r->mismatch_quiet = 0;
+		      r->call_id, regent_msg_status(m), x->mismatch_quiet);
+	x->mismatch_log_at = now != 0 ? now : 1;
+	x->mismatch_quiet = 0;
 	return false;
 }
 
@@ -259,7 +292,7 @@ static void note_odd(struct regent_registerer *r, const struct regent_msg *m)
 /* A 1xx: shown (SIP.js onTrying/onProgress), nothing else changes. */
 static void provisional(struct regent_registerer *r, const struct regent_msg *m)
 {
-	struct regent_request_delegate d = r->xdelegate;
+	struct regent_request_delegate d = regent_reg_rare(r)->xdelegate;
 	struct regent_pl raw = regent_msg_raw(m);
 	struct regent_event ev;
 	char phrase[64];
@@ -285,11 +318,9 @@ static bool recv_response(struct regent_registerer *r, const struct regent_msg *
 	enum regent_txn_action act;
 	char phrase[64];
 
-	if (r->old != NULL && regent_txn_matches(r->old, branch, method)) {
-		if (!ours_by_ids(r, m))
-			return true; /* dropped and counted there */
-		regent_txn_response(r->old, status, regent_reg_now(r));
-		return true; /* a late retransmission: absorbed (timer K) */
+	if (r->old != NULL && regent_txn_done_matches(r->old, branch, method)) {
+		ours_by_ids(r, m); /* if not: dropped and counted there */
+		return true;	   /* a late retransmission: absorbed (timer K) */
 	}
 	if (r->txn == NULL || !regent_txn_matches(r->txn, branch, method))
 		return false;

@@ -14,7 +14,7 @@ static bool is_sips(const char *uri)
 
 bool regent_reg_wants_sips(const struct regent_registerer *r)
 {
-	const char *ruri = r->xruri != NULL ? r->xruri : r->ruri;
+	const char *ruri = regent_reg_rare(r)->xruri != NULL ? regent_reg_rare(r)->xruri : r->ruri;
 	const char *to = r->to_uri != NULL ? r->to_uri : regent_ua_identity(r->ua)->aor;
 
 	return is_sips(ruri) || is_sips(to);

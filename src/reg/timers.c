@@ -25,7 +25,7 @@ uint64_t regent_reg_deadline(const struct regent_registerer *r)
 	if (r->txn != NULL)
 		d = min64(d, regent_txn_deadline(r->txn));
 	if (r->old != NULL)
-		d = min64(d, regent_txn_deadline(r->old));
+		d = min64(d, r->old->timer_k);
 	if (r->queued)
 		d = min64(d, r->t_queue);
 	d = min64(d, r->t_dispose);
@@ -46,9 +46,8 @@ static bool txn_timers(struct regent_registerer *r, uint64_t now)
 	enum regent_txn_action act;
 	int err;
 
-	if (r->old != NULL && regent_txn_deadline(r->old) <= now &&
-	    regent_txn_timer(r->old, now) == REGENT_TXN_ACT_DONE)
-		regent_reg_drop_txn(r, &r->old);
+	if (r->old != NULL && r->old->timer_k <= now)
+		regent_reg_drop_old(r);
 	if (r->txn != NULL && regent_txn_deadline(r->txn) <= now) {
 		act = regent_txn_timer(r->txn, now);
 		if (act == REGENT_TXN_ACT_SEND && r->txn->req != NULL) {
@@ -165,7 +164,7 @@ void regent_reg_flow_down(struct regent_registerer *r, int err)
 
 	if (r->state == REGENT_REG_TERMINATED)
 		return;
-	regent_reg_drop_txn(r, &r->old);
+	regent_reg_drop_old(r);
 	if (!regent_reg_nat_flow_down(r, err))
 		return;
 	r->flow_lost = true;

@@ -175,3 +175,31 @@ void regent_txn_bound(struct regent_txn *t, uint32_t ms, uint64_t now)
 	t->timer_f = now + ms;
 	t->timer_e = min_u64(t->timer_e, t->timer_f);
 }
+
+int regent_txn_done_make(struct regent_txn_done **dp, const struct regent_txn *t)
+{
+	size_t bl, ml;
+	struct regent_txn_done *d;
+
+	*dp = NULL;
+	if (t->state != REGENT_TXN_COMPLETED)
+		return EINVAL;
+	bl = strlen(t->branch) + 1;
+	ml = strlen(t->method) + 1;
+	d = malloc(sizeof(*d) + bl + ml);
+	if (d == NULL)
+		return ENOMEM;
+	d->timer_k = t->timer_k;
+	memcpy(d->key, t->branch, bl);
+	memcpy(d->key + bl, t->method, ml);
+	*dp = d;
+	return 0;
+}
+
+bool regent_txn_done_matches(const struct regent_txn_done *d, struct regent_pl branch,
+			     struct regent_pl method)
+{
+	if (d == NULL || !regent_pl_eq_str(branch, d->key))
+		return false;
+	return regent_pl_eq_str(method, d->key + strlen(d->key) + 1);
+}

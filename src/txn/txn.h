@@ -86,4 +86,22 @@ void regent_txn_transport_error(struct regent_txn *t);
 /* Absolute ms of the next timer, UINT64_MAX for none. */
 uint64_t regent_txn_deadline(const struct regent_txn *t);
 
+/* A completed transaction reduced to what timer K needs (§17.1.2.2): it
+ * only absorbs retransmitted final responses, so it keeps its branch, its
+ * method (§17.1.3 matching) and the deadline, in one allocation sized to
+ * them (about 50 bytes instead of a whole transaction: a load client keeps
+ * one per registration for T4 after each exchange). */
+struct regent_txn_done {
+	uint64_t timer_k; /* absolute ms: free it then */
+	char key[];	  /* branch NUL method NUL */
+};
+
+/* The record of a COMPLETED transaction t (t itself is left as it is).
+ * EINVAL if t is not completed, ENOMEM. */
+int regent_txn_done_make(struct regent_txn_done **dp, const struct regent_txn *t);
+
+/* Does a response with this branch and CSeq method belong to d? */
+bool regent_txn_done_matches(const struct regent_txn_done *d, struct regent_pl branch,
+			     struct regent_pl method);
+
 #endif /* REGENT_TXN_H */

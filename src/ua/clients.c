@@ -14,6 +14,19 @@
 
 /* ------------------------------------------------------------ the list */
 
+/* The entries a UA of n clients has room for beyond one per client: a
+ * completed transaction absorbing retransmissions for T4 after each
+ * exchange (RFC 3261 §17.1.2.2, UDP only) and the rare reachability
+ * probe. An eighth of the clients: what a load client keeping 100,000
+ * registrations refreshes in a few seconds; past that a completed
+ * transaction is not kept, and a retransmitted response to it is dropped
+ * as unmatched (§18.1.2) instead of absorbed: the same outcome, counted.
+ * Two slots a client cost 157 bytes a registration at 100,000. */
+static size_t spare_pool(size_t n)
+{
+	return n / 8 > 16 ? n / 8 : 16;
+}
+
 int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
 			    const struct regent_ua_client_ops *ops, uint32_t flow)
 {
@@ -24,10 +37,10 @@ int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
 		return EPERM;
 	if (flow >= ua->nflows)
 		return EINVAL;
-	/* at most two transactions per client: the one in flight and the
-	 * completed one absorbing retransmissions (timer K) */
+	/* one transaction per client (the one in flight) and the spare pool
+	 * for the rest (see regent_ua_track) */
 	if (regent_ua_heap_reserve(&ua->timers, n) != 0 ||
-	    regent_ua_txmap_reserve(&ua->txns, 2 * n) != 0)
+	    regent_ua_txmap_reserve(&ua->txns, n + spare_pool(n)) != 0)
 		return ENOMEM;
 	memset(c, 0, sizeof(*c));
 	c->ops = ops;
@@ -86,14 +99,26 @@ void regent_ua_schedule(struct regent_ua *ua, struct regent_ua_client *c, uint64
 	regent_ua_heap_set(&ua->timers, &c->timer, c->dead ? UINT64_MAX : deadline);
 }
 
-void regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c)
+int regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c)
 {
+	if (c->ntracked > 0) {
+		if (ua->spare_used >= spare_pool(ua->nclients) || c->ntracked == UINT8_MAX)
+			return ENOBUFS;
+		ua->spare_used++;
+	}
+	c->ntracked++;
 	regent_ua_txmap_put(&ua->txns, branch, c);
+	return 0;
 }
 
 void regent_ua_untrack(struct regent_ua *ua, const char *branch)
 {
-	regent_ua_txmap_del(&ua->txns, branch);
+	struct regent_ua_client *c = regent_ua_txmap_del(&ua->txns, branch);
+
+	if (c == NULL)
+		return;
+	if (--c->ntracked > 0)
+		ua->spare_used--;
 }
 
 void regent_ua_enter(struct regent_ua *ua)

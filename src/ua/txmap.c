@@ -64,16 +64,18 @@ void regent_ua_txmap_put(struct regent_ua_txmap *m, const char *key, void *val)
 	m->n++;
 }
 
-void regent_ua_txmap_del(struct regent_ua_txmap *m, const char *key)
+void *regent_ua_txmap_del(struct regent_ua_txmap *m, const char *key)
 {
 	size_t mask = m->cap - 1, i, j;
+	void *val;
 
 	if (m->cap == 0)
-		return;
+		return NULL;
 	for (i = hash(key, strlen(key)) & mask; m->v[i].key != key; i = (i + 1) & mask) {
 		if (m->v[i].key == NULL)
-			return;
+			return NULL;
 	}
+	val = m->v[i].val;
 	/* backward shift: pull later entries of the probe run into the hole
 	 * unless that would put them before their home slot */
 	for (j = (i + 1) & mask; m->v[j].key != NULL; j = (j + 1) & mask) {
@@ -87,6 +89,7 @@ void regent_ua_txmap_del(struct regent_ua_txmap *m, const char *key)
 	m->v[i].key = NULL;
 	m->v[i].val = NULL;
 	m->n--;
+	return val;
 }
 
 void *regent_ua_txmap_find(const struct regent_ua_txmap *m, struct regent_pl branch, size_t *it)

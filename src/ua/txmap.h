@@ -32,8 +32,9 @@ int regent_ua_txmap_reserve(struct regent_ua_txmap *m, size_t n);
 /* Adds key -> val. Needs room reserved. */
 void regent_ua_txmap_put(struct regent_ua_txmap *m, const char *key, void *val);
 
-/* Removes the entry whose key is this very pointer (no-op if absent). */
-void regent_ua_txmap_del(struct regent_ua_txmap *m, const char *key);
+/* Removes the entry whose key is this very pointer and returns its value
+ * (NULL if absent: a no-op). */
+void *regent_ua_txmap_del(struct regent_ua_txmap *m, const char *key);
 
 /* The values whose key equals `branch`, one per call: *it starts at 0.
  * NULL when there are no more. */

@@ -47,7 +47,7 @@ struct regent_ua_identity {
 	const char *extra_supported; /* ", tok, tok" */
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t txn_timeout_ms; /* transaction_timeout_ms: 0 = timer F (64*T1) */
-	uint32_t keepalive_s; /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
+	uint32_t keepalive_s;	 /* keepalive_interval_s: 0 auto, REGENT_KEEPALIVE_OFF, N */
 	bool contact_rewrite_off;
 };
 
@@ -88,7 +88,8 @@ struct regent_ua_client {
 	struct regent_ua_heap_node timer;
 	const struct regent_ua_client_ops *ops;
 	bool dead;
-	uint32_t flow; /* the flow it sends on (regent_ua_flow_for), for its life */
+	uint8_t ntracked; /* its entries in the UA's transaction map */
+	uint32_t flow;	  /* the flow it sends on (regent_ua_flow_for), for its life */
 };
 
 /* The flow of a client whose requests go to `uri` (its Request-URI, RFC
@@ -106,8 +107,9 @@ int regent_ua_flow_to(struct regent_ua *ua, const char *uri, const char *field, 
 		      struct regent_error *err);
 
 /* Adds c to the UA on flow `flow` (from regent_ua_flow_for), with room
- * reserved for its timer and two transactions (so none can be lost to
- * ENOMEM later). 0, ENOMEM, or EPERM while the UA is being freed. */
+ * reserved for its timer and one transaction, and the shared spare pool
+ * grown with it (so the transaction in flight can never be lost to ENOMEM
+ * later; see regent_ua_track). 0, ENOMEM, or EPERM while the UA is being freed. */
 int regent_ua_client_attach(struct regent_ua *ua, struct regent_ua_client *c,
 			    const struct regent_ua_client_ops *ops, uint32_t flow);
 
@@ -122,8 +124,11 @@ bool regent_ua_client_alive(const struct regent_ua *ua, const struct regent_ua_c
 void regent_ua_schedule(struct regent_ua *ua, struct regent_ua_client *c, uint64_t deadline);
 
 /* Responses with this branch go to c until untracked. `branch` is not
- * copied: untrack it before it goes. */
-void regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c);
+ * copied: untrack it before it goes. A client's first tracked transaction
+ * always has room (reserved by attach); a second or third one at the same
+ * time (a completed one absorbing retransmissions, a probe) takes room from
+ * the UA's shared spare pool: 0, or ENOBUFS when that is used up. */
+int regent_ua_track(struct regent_ua *ua, const char *branch, struct regent_ua_client *c);
 void regent_ua_untrack(struct regent_ua *ua, const char *branch);
 
 /* The clients of the UA not being freed, for a call over all of them

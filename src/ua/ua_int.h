@@ -61,6 +61,7 @@ struct regent_ua {
 	size_t nclients;	       /* in the flows' lists, dead ones included */
 	struct regent_ua_heap timers;  /* clients with a timer, by deadline */
 	struct regent_ua_txmap txns;   /* live client transactions, by branch */
+	size_t spare_used;	       /* entries beyond each client's first (clients.c) */
 	bool processing;	       /* inside regent_ua_process */
 	struct regent_ua_stats stats;
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -158,6 +159,34 @@ static void matching_needs_branch_and_method(void **state)
 	assert_false(regent_txn_matches(&t, REGENT_PL("z9hG4bK1234"), REGENT_PL("REGISTER")));
 }
 
+/* The record a completed transaction leaves for timer K (§17.1.2.2): the
+ * deadline, and matching by branch and method as the transaction did. */
+static void completed_record_keeps_deadline_branch_and_method(void **state)
+{
+	struct regent_txn t;
+	struct regent_txn_done *d = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    regent_txn_start(&t, &UDP, "z9hG4bKdone1", "REGISTER", REQ, sizeof(REQ) - 1, 0), 0);
+	assert_int_equal(regent_txn_done_make(&d, &t), EINVAL); /* not completed yet */
+	assert_null(d);
+	assert_int_equal(regent_txn_response(&t, 200, 300), REGENT_TXN_ACT_DELIVER);
+	assert_int_equal(regent_txn_done_make(&d, &t), 0);
+	assert_non_null(d);
+	assert_int_equal(d->timer_k, 300 + 5000);
+	assert_string_equal(d->key, "z9hG4bKdone1");
+	assert_true(regent_txn_done_matches(d, REGENT_PL("z9hG4bKdone1"), REGENT_PL("REGISTER")));
+	assert_false(regent_txn_done_matches(d, REGENT_PL("z9hG4bKdone1"), REGENT_PL("OPTIONS")));
+	assert_false(regent_txn_done_matches(d, REGENT_PL("z9hG4bKdone"), REGENT_PL("REGISTER")));
+	assert_false(regent_txn_done_matches(d, REGENT_PL("z9hG4bKdone12"), REGENT_PL("REGISTER")));
+	assert_false(regent_txn_done_matches(d, REGENT_PL("z9hG4bKdone1"), REGENT_PL("REGISTE")));
+	assert_false(
+	    regent_txn_done_matches(NULL, REGENT_PL("z9hG4bKdone1"), REGENT_PL("REGISTER")));
+	free(d);
+	regent_txn_close(&t);
+}
+
 static void transport_error_terminates_at_once(void **state)
 {
 	struct regent_txn t;
@@ -194,6 +223,7 @@ int main(void)
 	    cmocka_unit_test(final_on_unreliable_completes_and_timer_k_absorbs_retransmissions),
 	    cmocka_unit_test(final_on_reliable_terminates_at_once_timer_k_zero),
 	    cmocka_unit_test(matching_needs_branch_and_method),
+	    cmocka_unit_test(completed_record_keeps_deadline_branch_and_method),
 	    cmocka_unit_test(transport_error_terminates_at_once),
 	    cmocka_unit_test(start_refuses_branch_without_magic_cookie),
 	};
