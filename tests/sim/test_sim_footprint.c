@@ -28,20 +28,14 @@
 #include "sim_test_util.h"
 #include "ua/ua_int.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "under_asan.h"
 
 enum { NACCT = 2000, LIMIT_BYTES = 1024 };
 
 static void live_registration_fits_in_a_kib(void **state)
 {
 	(void)state;
-#ifdef UNDER_ASAN
+#ifdef REGENT_TEST_UNDER_ASAN
 	skip();
 #else
 	uint64_t seed = sim_seed(0xf007);

@@ -156,6 +156,15 @@ static void run_until(struct fix *f, uint64_t t)
 	f->now = t;
 }
 
+/* Runs timer by timer (bounded) until the UA has sent n requests. */
+static void run_until_sent(struct fix *f, size_t n)
+{
+	for (int guard = 0; guard < 1000 && f->nsent < n; guard++) {
+		f->now = regent_ua_next_deadline(f->ua);
+		regent_ua_process(f->ua);
+	}
+}
+
 /* The i-th header `name` of message m ("" when absent). */
 static void hdr(const char *m, const char *name, size_t idx, char *out, size_t size)
 {
@@ -237,10 +246,7 @@ static void rewrite_removes_old_contact_in_the_same_register(void **state)
 	assert_int_equal(f->nsent, 2);
 	hdr(f->sent[1], "Contact", 0, c0, sizeof(c0));
 	/* the refresh: one Contact, the public one */
-	for (int guard = 0; guard < 1000 && f->nsent < 3; guard++) {
-		f->now = regent_ua_next_deadline(f->ua);
-		regent_ua_process(f->ua);
-	}
+	run_until_sent(f, 3);
 	assert_int_equal(f->nsent, 3);
 	hdr(f->sent[2], "Contact", 0, c0, sizeof(c0));
 	hdr(f->sent[2], "Contact", 1, c1, sizeof(c1));
@@ -505,10 +511,7 @@ static void new_flow_removes_the_lost_flows_contact(void **state)
 	/* unanswered (the flow drops again): the next try still removes it */
 	regent_ua_flow_down(f->ua, ECONNRESET);
 	new_flow(f, REGENT_TP_TCP, 40124);
-	for (int guard = 0; guard < 1000 && f->nsent < 3; guard++) {
-		f->now = regent_ua_next_deadline(f->ua);
-		regent_ua_process(f->ua);
-	}
+	run_until_sent(f, 3);
 	assert_int_equal(f->nsent, 3);
 	hdr(f->sent[2], "Contact", 0, c0, sizeof(c0));
 	hdr(f->sent[2], "Contact", 1, c1, sizeof(c1));
@@ -517,10 +520,7 @@ static void new_flow_removes_the_lost_flows_contact(void **state)
 	reply_200_ct(f, 2, "sip:reguser@192.0.2.10:40124;transport=tcp");
 	assert_int_equal(regent_registerer_state(f->reg), REGENT_REG_REGISTERED);
 	/* the refresh: our Contact only */
-	for (int guard = 0; guard < 1000 && f->nsent < 4; guard++) {
-		f->now = regent_ua_next_deadline(f->ua);
-		regent_ua_process(f->ua);
-	}
+	run_until_sent(f, 4);
 	assert_int_equal(f->nsent, 4);
 	hdr(f->sent[3], "Contact", 0, c0, sizeof(c0));
 	hdr(f->sent[3], "Contact", 1, c1, sizeof(c1));

@@ -20,18 +20,12 @@
 
 #include <regent.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "under_asan.h"
 
 /* well under either of the two: a regression of either fails the test */
 #define IDLE_UA_LIMIT (32 * 1024)
 
-#ifndef UNDER_ASAN
+#ifndef REGENT_TEST_UNDER_ASAN
 static size_t heap_in_use(void)
 {
 	return mallinfo2().uordblks;
@@ -61,7 +55,7 @@ static size_t ua_heap(const char *uri, const char *server, enum regent_transport
 static void idle_ua_is_small(void **state)
 {
 	(void)state;
-#ifdef UNDER_ASAN
+#ifdef REGENT_TEST_UNDER_ASAN
 	skip();
 #else
 	/* warm-up: OpenSSL's and c-ares' one-time library set-up is not the UA's */
