@@ -436,6 +436,43 @@ static void retransmission_gets_same_response(void **state)
 	regent_registrar_free(r);
 }
 
+/* Under load the copy must outlive the client's retransmission timers:
+ * after 5,000 other transactions (a second of a 100,000-registration load
+ * test) the retransmitted authenticated REGISTER is still answered from
+ * the cache, not refused as a replayed nc. With the 1,024 direct-mapped
+ * slots of before, it was forgotten. */
+static void retransmission_answered_after_a_busy_second(void **state)
+{
+	(void)state;
+	struct regent_registrar *r = mk(true);
+	struct regent_auth_creds cr = {"alice", "secret", NULL};
+	struct regent_auth_client *ac;
+	struct regent_registrar_stats st;
+	char auth[1024], hdrs[2048], first[8192], cid[32];
+	struct rsp rs;
+
+	assert_int_equal(regent_auth_client_alloc(&ac, &cr), 0);
+	assert_int_equal(reg(r, "c", 1, "Contact: <" C1 ">\r\n", 1000, &rs), 401);
+	answer(ac, &rs, auth, sizeof(auth));
+	rsp_free(&rs);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
+	assert_int_equal(reg(r, "c", 2, hdrs, 1000, &rs), 200);
+	strcpy(first, rs.buf);
+	rsp_free(&rs);
+	for (unsigned i = 0; i < 5000; i++) { /* others' first REGISTERs: 401 each */
+		snprintf(cid, sizeof(cid), "other-%u", i);
+		assert_int_equal(reg(r, cid, 1, "Contact: <" C2 ">\r\n", 1000 + i / 5, &rs), 401);
+		rsp_free(&rs);
+	}
+	assert_int_equal(reg(r, "c", 2, hdrs, 2000, &rs), 200);
+	assert_string_equal(rs.buf, first);
+	rsp_free(&rs);
+	regent_registrar_stats(r, &st);
+	assert_int_equal(st.retransmissions, 1);
+	regent_auth_client_free(ac);
+	regent_registrar_free(r);
+}
+
 static void scripted_faults(void **state)
 {
 	(void)state;
@@ -634,6 +671,7 @@ int main(void)
 	    cmocka_unit_test(removal_one_and_all),
 	    cmocka_unit_test(call_id_and_cseq_rules),
 	    cmocka_unit_test(retransmission_gets_same_response),
+	    cmocka_unit_test(retransmission_answered_after_a_busy_second),
 	    cmocka_unit_test(scripted_faults),
 	    cmocka_unit_test(restart_invalidates_nonces),
 	    cmocka_unit_test(path_and_outbound_echo),
