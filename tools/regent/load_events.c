@@ -184,7 +184,10 @@ static void waiting_changed(struct load_run *run, struct load_acct *a, bool wait
 	not_waiting(run, a);
 	/* a refresh exchange that ended without a 2xx */
 	if (a->refreshing && a->last_status / 100 != 2) {
-		run->st.refresh_failed++;
+		load_stats_refresh_failed(&run->st, a->last_local ? 0 : a->last_status,
+					  a->last_local || a->last_status == 0
+					      ? cause_name(a->last_err, a->last_status)
+					      : NULL);
 		a->refreshing = false;
 	}
 }

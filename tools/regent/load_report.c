@@ -23,6 +23,14 @@ static double pct(uint64_t a, uint64_t b)
 }
 
 /* "503:4 401:2 timeout:1" (at most `size` bytes) */
+static size_t put_causes(const struct load_cause *tab, char *buf, size_t o, size_t size)
+{
+	for (size_t i = 0; i < LOAD_MAX_CAUSES && tab[i].name[0] && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, " %s:%llu", tab[i].name,
+				      (unsigned long long)tab[i].n);
+	return o;
+}
+
 static void failures_by_kind(const struct load_stats *s, char *buf, size_t size)
 {
 	size_t o = 0;
@@ -33,9 +41,7 @@ static void failures_by_kind(const struct load_stats *s, char *buf, size_t size)
 			o += (size_t)snprintf(buf + o, size - o, " %u:%llu", i,
 					      (unsigned long long)s->by_status[i]);
 	}
-	for (size_t i = 0; i < LOAD_MAX_CAUSES && s->causes[i].name[0] && o < size; i++)
-		o += (size_t)snprintf(buf + o, size - o, " %s:%llu", s->causes[i].name,
-				      (unsigned long long)s->causes[i].n);
+	put_causes(s->causes, buf, o, size);
 }
 
 void load_report_tick(struct load_report *rp, const struct load_stats *s, uint64_t now_us,
@@ -125,9 +131,11 @@ void load_report_final(struct load_report *rp, const struct load_stats *s, const
 	    (unsigned long long)s->retransmissions, (unsigned long long)s->lost,
 	    (unsigned long long)s->reregistered, (unsigned long long)s->live_peak);
 	line_hist(f, "initial latency", &s->initial, 1000.0, "ms");
-	fprintf(f, "  refreshes %llu  failed %llu  on time %.2f %%\n",
+	kinds[0] = '\0';
+	put_causes(s->refresh_causes, kinds, 0, sizeof(kinds));
+	fprintf(f, "  refreshes %llu  failed %llu%s%s  on time %.2f %%\n",
 		(unsigned long long)s->refreshes, (unsigned long long)s->refresh_failed,
-		pct(s->refresh_on_time, s->refreshes));
+		kinds[0] ? " by kind:" : "", kinds, pct(s->refresh_on_time, s->refreshes));
 	line_hist(f, "refresh latency", &s->refresh, 1000.0, "ms");
 	line_hist(f, "refresh lateness", &s->lateness, 1.0, "ms");
 	fprintf(f, "  unregistered %llu  failed %llu  not sent %llu\n",

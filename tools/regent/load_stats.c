@@ -20,26 +20,39 @@ void load_stats_fail_status(struct load_stats *s, unsigned status)
 	s->by_status[status < LOAD_MAX_STATUS ? status : 0]++;
 }
 
-static void add_cause(struct load_stats *s, const char *name, uint64_t n)
+/* tab has LOAD_MAX_CAUSES entries, the named first, then empty ones */
+static void add_cause(struct load_cause *tab, const char *name, uint64_t n)
 {
 	size_t i;
 
-	for (i = 0; i < LOAD_MAX_CAUSES && s->causes[i].name[0]; i++) {
-		if (!strcmp(s->causes[i].name, name)) {
-			s->causes[i].n += n;
+	for (i = 0; i < LOAD_MAX_CAUSES && tab[i].name[0]; i++) {
+		if (!strcmp(tab[i].name, name)) {
+			tab[i].n += n;
 			return;
 		}
 	}
 	if (i == LOAD_MAX_CAUSES)
 		i = LOAD_MAX_CAUSES - 1; /* the last slot absorbs the rest */
 	else
-		snprintf(s->causes[i].name, sizeof(s->causes[i].name), "%s", name);
-	s->causes[i].n += n;
+		snprintf(tab[i].name, sizeof(tab[i].name), "%s", name);
+	tab[i].n += n;
 }
 
 void load_stats_fail_cause(struct load_stats *s, const char *name)
 {
-	add_cause(s, name, 1);
+	add_cause(s->causes, name, 1);
+}
+
+void load_stats_refresh_failed(struct load_stats *s, unsigned status, const char *cause)
+{
+	char code[12];
+
+	s->refresh_failed++;
+	if (status != 0 && cause == NULL) {
+		snprintf(code, sizeof(code), "%u", status);
+		cause = code;
+	}
+	add_cause(s->refresh_causes, cause != NULL ? cause : "transport", 1);
 }
 
 uint64_t load_stats_causes_total(const struct load_stats *s)
@@ -93,7 +106,9 @@ void load_stats_merge(struct load_stats *d, const struct load_stats *s)
 	for (size_t i = 0; i < LOAD_MAX_STATUS; i++)
 		d->by_status[i] += s->by_status[i];
 	for (size_t i = 0; i < LOAD_MAX_CAUSES && s->causes[i].name[0]; i++)
-		add_cause(d, s->causes[i].name, s->causes[i].n);
+		add_cause(d->causes, s->causes[i].name, s->causes[i].n);
+	for (size_t i = 0; i < LOAD_MAX_CAUSES && s->refresh_causes[i].name[0]; i++)
+		add_cause(d->refresh_causes, s->refresh_causes[i].name, s->refresh_causes[i].n);
 	load_hist_merge(&d->initial, &s->initial);
 	load_hist_merge(&d->refresh, &s->refresh);
 	load_hist_merge(&d->lateness, &s->lateness);
@@ -112,6 +127,15 @@ static void write_hists(const struct load_stats *s, FILE *f)
 	load_hist_write_json(&s->unreg, f);
 }
 
+static void write_causes(const struct load_cause *tab, FILE *f)
+{
+	fputc('{', f);
+	for (size_t i = 0; i < LOAD_MAX_CAUSES && tab[i].name[0]; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", tab[i].name,
+			(unsigned long long)tab[i].n);
+	fputc('}', f);
+}
+
 static void write_failed(const struct load_stats *s, FILE *f)
 {
 	bool first = true;
@@ -124,14 +148,10 @@ static void write_failed(const struct load_stats *s, FILE *f)
 			(unsigned long long)s->by_status[i]);
 		first = false;
 	}
-	fputs("},\"failed_by_cause\":{", f);
-	first = true;
-	for (size_t i = 0; i < LOAD_MAX_CAUSES && s->causes[i].name[0]; i++) {
-		fprintf(f, "%s\"%s\":%llu", first ? "" : ",", s->causes[i].name,
-			(unsigned long long)s->causes[i].n);
-		first = false;
-	}
-	fputc('}', f);
+	fputs("},\"failed_by_cause\":", f);
+	write_causes(s->causes, f);
+	fputs(",\"refresh_failed_by\":", f);
+	write_causes(s->refresh_causes, f);
 }
 
 void load_stats_write_json(const struct load_stats *s, FILE *f, const char *max_failures,
@@ -163,7 +183,9 @@ void load_stats_write_json(const struct load_stats *s, FILE *f, const char *max_
 	fputc('}', f);
 }
 
-static int read_map(const struct load_json *m, struct load_stats *s, bool status)
+/* status: into by_status; else into tab */
+static int read_map(const struct load_json *m, struct load_stats *s, bool status,
+		    struct load_cause *tab)
 {
 	if (!m || m->type != LOAD_JSON_OBJECT)
 		return EINVAL;
@@ -174,7 +196,7 @@ static int read_map(const struct load_json *m, struct load_stats *s, bool status
 		if (v->type != LOAD_JSON_NUMBER)
 			return EINVAL;
 		if (!status) {
-			add_cause(s, v->key, (uint64_t)v->num);
+			add_cause(tab, v->key, (uint64_t)v->num);
 			continue;
 		}
 		code = strtoul(v->key, NULL, 10);
@@ -197,9 +219,11 @@ int load_stats_from_json(struct load_stats *s, const struct load_json *o)
 	s->wall_ms = load_json_u64(o, "wall_ms", 0);
 	intr = load_json_get(o, "interrupted");
 	s->interrupted = intr && intr->type == LOAD_JSON_BOOL && intr->num != 0;
-	err = read_map(load_json_get(o, "failed_by_status"), s, true);
+	err = read_map(load_json_get(o, "failed_by_status"), s, true, NULL);
 	if (!err)
-		err = read_map(load_json_get(o, "failed_by_cause"), s, false);
+		err = read_map(load_json_get(o, "failed_by_cause"), s, false, s->causes);
+	if (!err && load_json_get(o, "refresh_failed_by") != NULL) /* older reports: none */
+		err = read_map(load_json_get(o, "refresh_failed_by"), s, false, s->refresh_causes);
 	if (!err)
 		err = load_hist_from_json(&s->initial, load_json_get(o, "initial_latency_us"));
 	if (!err)

@@ -31,6 +31,10 @@ struct load_stats {
 	uint64_t by_status[LOAD_MAX_STATUS];	   /* failed, by final status from the registrar */
 	struct load_cause causes[LOAD_MAX_CAUSES]; /* failed, by local cause */
 	uint64_t refreshes, refresh_failed, refresh_on_time;
+	/* refresh_failed by what ended the exchange: the registrar's final
+	 * status ("401") or the local cause ("timeout"); the account is
+	 * retried by the library, so these are not failures of the run */
+	struct load_cause refresh_causes[LOAD_MAX_CAUSES];
 	uint64_t lost, reregistered;
 	uint64_t unregistered, unregister_failed, unregister_skipped;
 	uint64_t retransmissions;
@@ -49,6 +53,9 @@ struct load_stats {
 void load_stats_init(struct load_stats *s);
 void load_stats_fail_status(struct load_stats *s, unsigned status);
 void load_stats_fail_cause(struct load_stats *s, const char *name);
+/* A refresh exchange ended without a 2xx: status from the registrar, or
+ * the local cause's name when status is 0. */
+void load_stats_refresh_failed(struct load_stats *s, unsigned status, const char *cause);
 uint64_t load_stats_causes_total(const struct load_stats *s);
 /* failures that --max-failures judges: failed + lost + unregister_failed */
 uint64_t load_stats_failures(const struct load_stats *s);
