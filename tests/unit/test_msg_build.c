@@ -3,6 +3,7 @@
  * fixed and growable buffers, header-injection refusal naming the field;
  * and the parse -> build -> parse round trip over every flows/ message.
  */
+#include <stdio.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +111,26 @@ static void quoted_same_with_and_without_room(void **state)
 	regent_wbuf_quoted(&a, "q", "nul\0x", 5);
 	assert_int_equal(a.err, REGENT_MSG_EINJECT);
 	assert_string_equal(big, "");
+}
+
+/* regent_pl_strtrunc is snprintf(dst, size, "%s", s): truncated, always
+ * terminated. */
+static void strtrunc_is_snprintf_s(void **state)
+{
+	static const char *const in[] = {"", "a", "abcd", "abcde", "abcdefghij"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		for (size_t size = 1; size <= 7; size++) {
+			char a[8], b[8];
+
+			memset(a, 'x', sizeof(a));
+			memset(b, 'x', sizeof(b));
+			regent_pl_strtrunc(a, size, in[i]);
+			snprintf(b, size, "%s", in[i]);
+			assert_memory_equal(a, b, sizeof(a));
+		}
+	}
 }
 
 static void injection_is_refused_naming_the_field(void **state)
@@ -470,6 +491,7 @@ int main(void)
 	    cmocka_unit_test(builds_a_register_that_parses),
 	    cmocka_unit_test(status_line_and_quoted),
 	    cmocka_unit_test(quoted_same_with_and_without_room),
+	    cmocka_unit_test(strtrunc_is_snprintf_s),
 	    cmocka_unit_test(injection_is_refused_naming_the_field),
 	    cmocka_unit_test(buffer_limits),
 	    cmocka_unit_test(flows_round_trip_keeps_every_field),
