@@ -64,7 +64,9 @@ static bool reserve(struct regent_wbuf *wb, size_t n)
 		set_err(wb, REGENT_MSG_ENOSPC, "buffer");
 		return false;
 	}
-	size_t ncap = wb->cap ? wb->cap : 512;
+	/* 1 KiB first: an authenticated REGISTER (about 600-800 B) then needs
+	 * no realloc, and it is still a size glibc keeps per thread (tcache). */
+	size_t ncap = wb->cap ? wb->cap : 1024;
 
 	while (ncap < need)
 		ncap *= 2;
