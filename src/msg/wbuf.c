@@ -95,13 +95,28 @@ void regent_wbuf_write_slow(struct regent_wbuf *wb, const char *p, size_t l)
 
 void regent_wbuf_u64(struct regent_wbuf *wb, uint64_t v)
 {
+	/* two digits a division: the numbers of a request (CSeq, ports,
+	 * Expires, Content-Length) are mostly 2-5 digits */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char d[20];
 	size_t i = sizeof(d);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		d[--i] = pairs[2 * r + 1];
+		d[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		d[--i] = pairs[2 * v + 1];
+		d[--i] = pairs[2 * v];
+	} else {
+		d[--i] = (char)('0' + v);
+	}
 	regent_wbuf_write(wb, d + i, sizeof(d) - i);
 }
 

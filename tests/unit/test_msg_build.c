@@ -133,6 +133,33 @@ static void strtrunc_is_snprintf_s(void **state)
 	}
 }
 
+/* regent_wbuf_u64 writes what "%llu" writes, at every digit count. */
+static void u64_is_decimal(void **state)
+{
+	uint64_t v[] = {0,   1,	   9,	 10,	11,   99,     100,	   101,
+			999, 1000, 5060, 65535, 3600, 100000, 4294967295u, UINT64_MAX};
+
+	(void)state;
+	for (uint64_t x = 1; x < UINT64_MAX / 10; x = x * 10 + 7) {
+		char want[32], buf[64];
+		struct regent_wbuf wb;
+
+		regent_wbuf_init_fixed(&wb, buf, sizeof(buf));
+		regent_wbuf_u64(&wb, x);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+		assert_string_equal(buf, want);
+	}
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char want[32], buf[64];
+		struct regent_wbuf wb;
+
+		regent_wbuf_init_fixed(&wb, buf, sizeof(buf));
+		regent_wbuf_u64(&wb, v[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		assert_string_equal(buf, want);
+	}
+}
+
 static void injection_is_refused_naming_the_field(void **state)
 {
 	static const struct {
@@ -492,6 +519,7 @@ int main(void)
 	    cmocka_unit_test(status_line_and_quoted),
 	    cmocka_unit_test(quoted_same_with_and_without_room),
 	    cmocka_unit_test(strtrunc_is_snprintf_s),
+	    cmocka_unit_test(u64_is_decimal),
 	    cmocka_unit_test(injection_is_refused_naming_the_field),
 	    cmocka_unit_test(buffer_limits),
 	    cmocka_unit_test(flows_round_trip_keeps_every_field),
