@@ -314,6 +314,8 @@ static int digest_ha1(struct hasher *h, const struct regent_digest_input *in, ch
 		err = ha1_into(h, in->alg, in->username, in->realm, in->password, ha1);
 		if (err)
 			return err;
+		if (in->ha1_out != NULL)
+			memcpy(in->ha1_out, ha1, strlen(ha1) + 1);
 	}
 	if (!regent_digest_alg_is_sess(in->alg))
 		return 0;
