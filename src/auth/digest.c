@@ -140,7 +140,8 @@ static const EVP_MD *alg_md(enum regent_digest_alg alg)
  * EVP_DigestUpdate costs about a hundred instructions before it hashes a
  * byte, and a response is about a dozen pieces (a piece longer than the
  * stage goes straight through, so no length limit applies). The stage may
- * hold the password: it is wiped when handed over. */
+ * have held the password or an HA1: it is wiped once, when the hasher is
+ * freed (every public function here frees its own). */
 struct hasher {
 	EVP_MD_CTX *ctx;
 	enum regent_digest_alg alg;
@@ -172,7 +173,7 @@ static int hasher_begin(struct hasher *h, enum regent_digest_alg alg)
 
 static void hasher_free(struct hasher *h)
 {
-	OPENSSL_cleanse(h->stage, h->n);
+	OPENSSL_cleanse(h->stage, sizeof(h->stage));
 	h->n = 0;
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
@@ -184,7 +185,6 @@ static void hasher_flush(struct hasher *h)
 		return;
 	if (h->ok)
 		h->ok = EVP_DigestUpdate(h->ctx, h->stage, h->n) == 1;
-	OPENSSL_cleanse(h->stage, h->n);
 	h->n = 0;
 }
 
