@@ -555,6 +555,24 @@ static int entry_ha1_hex(const struct regent_auth_client *ac, struct auth_entry 
 	return 0;
 }
 
+/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)), in hex
+ * into out (129 bytes). */
+static int user_hash(const struct regent_auth_client *ac, const struct auth_entry *e, char *out)
+{
+	size_t ul = strlen(ac_user(ac)), rl = strlen(e_realm(e));
+	char *tmp = malloc(ul + 1 + rl);
+	int err;
+
+	if (!tmp)
+		return ENOMEM;
+	memcpy(tmp, ac_user(ac), ul);
+	tmp[ul] = ':';
+	memcpy(tmp + ul + 1, e_realm(e), rl);
+	err = regent_digest_hash_hex((enum regent_digest_alg)e->alg, tmp, ul + 1 + rl, out);
+	free(tmp);
+	return err;
+}
+
 static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct regent_wbuf *wb,
 		     const char *method, const char *ruri, const char *body, size_t body_len,
 		     const char *cnonce)
@@ -598,18 +616,7 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 	if (err)
 		return err;
 	if (e->userhash) {
-		/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)) */
-		size_t ul = strlen(ac_user(ac)), rl = strlen(e_realm(e));
-		char *tmp = malloc(ul + 1 + rl);
-
-		if (!tmp)
-			return ENOMEM;
-		memcpy(tmp, ac_user(ac), ul);
-		tmp[ul] = ':';
-		memcpy(tmp + ul + 1, e_realm(e), rl);
-		err = regent_digest_hash_hex(alg, tmp, ul + 1 + rl, uh);
-		free(tmp);
-		if (err)
+		if ((err = user_hash(ac, e, uh)) != 0)
 			return err;
 		user = uh;
 	}
