@@ -165,7 +165,8 @@ void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
 static bool clean(const char *p, size_t l)
 {
 	for (size_t i = 0; i < l; i++) {
-		if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+		/* CR, LF and NUL are all below 0x0E: one comparison for most */
+		if ((unsigned char)p[i] <= '\r' && (p[i] == '\r' || p[i] == '\n' || p[i] == '\0'))
 			return false;
 	}
 	return true;
