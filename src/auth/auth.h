@@ -53,6 +53,10 @@ struct regent_digest_input {
 	uint32_t nc;
 	const char *body; /* for auth-int */
 	size_t body_len;
+	/* Optional: when the HA1 is computed from the password (ha1 NULL),
+	 * its hex (before any -sess step) is also written here (129 bytes),
+	 * so a caller that caches it needs no second hash context. */
+	char *ha1_out;
 };
 
 /* Computes the hex response into out (129 bytes). */

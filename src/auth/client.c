@@ -515,6 +515,19 @@ void regent_auth_client_done(struct regent_auth_client *ac, uint16_t status)
 	exchange_end(ac);
 }
 
+/* Keeps the entry's HA1 (lower-case hex, as the digest code writes it) in
+ * binary. */
+static void entry_ha1_keep(struct auth_entry *e, const char *hex)
+{
+	for (size_t i = 0; i < e->ha1_len; i++) {
+		char h = hex[2 * i], l = hex[2 * i + 1];
+
+		e_ha1(e)[i] = (unsigned char)((h <= '9' ? h - '0' : h - 'a' + 10) << 4 |
+					      (l <= '9' ? l - '0' : l - 'a' + 10));
+	}
+	e->ha1_ok = true;
+}
+
 /* The entry's HA1 in hex into out (129 bytes), computed from the password
  * on first use and kept in binary; *ha1 is set to out, or left alone when
  * the credentials carry no password (they are an HA1 themselves). */
@@ -531,13 +544,7 @@ static int entry_ha1_hex(const struct regent_auth_client *ac, struct auth_entry 
 					ac_password(ac), out);
 		if (err)
 			return err;
-		for (size_t i = 0; i < e->ha1_len; i++) {
-			char h = out[2 * i], l = out[2 * i + 1];
-
-			e_ha1(e)[i] = (unsigned char)((h <= '9' ? h - '0' : h - 'a' + 10) << 4 |
-						      (l <= '9' ? l - '0' : l - 'a' + 10));
-		}
-		e->ha1_ok = true;
+		entry_ha1_keep(e, out);
 	}
 	for (size_t i = 0; i < e->ha1_len; i++) {
 		out[2 * i] = hex[e_ha1(e)[i] >> 4];
@@ -546,6 +553,24 @@ static int entry_ha1_hex(const struct regent_auth_client *ac, struct auth_entry 
 	out[2 * e->ha1_len] = '\0';
 	*ha1 = out;
 	return 0;
+}
+
+/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)), in hex
+ * into out (129 bytes). */
+static int user_hash(const struct regent_auth_client *ac, const struct auth_entry *e, char *out)
+{
+	size_t ul = strlen(ac_user(ac)), rl = strlen(e_realm(e));
+	char *tmp = malloc(ul + 1 + rl);
+	int err;
+
+	if (!tmp)
+		return ENOMEM;
+	memcpy(tmp, ac_user(ac), ul);
+	tmp[ul] = ':';
+	memcpy(tmp + ul + 1, e_realm(e), rl);
+	err = regent_digest_hash_hex((enum regent_digest_alg)e->alg, tmp, ul + 1 + rl, out);
+	free(tmp);
+	return err;
 }
 
 static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct regent_wbuf *wb,
@@ -573,29 +598,25 @@ static int write_one(struct regent_auth_client *ac, struct auth_entry *e, struct
 
 	if ((e->qop || regent_digest_alg_is_sess(alg)) && (!cnonce || !*cnonce))
 		return EINVAL;
-	err = entry_ha1_hex(ac, e, h1, &in.ha1);
-	if (err)
+	/* the first answer in a realm computes the HA1 with the response, in
+	 * one hash context, and keeps it; later ones start from it */
+	bool first = e_ha1(e) != NULL && !e->ha1_ok && in.ha1 == NULL;
+
+	if (first)
+		in.ha1_out = h1;
+	else if ((err = entry_ha1_hex(ac, e, h1, &in.ha1)) != 0)
 		return err;
 	/* nc counts requests sent with this nonce (RFC 7616 §3.4). */
 	if (e->qop)
 		in.nc = ++e->nc;
 	err = regent_digest_response(&in, resp);
+	if (!err && first)
+		entry_ha1_keep(e, h1);
 	explicit_bzero(h1, sizeof(h1));
 	if (err)
 		return err;
 	if (e->userhash) {
-		/* RFC 7616 §3.4.4: username = H(unq(username) ":" unq(realm)) */
-		size_t ul = strlen(ac_user(ac)), rl = strlen(e_realm(e));
-		char *tmp = malloc(ul + 1 + rl);
-
-		if (!tmp)
-			return ENOMEM;
-		memcpy(tmp, ac_user(ac), ul);
-		tmp[ul] = ':';
-		memcpy(tmp + ul + 1, e_realm(e), rl);
-		err = regent_digest_hash_hex(alg, tmp, ul + 1 + rl, uh);
-		free(tmp);
-		if (err)
+		if ((err = user_hash(ac, e, uh)) != 0)
 			return err;
 		user = uh;
 	}

@@ -17,11 +17,11 @@ int regent_check_string(struct regent_error *err, const char *field, const char 
 	if (s == NULL)
 		return 0;
 	for (const char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x20 || *p == '\t')
+			continue; /* the common byte: one comparison */
 		if (*p == '\r' || *p == '\n')
 			return regent_error_set(err, EINVAL, "%s: contains CR or LF", field);
-		if ((unsigned char)*p < 0x20 && *p != '\t')
-			return regent_error_set(err, EINVAL, "%s: contains a control character",
-						field);
+		return regent_error_set(err, EINVAL, "%s: contains a control character", field);
 	}
 	return 0;
 }

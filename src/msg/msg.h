@@ -40,6 +40,9 @@ bool regent_pl_caseeq_str(struct regent_pl a, const char *s);	   /* case-insensi
 int regent_pl_u32(struct regent_pl pl, uint32_t max, uint32_t *out);
 /* Copy into a NUL-terminated buffer; ENOSPC if it does not fit (dst set to ""). */
 int regent_pl_strcpy(struct regent_pl pl, char *dst, size_t size);
+/* snprintf(dst, size, "%s", s) without the format machinery (a few hundred
+ * instructions a call): truncated, always NUL-terminated (size > 0). */
+void regent_pl_strtrunc(char *dst, size_t size, const char *s);
 /* malloc'ed NUL-terminated copy, or NULL. */
 char *regent_pl_strdup(struct regent_pl pl);
 

@@ -67,6 +67,14 @@ int regent_pl_strcpy(struct regent_pl pl, char *dst, size_t size)
 	return 0;
 }
 
+void regent_pl_strtrunc(char *dst, size_t size, const char *s)
+{
+	size_t l = strnlen(s, size - 1);
+
+	memcpy(dst, s, l);
+	dst[l] = '\0';
+}
+
 char *regent_pl_strdup(struct regent_pl pl)
 {
 	char *s = malloc(pl.l + 1);

@@ -64,7 +64,9 @@ static bool reserve(struct regent_wbuf *wb, size_t n)
 		set_err(wb, REGENT_MSG_ENOSPC, "buffer");
 		return false;
 	}
-	size_t ncap = wb->cap ? wb->cap : 512;
+	/* 1 KiB first: an authenticated REGISTER (about 600-800 B) then needs
+	 * no realloc, and it is still a size glibc keeps per thread (tcache). */
+	size_t ncap = wb->cap ? wb->cap : 1024;
 
 	while (ncap < need)
 		ncap *= 2;
@@ -93,13 +95,28 @@ void regent_wbuf_write_slow(struct regent_wbuf *wb, const char *p, size_t l)
 
 void regent_wbuf_u64(struct regent_wbuf *wb, uint64_t v)
 {
+	/* two digits a division: the numbers of a request (CSeq, ports,
+	 * Expires, Content-Length) are mostly 2-5 digits */
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char d[20];
 	size_t i = sizeof(d);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		d[--i] = pairs[2 * r + 1];
+		d[--i] = pairs[2 * r];
+	}
+	if (v >= 10) {
+		d[--i] = pairs[2 * v + 1];
+		d[--i] = pairs[2 * v];
+	} else {
+		d[--i] = (char)('0' + v);
+	}
 	regent_wbuf_write(wb, d + i, sizeof(d) - i);
 }
 
@@ -148,7 +165,8 @@ void regent_wbuf_printf(struct regent_wbuf *wb, const char *fmt, ...)
 static bool clean(const char *p, size_t l)
 {
 	for (size_t i = 0; i < l; i++) {
-		if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+		/* CR, LF and NUL are all below 0x0E: one comparison for most */
+		if ((unsigned char)p[i] <= '\r' && (p[i] == '\r' || p[i] == '\n' || p[i] == '\0'))
 			return false;
 	}
 	return true;
@@ -165,10 +183,45 @@ void regent_wbuf_value(struct regent_wbuf *wb, const char *field, const char *p,
 	regent_wbuf_write(wb, p, l);
 }
 
+/* regent_wbuf_quoted when the worst case (every byte a quoted-pair) fits
+ * in the room already there: one pass, straight into the buffer; on CR, LF
+ * or NUL the buffer is left as it was. The same output as the checked path
+ * below, without its separate check pass and its append per run (a nonce
+ * or a response is one run). */
+static void quoted_fast(struct regent_wbuf *wb, const char *field, const char *p, size_t l)
+{
+	char *o = wb->buf + wb->len;
+
+	*o++ = '"';
+	for (size_t i = 0; i < l; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+			*o++ = (char)c;
+		} else if (c == '\t') {
+			*o++ = (char)c;
+		} else if (c == '\r' || c == '\n' || c == '\0') {
+			wb->buf[wb->len] = '\0';
+			set_err(wb, REGENT_MSG_EINJECT, field);
+			return;
+		} else { /* RFC 3261 §25.1: not qdtext, a quoted-pair */
+			*o++ = '\\';
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	wb->len = (size_t)(o - wb->buf);
+}
+
 void regent_wbuf_quoted(struct regent_wbuf *wb, const char *field, const char *p, size_t l)
 {
 	if (wb->err)
 		return;
+	if (l < wb->cap && 2 * l + 2 < wb->cap - wb->len) {
+		quoted_fast(wb, field, p, l);
+		return;
+	}
 	if (!clean(p, l)) {
 		set_err(wb, REGENT_MSG_EINJECT, field);
 		return;

@@ -139,7 +139,7 @@ static int set_up_credentials(struct regent_registerer *r,
 			c.username = user;
 		}
 	}
-	snprintf(used, usize, "%s", c.username != NULL ? c.username : "(none)");
+	regent_pl_strtrunc(used, usize, c.username != NULL ? c.username : "(none)");
 	if (c.password == NULL && c.ha1 == NULL) {
 		free(user);
 		return 0; /* no credentials: a challenge ends the exchange */

@@ -305,7 +305,7 @@ static bool answer_challenge(struct regent_registerer *r, const struct final *f,
 {
 	enum regent_auth_verdict v;
 
-	snprintf(why, size, "%s", regent_strerror(REGENT_EAUTH));
+	regent_pl_strtrunc(why, size, regent_strerror(REGENT_EAUTH));
 	if (r->auth == NULL) {
 		snprintf(why, size, "challenged but no credentials configured");
 		return false;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "msg/msg.h"
 #include "reg/nat.h"
 
 void regent_reg_nat_from_via(struct regent_reg_nat_addr *out, const char *received, uint32_t rport,
@@ -16,8 +17,8 @@ void regent_reg_nat_from_via(struct regent_reg_nat_addr *out, const char *receiv
 	memset(out, 0, sizeof(*out));
 	if (!has_recv && rport == 0)
 		return; /* the registrar told us nothing */
-	snprintf(out->host, sizeof(out->host), "%s",
-		 has_recv ? received : (sent_by != NULL ? sent_by : ""));
+	regent_pl_strtrunc(out->host, sizeof(out->host),
+			   has_recv ? received : (sent_by != NULL ? sent_by : ""));
 	if (out->host[0] == '\0')
 		return;
 	if (rport > 0 && rport <= 65535)

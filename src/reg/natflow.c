@@ -31,7 +31,7 @@ static void our_addr(const struct regent_registerer *r, struct regent_reg_nat_ad
 	const struct regent_flow_info *fi = regent_ua_flow_info(r->ua, &r->cl);
 
 	memset(a, 0, sizeof(*a));
-	snprintf(a->host, sizeof(a->host), "%s", via_host != NULL ? via_host : fi->local_host);
+	regent_pl_strtrunc(a->host, sizeof(a->host), via_host != NULL ? via_host : fi->local_host);
 	a->port = via_host != NULL ? 0 : fi->local_port;
 }
 

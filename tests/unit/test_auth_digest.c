@@ -46,6 +46,29 @@ static void rfc7616_md5_vector(void **state)
 	assert_string_equal(out, "8ca523f5e9506fed4657c9700eebdbec");
 }
 
+/* ha1_out gets the HA1 computed on the way (before the -sess step), and
+ * the response is the same as without it. */
+static void ha1_out_is_the_ha1(void **state)
+{
+	static const enum regent_digest_alg algs[] = {REGENT_DIGEST_MD5, REGENT_DIGEST_MD5_SESS,
+						      REGENT_DIGEST_SHA256};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
+		struct regent_digest_input in = mufasa(algs[i]);
+		char plain[129], with[129], ha1[129], want[129];
+
+		assert_int_equal(regent_digest_response(&in, plain), 0);
+		memset(ha1, 'x', sizeof(ha1));
+		in.ha1_out = ha1;
+		assert_int_equal(regent_digest_response(&in, with), 0);
+		assert_string_equal(with, plain);
+		assert_int_equal(
+		    regent_digest_ha1(algs[i], in.username, in.realm, in.password, want), 0);
+		assert_string_equal(ha1, want);
+	}
+}
+
 static void rfc7616_sha256_vector(void **state)
 {
 	(void)state;
@@ -215,10 +238,11 @@ static void alg_parse_names_strength(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(rfc7616_md5_vector),	cmocka_unit_test(rfc7616_sha256_vector),
-	    cmocka_unit_test(rfc2617_md5_vector),	cmocka_unit_test(sha512_256_fips_abc),
-	    cmocka_unit_test(computed_table_all_forms), cmocka_unit_test(ha1_equals_password),
-	    cmocka_unit_test(bad_inputs_refused),	cmocka_unit_test(alg_parse_names_strength),
+	    cmocka_unit_test(rfc7616_md5_vector),	cmocka_unit_test(ha1_out_is_the_ha1),
+	    cmocka_unit_test(rfc7616_sha256_vector),	cmocka_unit_test(rfc2617_md5_vector),
+	    cmocka_unit_test(sha512_256_fips_abc),	cmocka_unit_test(computed_table_all_forms),
+	    cmocka_unit_test(ha1_equals_password),	cmocka_unit_test(bad_inputs_refused),
+	    cmocka_unit_test(alg_parse_names_strength),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * fixed and growable buffers, header-injection refusal naming the field;
  * and the parse -> build -> parse round trip over every flows/ message.
  */
+#include <stdio.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,6 +65,99 @@ static void status_line_and_quoted(void **state)
 	assert_int_equal(wb.len, 0);
 	regent_build_status_line(&wb, 99, "x");
 	assert_int_equal(wb.err, REGENT_MSG_EINJECT);
+}
+
+/* regent_wbuf_quoted writes the same bytes whether the worst case fits in
+ * the room already there (one pass into the buffer) or not (the checked
+ * path, appending runs); CR, LF and NUL are refused on both, the buffer
+ * left as it was. */
+static void quoted_same_with_and_without_room(void **state)
+{
+	static const char *const in[] = {
+	    "plain",	      "",      "a\"b\\c", "tab\there", "ctl\x01\x1a\x7f end",
+	    "\xc3\xa9 utf-8", "cr\rx", "lf\nx",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		size_t l = strlen(in[i]);
+		char big[256], tight[64];
+		struct regent_wbuf a, b;
+
+		regent_wbuf_init_fixed(&a, big, sizeof(big));
+		regent_wbuf_write(&a, "x=", 2);
+		regent_wbuf_quoted(&a, "q", in[i], l);
+		/* room for the output but not for 2 l + 2: the checked path */
+		regent_wbuf_init_fixed(&b, tight, 2 + l + 8);
+		regent_wbuf_write(&b, "x=", 2);
+		regent_wbuf_quoted(&b, "q", in[i], l);
+		assert_int_equal(a.err, b.err);
+		if (strchr(in[i], '\r') != NULL || strchr(in[i], '\n') != NULL) {
+			assert_int_equal(a.err, REGENT_MSG_EINJECT);
+			assert_string_equal(big, "x=");
+			assert_string_equal(tight, "x=");
+			continue;
+		}
+		assert_int_equal(a.err, REGENT_MSG_OK);
+		assert_int_equal(a.len, b.len);
+		assert_string_equal(big, tight);
+	}
+	char big[64];
+	struct regent_wbuf a;
+
+	regent_wbuf_init_fixed(&a, big, sizeof(big));
+	regent_wbuf_quoted(&a, "q", "a\x01\"\tz", 5);
+	assert_string_equal(big, "\"a\\\x01\\\"\tz\"");
+	regent_wbuf_reset(&a);
+	regent_wbuf_quoted(&a, "q", "nul\0x", 5);
+	assert_int_equal(a.err, REGENT_MSG_EINJECT);
+	assert_string_equal(big, "");
+}
+
+/* regent_pl_strtrunc is snprintf(dst, size, "%s", s): truncated, always
+ * terminated. */
+static void strtrunc_is_snprintf_s(void **state)
+{
+	static const char *const in[] = {"", "a", "abcd", "abcde", "abcdefghij"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		for (size_t size = 1; size <= 7; size++) {
+			char a[8], b[8];
+
+			memset(a, 'x', sizeof(a));
+			memset(b, 'x', sizeof(b));
+			regent_pl_strtrunc(a, size, in[i]);
+			snprintf(b, size, "%s", in[i]);
+			assert_memory_equal(a, b, sizeof(a));
+		}
+	}
+}
+
+/* regent_wbuf_u64 writes what "%llu" writes, at every digit count. */
+static void u64_is_decimal(void **state)
+{
+	uint64_t v[] = {0,   1,	   9,	 10,	11,   99,     100,	   101,
+			999, 1000, 5060, 65535, 3600, 100000, 4294967295u, UINT64_MAX};
+
+	(void)state;
+	for (uint64_t x = 1; x < UINT64_MAX / 10; x = x * 10 + 7) {
+		char want[32], buf[64];
+		struct regent_wbuf wb;
+
+		regent_wbuf_init_fixed(&wb, buf, sizeof(buf));
+		regent_wbuf_u64(&wb, x);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)x);
+		assert_string_equal(buf, want);
+	}
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char want[32], buf[64];
+		struct regent_wbuf wb;
+
+		regent_wbuf_init_fixed(&wb, buf, sizeof(buf));
+		regent_wbuf_u64(&wb, v[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v[i]);
+		assert_string_equal(buf, want);
+	}
 }
 
 static void injection_is_refused_naming_the_field(void **state)
@@ -423,6 +517,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(builds_a_register_that_parses),
 	    cmocka_unit_test(status_line_and_quoted),
+	    cmocka_unit_test(quoted_same_with_and_without_room),
+	    cmocka_unit_test(strtrunc_is_snprintf_s),
+	    cmocka_unit_test(u64_is_decimal),
 	    cmocka_unit_test(injection_is_refused_naming_the_field),
 	    cmocka_unit_test(buffer_limits),
 	    cmocka_unit_test(flows_round_trip_keeps_every_field),
