@@ -398,6 +398,27 @@ static void call_id_and_cseq_rules(void **state)
 	regent_registrar_free(r);
 }
 
+/* What register_authenticated() leaves: the Authorization lines, the
+ * answered request's header lines, its 200. */
+struct authed {
+	char auth[1024], hdrs[2048], first[8192];
+};
+
+/* alice's REGISTER (Call-ID "c") challenged and answered with ac at 1000 ms. */
+static void register_authenticated(struct regent_registrar *r, struct regent_auth_client *ac,
+				   struct authed *out)
+{
+	struct rsp rs;
+
+	assert_int_equal(reg(r, "c", 1, "Contact: <" C1 ">\r\n", 1000, &rs), 401);
+	answer(ac, &rs, out->auth, sizeof(out->auth));
+	rsp_free(&rs);
+	snprintf(out->hdrs, sizeof(out->hdrs), "Contact: <" C1 ">\r\n%s", out->auth);
+	assert_int_equal(reg(r, "c", 2, out->hdrs, 1000, &rs), 200);
+	snprintf(out->first, sizeof(out->first), "%s", rs.buf);
+	rsp_free(&rs);
+}
+
 /* A retransmitted request (same branch, Call-ID, CSeq) gets the same bytes
  * back, as from a server transaction, and is not taken for a replayed nc;
  * the same credentials under a new branch are a replay and refused. */
@@ -408,26 +429,21 @@ static void retransmission_gets_same_response(void **state)
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
 	struct regent_registrar_stats st;
-	char auth[1024], hdrs[2048], first[8192];
+	struct authed x;
+	char hdrs[2048];
 	struct rsp rs;
 
 	assert_int_equal(regent_auth_client_alloc(&ac, &cr), 0);
-	assert_int_equal(reg(r, "c", 1, "Contact: <" C1 ">\r\n", 1000, &rs), 401);
-	answer(ac, &rs, auth, sizeof(auth));
-	rsp_free(&rs);
-	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
-	assert_int_equal(reg(r, "c", 2, hdrs, 1000, &rs), 200);
-	strcpy(first, rs.buf);
-	rsp_free(&rs);
-	assert_int_equal(reg(r, "c", 2, hdrs, 1500, &rs), 200);
-	assert_string_equal(rs.buf, first);
+	register_authenticated(r, ac, &x);
+	assert_int_equal(reg(r, "c", 2, x.hdrs, 1500, &rs), 200);
+	assert_string_equal(rs.buf, x.first);
 	rsp_free(&rs);
 	/* same credentials, another transaction: nc replay */
-	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">;expires=300\r\n%s", auth);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">;expires=300\r\n%s", x.auth);
 	assert_int_equal(reg(r, "c", 3, hdrs, 2000, &rs), 401);
 	rsp_free(&rs);
 	/* after timer J (32 s) the copy is forgotten */
-	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
+	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", x.auth);
 	assert_int_equal(reg(r, "c", 2, hdrs, 1000 + 32000, &rs), 401);
 	rsp_free(&rs);
 	regent_registrar_stats(r, &st);
@@ -448,24 +464,19 @@ static void retransmission_answered_after_a_busy_second(void **state)
 	struct regent_auth_creds cr = {"alice", "secret", NULL};
 	struct regent_auth_client *ac;
 	struct regent_registrar_stats st;
-	char auth[1024], hdrs[2048], first[8192], cid[32];
+	struct authed x;
+	char cid[32];
 	struct rsp rs;
 
 	assert_int_equal(regent_auth_client_alloc(&ac, &cr), 0);
-	assert_int_equal(reg(r, "c", 1, "Contact: <" C1 ">\r\n", 1000, &rs), 401);
-	answer(ac, &rs, auth, sizeof(auth));
-	rsp_free(&rs);
-	snprintf(hdrs, sizeof(hdrs), "Contact: <" C1 ">\r\n%s", auth);
-	assert_int_equal(reg(r, "c", 2, hdrs, 1000, &rs), 200);
-	strcpy(first, rs.buf);
-	rsp_free(&rs);
+	register_authenticated(r, ac, &x);
 	for (unsigned i = 0; i < 5000; i++) { /* others' first REGISTERs: 401 each */
 		snprintf(cid, sizeof(cid), "other-%u", i);
 		assert_int_equal(reg(r, cid, 1, "Contact: <" C2 ">\r\n", 1000 + i / 5, &rs), 401);
 		rsp_free(&rs);
 	}
-	assert_int_equal(reg(r, "c", 2, hdrs, 2000, &rs), 200);
-	assert_string_equal(rs.buf, first);
+	assert_int_equal(reg(r, "c", 2, x.hdrs, 2000, &rs), 200);
+	assert_string_equal(rs.buf, x.first);
 	rsp_free(&rs);
 	regent_registrar_stats(r, &st);
 	assert_int_equal(st.retransmissions, 1);
